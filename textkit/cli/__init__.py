@@ -1,0 +1,87 @@
+"""The ``textkit`` command: a thin shell over the library.
+
+Each command parses options, calls one library function and prints. Command modules
+import scikit-learn/gensim inside their functions, so ``textkit --help`` is quick.
+
+Exit codes: 0 success, 1 a :class:`~textkit.errors.TextkitError` (one red line on
+stderr), 2 a usage error, 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from textkit import __version__
+from textkit.cli import _output
+
+app = typer.Typer(
+    name="textkit",
+    help="Clean, tag and explore news corpora.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"textkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print results only: no progress or summaries."),
+) -> None:
+    """Clean, tag and explore news corpora."""
+    _output.settings.debug = debug
+    _output.settings.quiet = quiet
+
+
+def _register_commands() -> None:
+    from textkit.cli import corpus
+
+    corpus.register(app)
+    for module_name in ("themes", "topics", "models"):
+        try:
+            module = __import__(f"textkit.cli.{module_name}", fromlist=["register"])
+        except ModuleNotFoundError as error:
+            if error.name != f"textkit.cli.{module_name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; turn errors into one line and an exit code instead of a traceback."""
+    from textkit.errors import TextkitError
+
+    try:
+        result = app(args=argv, prog_name="textkit", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _output.error("interrupted")
+        return 130
+    except click.ClickException as usage:
+        usage.show()
+        return usage.exit_code
+    except TextkitError as error:
+        if _output.settings.debug:
+            raise
+        _output.error(str(error))
+        return error.exit_code
+    except BrokenPipeError:
+        # `textkit predict ... | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        return 0
+    return result if isinstance(result, int) else 0

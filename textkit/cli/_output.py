@@ -1,0 +1,82 @@
+"""Terminal output shared by the commands: errors, notes, progress, tables, atomic files."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TypeVar
+
+import click
+
+T = TypeVar("T")
+
+
+@dataclass
+class Settings:
+    debug: bool = False
+    quiet: bool = False
+
+
+settings = Settings()
+
+
+def use_colour(stream: IO[str]) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+def error(message: str) -> None:
+    """One red line on stderr."""
+    text = f"error: {message}"
+    click.echo(click.style(text, fg="red") if use_colour(sys.stderr) else text, err=True)
+
+
+def note(message: str) -> None:
+    """A summary line on stderr (so stdout stays clean for pipes); silenced by --quiet."""
+    if not settings.quiet:
+        click.echo(message, err=True)
+
+
+def progress(items: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
+    """A progress bar on stderr when it is a terminal; otherwise the items, silently."""
+    if settings.quiet or not sys.stderr.isatty():
+        yield from items
+        return
+    with click.progressbar(items, length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield from bar
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    """A plain aligned text table."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+@contextmanager
+def atomic_output(path: str | None) -> Iterator[IO[str]]:
+    """Write to ``path`` through a temporary file renamed into place on success.
+
+    ``None`` or ``-`` means stdout. An error or Ctrl-C leaves no partial file behind.
+    """
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,202 @@
+"""Split a raw scraped dump (a news site's pages pasted into one text file) into articles.
+
+The shape of a dump: a headline line, body paragraphs (the first often opens with a
+dateline such as ``HOMS, (ST)-``), then noise - bylines, the e-mail-protection line,
+"related news" boxes of headlines with no body - and the next headline. The rule
+that separates articles from noise: *a headline is a short line that is followed by
+a body paragraph*; short lines that are not are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from textkit.clean import clean_text
+
+# "HOMS, (ST)-", "Damascus, (ST)_", "CITY (SANA)-", "Moscow, SANA -", "Damascus -" (en dash
+# normalised to "-" before matching). The place is one to four capitalised words.
+_PLACE = r"(?P<place>[A-Z][A-Za-z'.]*(?:[ -][A-Z][A-Za-z'.]*){0,3})"
+_DATELINE = re.compile(
+    _PLACE
+    + r"(?:\s*,\s*|\s+)"
+    + r"(?:\((?P<source>[A-Za-z][A-Za-z .]{0,14})\)|(?P<bare_source>[A-Z]{2,8}))"
+    + r"\s*[-_:]+\s*"
+    + r"|"
+    + _PLACE.replace("place", "place2")
+    + r"\s+-{1,2}\s+"
+)
+_BOILERPLATE = re.compile(
+    r"email address is being protected from spambots|you need javascript enabled to view it"
+    r"|^(?:share|print|tweet|read more|related (?:news|coverage|articles?))\s*:?$",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?\"')\]]$")
+_WORD = re.compile(r"[^\W_][\w'-]*")
+_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with over after amid".split())
+
+HEADLINE_MAX_WORDS = 25
+BODY_MIN_WORDS = 25
+
+
+@dataclass
+class Segment:
+    """One article found in a dump, before it becomes an :class:`~textkit.articles.Article`."""
+
+    headline: str
+    paragraphs: list[str]
+    line: int  # 1-based line of the headline (or first paragraph) in the dump
+    place: str | None = None
+    source: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass
+class SegmentResult:
+    """The articles of a dump and what was dropped around them."""
+
+    articles: list[Segment] = field(default_factory=list)
+    noise_blocks: int = 0
+    noise_examples: list[str] = field(default_factory=list)
+
+    def drop(self, block: str) -> None:
+        self.noise_blocks += 1
+        if len(self.noise_examples) < 20:
+            self.noise_examples.append(block)
+
+
+def split_dateline(paragraph: str) -> tuple[str | None, str | None, str]:
+    """Split a leading dateline off a paragraph: ``(place, source, rest)``.
+
+    >>> split_dateline("HOMS, (ST)- Agriculture Minister met farmers.")
+    ('Homs', 'ST', 'Agriculture Minister met farmers.')
+    """
+    match = _DATELINE.match(paragraph)
+    if not match or not match.end() < len(paragraph):
+        return None, None, paragraph
+    place = match.group("place") or match.group("place2")
+    source = match.group("source") or match.group("bare_source")
+    if match.group("place2") and len(_WORD.findall(place)) > 3:
+        return None, None, paragraph
+    return _title(place), source.strip() if source else None, paragraph[match.end():].lstrip()
+
+
+def _title(place: str) -> str:
+    return place.title() if place.isupper() else place
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _is_headline_like(line: str) -> bool:
+    """Short, single line, not ending mid-sentence; Title Case or without a final stop."""
+    words = _words(line)
+    if not words or len(words) > HEADLINE_MAX_WORDS or line.endswith((",", ";", ":")):
+        return False
+    content = [w for w in words if w.lower() not in _SMALL_WORDS]
+    capitalised = sum(1 for w in content if w[0].isupper() or w[0].isdigit())
+    title_case = bool(content) and capitalised / len(content) >= 0.6
+    return title_case or not _SENTENCE_END.search(line)
+
+
+def _is_body(block: str) -> bool:
+    """Prose: long, or opening with a dateline, or a full sentence that is not Title Case."""
+    if split_dateline(block)[0] is not None:
+        return True
+    n_words = len(_words(block))
+    if n_words >= BODY_MIN_WORDS:
+        return True
+    return n_words >= 4 and bool(_SENTENCE_END.search(block)) and not _is_headline_like(block)
+
+
+def _blocks(text: str) -> list[tuple[int, list[str]]]:
+    """Paragraph blocks (runs of non-blank lines) with the 1-based line they start on."""
+    blocks: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if line:
+            if not current:
+                start = number
+            current.append(line)
+        elif current:
+            blocks.append((start, current))
+            current = []
+    if current:
+        blocks.append((start, current))
+    return blocks
+
+
+def _units(text: str) -> list[tuple[int, str]]:
+    """Lines of a block that stand alone (headlines, noise) and wrapped paragraphs joined."""
+    units: list[tuple[int, str]] = []
+    for start, lines in _blocks(text):
+        # A block of headline-like lines (a "related news" box, or a headline with its
+        # body on the next line) is split; a wrapped paragraph is joined into one unit.
+        paragraph: list[str] = []
+        paragraph_start = start
+        for offset, line in enumerate(lines):
+            if not paragraph and _is_headline_like(line) and not _is_body(line):
+                units.append((start + offset, line))
+                continue
+            if not paragraph:
+                paragraph_start = start + offset
+            paragraph.append(line)
+        if paragraph:
+            units.append((paragraph_start, " ".join(paragraph)))
+    return units
+
+
+def segment_dump(text: str) -> SegmentResult:
+    """Find the articles in a raw dump.
+
+    Parameters
+    ----------
+    text : str
+        The whole dump (already decoded). It is Unicode-normalised here.
+
+    Returns
+    -------
+    SegmentResult
+        The articles in order, and the count of noise blocks dropped between them.
+    """
+    result = SegmentResult()
+    units = [(line, clean_text(unit)) for line, unit in _units(text)]
+    current: Segment | None = None
+    pending: list[tuple[int, str]] = []  # headline-like units waiting for a body
+
+    def flush_pending(keep_last_as_headline: bool) -> tuple[int, str] | None:
+        headline = pending.pop() if keep_last_as_headline and pending else None
+        for _, block in pending:
+            result.drop(block)
+        pending.clear()
+        return headline
+
+    for line, unit in units:
+        if _BOILERPLATE.search(unit):
+            result.drop(unit)
+            continue
+        place, source, rest = split_dateline(unit)
+        if _is_body(unit):
+            if place is not None or pending or current is None:
+                headline = flush_pending(keep_last_as_headline=True)
+                head_line, head_text = headline if headline else (line, "")
+                current = Segment(head_text, [rest], head_line, place, source)
+                result.articles.append(current)
+            else:
+                current.paragraphs.append(unit)
+        else:
+            # A headline-like line ends the current article's body; whether it starts the
+            # next article depends on what follows it.
+            current = None if pending or _is_headline_like(unit) else current
+            if current is not None:
+                current.paragraphs.append(unit)
+            else:
+                pending.append((line, unit))
+    flush_pending(keep_last_as_headline=False)
+    return result

@@ -1,0 +1,211 @@
+"""The one tokenizer shared by the theme classifiers and the topic models.
+
+A model stores the tokenizer it was trained with, so training and prediction
+always process text the same way. The tokenizer is a plain, picklable class
+(no lambdas) that scikit-learn's vectorizers take as ``tokenizer=`` and gensim
+takes as a token stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal
+
+from textkit.clean import normalize_unicode
+from textkit.errors import ConfigError
+
+# URLs and e-mail addresses go before tokenizing, so their pieces never become words.
+_URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A word: letters/digits, with inner hyphens or apostrophes kept (al-assad, s-300,
+# minister's); a trailing possessive is removed afterwards.
+_TOKEN = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+
+NUMBER_TOKEN = "#num"
+
+# Words that carry no theme in wire copy: reporting verbs and weekdays. They add
+# to scikit-learn's English list, they do not replace it.
+NEWS_STOP_WORDS = frozenset(
+    """
+    said says say saying told tells according added adding also would could
+    mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday
+    today yesterday tomorrow
+    """.split()
+)
+
+NumbersPolicy = Literal["drop", "keep", "token"]
+
+
+def english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop-word list plus :data:`NEWS_STOP_WORDS`."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | NEWS_STOP_WORDS
+
+
+class Tokenizer:
+    """Turn news text into a list of tokens.
+
+    Parameters
+    ----------
+    lowercase : bool
+        Lowercase before tokenizing.
+    numbers : {"drop", "keep", "token"}
+        What to do with tokens made only of digits: drop them, keep them, or map
+        each to the single token ``"#num"``.
+    stop_words : "english", None or iterable of str
+        ``"english"`` is scikit-learn's list plus a few reporting verbs and
+        weekdays (:data:`NEWS_STOP_WORDS`); ``None`` keeps every word.
+    extra_stop_words : iterable of str
+        Added to ``stop_words`` (e.g. the name of your agency).
+    min_length : int
+        Shortest token kept, in characters.
+    stem : bool
+        Reduce words to their Snowball (Porter2) stem.
+    phrases : gensim ``FrozenPhrases`` or None
+        Learned collocations joined with ``_`` (``foreign_minister``); set by
+        :meth:`learn_phrases`.
+    normalize : bool
+        Apply NFKC and quote/dash normalisation first (see :mod:`textkit.clean`).
+    """
+
+    def __init__(
+        self,
+        *,
+        lowercase: bool = True,
+        numbers: NumbersPolicy = "drop",
+        stop_words: str | Iterable[str] | None = "english",
+        extra_stop_words: Iterable[str] = (),
+        min_length: int = 2,
+        stem: bool = False,
+        phrases: Any = None,
+        normalize: bool = True,
+    ) -> None:
+        if numbers not in ("drop", "keep", "token"):
+            raise ConfigError(f"numbers must be 'drop', 'keep' or 'token', not {numbers!r}")
+        if min_length < 1:
+            raise ConfigError(f"min_length must be at least 1, not {min_length}")
+        if isinstance(stop_words, str) and stop_words != "english":
+            raise ConfigError(f"stop_words must be 'english', None or a list of words, not {stop_words!r}")
+        self.lowercase = lowercase
+        self.numbers = numbers
+        self.stop_words = stop_words if stop_words is None or isinstance(stop_words, str) else tuple(stop_words)
+        self.extra_stop_words = tuple(extra_stop_words)
+        self.min_length = min_length
+        self.stem = stem
+        self.phrases = phrases
+        self.normalize = normalize
+        self._stops: frozenset[str] | None = None
+        self._stem_cache: dict[str, str] = {}
+        self._stemmer: Any = None
+
+    # -- configuration -----------------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments, for manifests and ``repr``."""
+        return {
+            "lowercase": self.lowercase,
+            "numbers": self.numbers,
+            "stop_words": self.stop_words,
+            "extra_stop_words": self.extra_stop_words,
+            "min_length": self.min_length,
+            "stem": self.stem,
+            "phrases": None if self.phrases is None else f"{len(self.phrases.phrasegrams)} learned phrases",
+            "normalize": self.normalize,
+        }
+
+    def __repr__(self) -> str:
+        shown = {k: v for k, v in self.get_params().items() if k != "stop_words" or v != "english"}
+        return "Tokenizer(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Caches are rebuilt on demand; the stemmer object is not picklable.
+        state = self.__dict__.copy()
+        state.update(_stops=None, _stem_cache={}, _stemmer=None)
+        return state
+
+    @property
+    def stop_word_set(self) -> frozenset[str]:
+        """Every word this tokenizer drops."""
+        if self._stops is None:
+            base: Iterable[str] = ()
+            if self.stop_words == "english":
+                base = english_stop_words()
+            elif self.stop_words is not None:
+                base = self.stop_words
+            words = set(base) | set(self.extra_stop_words)
+            self._stops = frozenset(w.lower() for w in words) if self.lowercase else frozenset(words)
+        return self._stops
+
+    # -- tokenizing --------------------------------------------------------------------
+    def __call__(self, text: str) -> list[str]:
+        """Tokenize one text (so an instance works as a vectorizer's ``tokenizer``)."""
+        return self.tokenize(text)
+
+    def tokenize(self, text: str) -> list[str]:
+        """Return the tokens of ``text``, phrases joined if any were learned."""
+        tokens = self._words(text)
+        if self.phrases is not None and len(tokens) > 1:
+            tokens = self.phrases[tokens]
+        return tokens
+
+    def _words(self, text: str) -> list[str]:
+        if self.normalize:
+            text = normalize_unicode(text)
+        if self.lowercase:
+            text = text.lower()
+        if "@" in text or "http" in text or "www." in text:
+            text = _URL_OR_EMAIL.sub(" ", text)
+        stops, min_length, numbers = self.stop_word_set, self.min_length, self.numbers
+        tokens = []
+        for token in _TOKEN.findall(text):
+            if token.endswith("'s"):
+                token = token[:-2]
+            if "'" in token:
+                token = token.replace("'", "")
+            if token.isdigit():
+                if numbers == "drop":
+                    continue
+                if numbers == "token":
+                    tokens.append(NUMBER_TOKEN)
+                    continue
+            if len(token) < min_length or token in stops:
+                continue
+            tokens.append(token)
+        if self.stem:
+            tokens = [self._stem(t) for t in tokens]
+        return tokens
+
+    def _stem(self, token: str) -> str:
+        stem = self._stem_cache.get(token)
+        if stem is None:
+            if self._stemmer is None:
+                import snowballstemmer
+
+                self._stemmer = snowballstemmer.stemmer("english")
+            # Hyphenated names keep their shape: only the last part is stemmed.
+            head, _, last = token.rpartition("-")
+            stem = (head + "-" if head else "") + self._stemmer.stemWord(last) if not token.isdigit() else token
+            self._stem_cache[token] = stem
+        return stem
+
+    def stream(self, texts: Iterable[str]) -> Iterator[list[str]]:
+        """Tokenize texts lazily, one list of tokens per text (gensim-style stream)."""
+        for text in texts:
+            yield self.tokenize(text)
+
+    # -- phrases -----------------------------------------------------------------------
+    def learn_phrases(
+        self, texts: Iterable[str], *, min_count: int = 5, threshold: float = 10.0
+    ) -> "Tokenizer":
+        """Learn collocations (``foreign_minister``) from ``texts`` with gensim ``Phrases``.
+
+        Returns ``self`` with :attr:`phrases` set; ``texts`` may be a stream, it is
+        read once.
+        """
+        from gensim.models.phrases import Phrases
+
+        learner = Phrases(
+            (self._words(t) for t in texts), min_count=min_count, threshold=threshold, delimiter="_"
+        )
+        self.phrases = learner.freeze()
+        return self
