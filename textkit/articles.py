@@ -12,7 +12,6 @@ import codecs
 import csv
 import gzip
 import hashlib
-import io
 import json
 import sys
 from collections import Counter
@@ -343,17 +342,17 @@ def _read_csv(stream: ArticleStream) -> Iterator[Article]:
     delimiter = "\t" if source.lower().removesuffix(".gz").endswith(".tsv") else ","
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     stem = _stem(source)
-    with _open_binary(source) as raw:
-        head = raw.peek(8192) if hasattr(raw, "peek") else b""
-        _check_not_binary(head, source)
-        text_handle = io.TextIOWrapper(raw, encoding=options.encoding, errors=options.encoding_errors, newline="")
-        reader = csv.DictReader(text_handle, delimiter=delimiter)
+    with _open_binary(source) as handle:
+        # Decoding line by line (not through TextIOWrapper) names the exact bad line.
+        lines = (
+            _decode(raw, source, stream, line=number) if number > 1 else _first_line(raw, source, stream)
+            for number, raw in enumerate(handle, start=1)
+        )
+        reader = csv.DictReader(lines, delimiter=delimiter)
         try:
             columns = reader.fieldnames
             if not columns:
                 raise InputError(f"{source}: the file is empty (no header row)")
-            columns = [c.removeprefix("\ufeff") for c in columns]
-            reader.fieldnames = columns
             if options.text_field not in columns:
                 raise InputError(
                     f"{source}:1: no column {options.text_field!r}; columns are {', '.join(columns)}",
@@ -369,16 +368,13 @@ def _read_csv(stream: ArticleStream) -> Iterator[Article]:
                 article = _from_record(row, where, f"{stem}:{reader.line_num}", stream)
                 if article is not None:
                     yield article
-        except UnicodeDecodeError as error:
-            raise InputError(
-                f"{source}:{reader.line_num + 1}: bytes are not valid {options.encoding} "
-                f"(byte 0x{error.object[error.start]:02x})",
-                hint="pass --encoding (e.g. latin-1) or --encoding-errors replace",
-            ) from None
         except csv.Error as error:
             raise InputError(f"{source}:{reader.line_num}: malformed CSV ({error})") from None
-        finally:
-            text_handle.detach()
+
+
+def _first_line(raw: bytes, source: str, stream: ArticleStream) -> str:
+    _check_not_binary(raw, source)
+    return _decode(raw, source, stream, line=1)
 
 
 def _read_whole(stream: ArticleStream, path: str) -> str:

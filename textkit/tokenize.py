@@ -33,6 +33,9 @@ NEWS_STOP_WORDS = frozenset(
     """.split()
 )
 
+# Words of scikit-learn's list that carry meaning in news ("UN envoy").
+NEWS_KEEP_WORDS = frozenset({"un"})
+
 NumbersPolicy = Literal["drop", "keep", "token"]
 
 
@@ -40,7 +43,7 @@ def english_stop_words() -> frozenset[str]:
     """scikit-learn's English stop-word list plus :data:`NEWS_STOP_WORDS`."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | NEWS_STOP_WORDS
+    return (frozenset(ENGLISH_STOP_WORDS) - NEWS_KEEP_WORDS) | NEWS_STOP_WORDS
 
 
 class Tokenizer:
@@ -54,8 +57,8 @@ class Tokenizer:
         What to do with tokens made only of digits: drop them, keep them, or map
         each to the single token ``"#num"``.
     stop_words : "english", None or iterable of str
-        ``"english"`` is scikit-learn's list plus a few reporting verbs and
-        weekdays (:data:`NEWS_STOP_WORDS`); ``None`` keeps every word.
+        ``"english"`` is scikit-learn's list (less "un") plus a few reporting
+        verbs and weekdays (:data:`NEWS_STOP_WORDS`); ``None`` keeps every word.
     extra_stop_words : iterable of str
         Added to ``stop_words`` (e.g. the name of your agency).
     min_length : int

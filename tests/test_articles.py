@@ -1,0 +1,247 @@
+import gzip
+import json
+
+import pytest
+
+from textkit.articles import Article, fingerprint, read_articles, read_many, split_labels, write_jsonl
+from textkit.errors import InputError
+
+
+def write(path, content, mode="w"):
+    if mode == "wb":
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+# -- JSONL ------------------------------------------------------------------------------
+def test_jsonl_reads_every_field(tmp_path):
+    path = write(
+        tmp_path / "a.jsonl",
+        json.dumps({"id": "x1", "headline": "Talks Open", "text": "Body  text ", "labels": ["diplomacy"],
+                    "date": "2024-02-01", "place": "Damascus", "source": "NNA"}) + "\n\n"
+        + json.dumps({"text": "Second"}) + "\n",
+    )
+    stream = read_articles(path)
+    articles = list(stream)
+    assert articles == [
+        Article(id="x1", text="Body text", headline="Talks Open", labels=("diplomacy",), date="2024-02-01",
+                place="Damascus", source="NNA"),
+        Article(id="a:3", text="Second"),
+    ]
+    assert stream.stats.articles == 2
+    assert articles[0].full_text == "Talks Open\n\nBody text"
+
+
+def test_jsonl_gz_and_reiteration(tmp_path):
+    path = tmp_path / "a.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write('{"text": "one", "labels": ["a"]}\n{"text": "two", "labels": ["b", "a"]}\n')
+    stream = read_articles(path)
+    assert [a.labels for a in stream] == [("a",), ("b", "a")]
+    assert [a.text for a in stream] == ["one", "two"]  # a second pass rereads the file
+
+
+def test_jsonl_with_bom(tmp_path):
+    path = write(tmp_path / "bom.jsonl", b'\xef\xbb\xbf{"text": "hello"}\n', mode="wb")
+    assert [a.text for a in read_articles(path)] == ["hello"]
+
+
+def test_labels_given_as_a_string_are_split_like_csv_cells(tmp_path):
+    path = write(tmp_path / "a.jsonl", '{"text": "t", "labels": "economy; diplomacy|economy"}\n')
+    assert next(iter(read_articles(path))).labels == ("economy", "diplomacy")
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("[1, 2]", "a.jsonl:2: expected a JSON object, got list"),
+        ('{"headline": "x"}', "a.jsonl:2: record has no 'text' field"),
+        ('{"text": 5}', "a.jsonl:2: record has a non-string 'text' field"),
+        ("{not json", "a.jsonl:2: invalid JSON (Expecting property name enclosed in double quotes)"),
+        ('{"text": "t", "labels": {"a": 1}}', 'a.jsonl:2: labels must be a list of strings, not {"a": 1}'),
+    ],
+)
+def test_bad_jsonl_lines_name_file_and_line(tmp_path, line, message):
+    path = write(tmp_path / "a.jsonl", '{"text": "fine"}\n' + line + "\n")
+    with pytest.raises(InputError) as error:
+        list(read_articles(path))
+    assert str(error.value).startswith(f"{tmp_path}/{message}")
+    assert "--skip-bad" in str(error.value)
+
+
+def test_skip_bad_counts_what_it_skips(tmp_path):
+    path = write(tmp_path / "a.jsonl", '{"text": "fine"}\n[1]\n{"x": 1}\n{oops\n{"text": "also fine"}\n')
+    stream = read_articles(path, on_error="skip")
+    assert [a.text for a in stream] == ["fine", "also fine"]
+    assert dict(stream.stats.skipped) == {"not an object": 1, "no text": 1, "invalid JSON": 1}
+    assert stream.stats.summary() == "2 articles, 1 invalid JSON, 1 no text, 1 not an object"
+    assert stream.stats.errors[0].startswith(f"{path}:2:")
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n"])
+def test_empty_jsonl_is_an_error(tmp_path, content):
+    path = write(tmp_path / "empty.jsonl", content)
+    with pytest.raises(InputError, match=r"empty\.jsonl: the file is empty \(no JSON lines\)"):
+        list(read_articles(path))
+
+
+def test_undecodable_bytes_name_the_line_and_the_fix(tmp_path):
+    path = write(tmp_path / "bad.jsonl", b'{"text": "ok"}\n{"text": "caf\xe9"}\n', mode="wb")
+    with pytest.raises(InputError) as error:
+        list(read_articles(path))
+    assert str(error.value) == (
+        f"{path}:2: bytes are not valid utf-8 (byte 0xe9) "
+        "(pass --encoding (e.g. latin-1) or --encoding-errors replace)"
+    )
+    assert [a.text for a in read_articles(path, encoding="latin-1")] == ["ok", "café"]
+    assert [a.text for a in read_articles(path, encoding_errors="replace")] == ["ok", "caf\ufffd"]
+
+
+def test_unknown_encoding(tmp_path):
+    with pytest.raises(InputError, match="unknown encoding 'utf-99'"):
+        read_articles(write(tmp_path / "a.jsonl", "{}"), encoding="utf-99")
+
+
+def test_binary_file_is_refused(tmp_path):
+    path = write(tmp_path / "model.jsonl", b"\x80\x04\x95\x00\x00binary", mode="wb")
+    with pytest.raises(InputError, match="looks like a binary file"):
+        list(read_articles(path))
+
+
+def test_missing_path_and_unknown_suffix(tmp_path):
+    with pytest.raises(InputError, match="no such file or folder"):
+        read_articles(tmp_path / "nope.jsonl")
+    with pytest.raises(InputError, match="cannot tell the format from the file name"):
+        read_articles(write(tmp_path / "data.xml", "<a/>"))
+
+
+# -- CSV / TSV --------------------------------------------------------------------------
+def test_csv_with_quoted_newlines_and_label_separators(tmp_path):
+    path = write(
+        tmp_path / "a.csv",
+        'id,headline,body,themes\n'
+        'r1,Budget Passed,"First paragraph.\n\nSecond, with comma.",economy;domestic_politics\n'
+        'r2,,Plain body,military | terrorism\n',
+    )
+    articles = list(read_articles(path, text_field="body", label_field="themes"))
+    assert articles == [
+        Article(id="r1", text="First paragraph.\n\nSecond, with comma.", headline="Budget Passed",
+                labels=("economy", "domestic_politics")),
+        Article(id="r2", text="Plain body", labels=("military", "terrorism")),
+    ]
+
+
+def test_tsv_and_default_ids(tmp_path):
+    path = write(tmp_path / "b.tsv", "text\tlabels\nalpha\tx\nbeta\t\n")
+    assert [(a.id, a.text, a.labels) for a in read_articles(path)] == [("b:2", "alpha", ("x",)), ("b:3", "beta", ())]
+
+
+def test_csv_without_the_text_column(tmp_path):
+    path = write(tmp_path / "a.csv", "title,body\nx,y\n")
+    with pytest.raises(InputError) as error:
+        list(read_articles(path))
+    assert str(error.value) == f"{path}:1: no column 'text'; columns are title, body (name the text column with --text-field)"
+
+
+def test_empty_csv(tmp_path):
+    with pytest.raises(InputError, match="the file is empty"):
+        list(read_articles(write(tmp_path / "a.csv", "")))
+
+
+def test_csv_row_with_extra_cells(tmp_path):
+    path = write(tmp_path / "a.csv", "text,labels\nok,a\nbad,b,extra\n")
+    with pytest.raises(InputError, match=r"a\.csv:3: row has more cells than the header's 2"):
+        list(read_articles(path))
+
+
+def test_csv_bad_bytes_name_the_line(tmp_path):
+    path = write(tmp_path / "a.csv", b"text\nok\ncaf\xe9\n", mode="wb")
+    with pytest.raises(InputError, match=r"a\.csv:3: bytes are not valid utf-8"):
+        list(read_articles(path))
+
+
+def test_csv_with_a_huge_field(tmp_path):
+    body = "word " * 100_000  # 500 KB, beyond csv's default field limit
+    path = write(tmp_path / "a.csv", f'text\n"{body}"\n')
+    assert len(next(iter(read_articles(path))).text) == len(body.strip())
+
+
+# -- folders ----------------------------------------------------------------------------
+def test_folder_of_txt_files(tmp_path):
+    write(tmp_path / "one.txt", "Army Graduates Officers\n\nThe ceremony was held.\n")
+    write(tmp_path / "two.txt", "Just a body with no headline.")
+    articles = list(read_articles(tmp_path))
+    assert articles == [
+        Article(id="one", text="The ceremony was held.", headline="Army Graduates Officers"),
+        Article(id="two", text="Just a body with no headline."),
+    ]
+
+
+def test_load_files_layout_takes_labels_from_folders(tmp_path):
+    (tmp_path / "economy").mkdir()
+    (tmp_path / "military").mkdir()
+    write(tmp_path / "economy" / "1.txt", "Wheat prices rose.")
+    write(tmp_path / "military" / "7.txt", "Units advanced.")
+    assert [(a.id, a.labels) for a in read_articles(tmp_path)] == [("economy/1", ("economy",)), ("military/7", ("military",))]
+
+
+def test_folder_counts_empty_files(tmp_path):
+    write(tmp_path / "a.txt", "Body.")
+    write(tmp_path / "b.txt", "   \n")
+    stream = read_articles(tmp_path, on_error="skip")
+    assert [a.id for a in stream] == ["a"]
+    assert dict(stream.stats.skipped) == {"empty file": 1}
+    with pytest.raises(InputError, match=r"b\.txt: the file is empty"):
+        list(read_articles(tmp_path))
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(InputError, match="the folder has no files"):
+        list(read_articles(tmp_path))
+
+
+# -- dumps, several sources, output -------------------------------------------------------
+def test_txt_file_is_read_as_a_dump(tmp_path):
+    path = write(
+        tmp_path / "dump.txt",
+        "Wheat Harvest Begins in Hama\n\nHAMA, (NNA)- Farmers began harvesting wheat in the plain on Sunday, "
+        "the directorate said, expecting a larger crop than last year's after good rains.\n\n Rana Issa\n",
+    )
+    stream = read_articles(path)
+    [article] = list(stream)
+    assert (article.headline, article.place, article.source) == ("Wheat Harvest Begins in Hama", "Hama", "NNA")
+    assert article.text.startswith("Farmers began harvesting")
+    assert article.id.startswith("dump-") and len(article.id) == len("dump-") + 10
+    assert stream.stats.summary() == "1 articles, 1 noise blocks"
+
+
+def test_empty_dump(tmp_path):
+    with pytest.raises(InputError, match="the file is empty"):
+        list(read_articles(write(tmp_path / "d.txt", "\n \n")))
+
+
+def test_read_many_chains_sources_and_stats(tmp_path):
+    a = write(tmp_path / "a.jsonl", '{"text": "x"}\n')
+    b = write(tmp_path / "b.csv", "text\ny\nz\n")
+    stream = read_many([a, b])
+    assert [x.text for x in stream] == ["x", "y", "z"]
+    assert stream.stats.articles == 3
+
+
+def test_write_jsonl_round_trip(tmp_path):
+    articles = [Article(id="1", text="t", headline="H", labels=("a", "b"), date="2024-01-02")]
+    path = tmp_path / "out.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        assert write_jsonl(articles, handle) == 1
+    assert json.loads(path.read_text()) == {"id": "1", "text": "t", "headline": "H", "labels": ["a", "b"], "date": "2024-01-02"}
+    assert list(read_articles(path)) == articles
+
+
+def test_split_labels_and_fingerprint():
+    assert split_labels(" a | b;a ;; ") == ("a", "b")
+    one = [Article(id="1", text="t", labels=("a",))]
+    assert fingerprint(one) == fingerprint(list(one))
+    assert fingerprint(one)["count"] == 1
+    assert fingerprint(one)["sha256"] != fingerprint([Article(id="1", text="t", labels=("b",))])["sha256"]

@@ -1,0 +1,116 @@
+import pytest
+
+from textkit.segment import segment_dump, split_dateline
+
+ISSUE_EXAMPLE = """Minister Discusses Wheat Harvest Plans with Farmers' Union
+
+HOMS, (ST)- Agriculture Minister Samir Khalil discussed on Monday the plans for the coming wheat harvest with the heads of the farmers' union in the province.   
+
+Second paragraph of the same article.
+
+ Rana Issa
+
+This email address is being protected from spambots. You need JavaScript enabled to view it.
+
+Related Coverage Headline One
+
+Another Related Headline With No Body
+
+Earthquake Relief Convoy Reaches Latakia Villages
+
+Damascus \u2013 A convoy carrying food and medical supplies reached the villages on Tuesday.
+"""
+
+
+def test_issue_example():
+    result = segment_dump(ISSUE_EXAMPLE)
+    assert [(a.headline, a.place, a.source, a.paragraphs) for a in result.articles] == [
+        (
+            "Minister Discusses Wheat Harvest Plans with Farmers' Union",
+            "Homs",
+            "ST",
+            [
+                "Agriculture Minister Samir Khalil discussed on Monday the plans for the coming wheat harvest "
+                "with the heads of the farmers' union in the province.",
+                "Second paragraph of the same article.",
+            ],
+        ),
+        (
+            "Earthquake Relief Convoy Reaches Latakia Villages",
+            "Damascus",
+            None,
+            ["A convoy carrying food and medical supplies reached the villages on Tuesday."],
+        ),
+    ]
+    assert result.noise_blocks == 4
+    assert sorted(result.noise_examples) == sorted(
+        [
+            "Rana Issa",
+            "This email address is being protected from spambots. You need JavaScript enabled to view it.",
+            "Related Coverage Headline One",
+            "Another Related Headline With No Body",
+        ]
+    )
+    assert result.articles[0].line == 1 and result.articles[1].line == 15
+
+
+@pytest.mark.parametrize(
+    "paragraph, expected",
+    [
+        ("HOMS, (ST)- Text.", ("Homs", "ST", "Text.")),
+        ("HOMS, (ST)_ Text.", ("Homs", "ST", "Text.")),
+        ("DEIR EZZOR (SANA)- Text.", ("Deir Ezzor", "SANA", "Text.")),
+        ("Damascus - Text.", ("Damascus", None, "Text.")),
+        ("Damascus, SANA - Text.", ("Damascus", "SANA", "Text.")),
+        ("NEW YORK, (NNA) - Text.", ("New York", "NNA", "Text.")),
+        ("Al-Assad said the talks went well.", (None, None, "Al-Assad said the talks went well.")),
+        ("The minister said - in a statement - that.", (None, None, "The minister said - in a statement - that.")),
+    ],
+)
+def test_datelines(paragraph, expected):
+    assert split_dateline(paragraph) == expected
+
+
+def test_wrapped_paragraphs_are_joined_and_headline_on_the_line_above_body():
+    dump = (
+        "Cabinet Approves Draft Budget\n"
+        "DAMASCUS, (NNA)- The cabinet approved on Sunday the draft state budget for the coming\n"
+        "year, allocating a larger share to electricity and water projects in the provinces.\n"
+    )
+    [article] = segment_dump(dump).articles
+    assert article.headline == "Cabinet Approves Draft Budget"
+    assert article.text == (
+        "The cabinet approved on Sunday the draft state budget for the coming year, allocating a larger "
+        "share to electricity and water projects in the provinces."
+    )
+
+
+def test_short_closing_sentence_stays_in_its_article():
+    dump = (
+        "Army Units Clear Mines Near Palmyra\n\n"
+        "PALMYRA, (NNA)- Engineering units of the army cleared on Tuesday a field of mines left on the road "
+        "to the phosphate mines, a field source said, adding that work would continue for weeks.\n\n"
+        "The road will reopen soon.\n\n"
+        "Related Story Title Here\n"
+    )
+    result = segment_dump(dump)
+    assert [a.paragraphs[-1] for a in result.articles] == ["The road will reopen soon."]
+    assert result.noise_blocks == 1
+
+
+def test_article_without_headline_but_with_dateline():
+    dump = "HAMA, (NNA)- A health campaign vaccinated 12,000 children against measles in the countryside this week.\n"
+    [article] = segment_dump(dump).articles
+    assert (article.headline, article.place) == ("", "Hama")
+
+
+def test_headline_ending_with_a_full_stop_and_unicode_normalised():
+    dump = "Condolences Cable Sent to Algeria.\n\nDamascus \u2014 The president sent a cable of condolences\u00a0to his \u201cbrother\u201d, the president of Algeria, over the victims of the floods.\n"
+    [article] = segment_dump(dump).articles
+    assert article.headline == "Condolences Cable Sent to Algeria."
+    assert article.text == 'The president sent a cable of condolences to his "brother", the president of Algeria, over the victims of the floods.'
+
+
+def test_only_noise_gives_no_article():
+    result = segment_dump("Related Headline One\nRelated Headline Two\n\n Rana Issa\n")
+    assert result.articles == [] and result.noise_blocks == 3
