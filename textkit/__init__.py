@@ -23,6 +23,9 @@ _LAZY = {
     "clean_text": "textkit.clean",
     "Tokenizer": "textkit.tokenize",
     "TextkitError": "textkit.errors",
+    "save": "textkit.store",
+    "load": "textkit.store",
+    "ModelStore": "textkit.store",
 }
 
 __all__ = ["__version__", *_LAZY]
