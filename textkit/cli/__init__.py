@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from textkit import __version__
@@ -67,12 +66,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         result = app(args=argv, prog_name="textkit", standalone_mode=False)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return done.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         _output.error("interrupted")
         return 130
-    except click.ClickException as usage:
+    except typer.TyperException as usage:  # typer's (vendored click) usage errors: exit 2
         usage.show()
         return usage.exit_code
     except TextkitError as error:

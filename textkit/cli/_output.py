@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TypeVar
 
-import click
+import typer
 
 T = TypeVar("T")
 
@@ -33,13 +33,13 @@ def use_colour(stream: IO[str]) -> bool:
 def error(message: str) -> None:
     """One red line on stderr."""
     text = f"error: {message}"
-    click.echo(click.style(text, fg="red") if use_colour(sys.stderr) else text, err=True)
+    typer.echo(typer.style(text, fg="red") if use_colour(sys.stderr) else text, err=True)
 
 
 def note(message: str) -> None:
     """A summary line on stderr (so stdout stays clean for pipes); silenced by --quiet."""
     if not settings.quiet:
-        click.echo(message, err=True)
+        typer.echo(message, err=True)
 
 
 def progress(items: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
@@ -47,7 +47,7 @@ def progress(items: Iterable[T], label: str, total: int | None = None) -> Iterat
     if settings.quiet or not sys.stderr.isatty():
         yield from items
         return
-    with click.progressbar(items, length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+    with typer.progressbar(items, length=total, label=label, file=sys.stderr, show_pos=True) as bar:
         yield from bar
 
 
