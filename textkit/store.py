@@ -132,15 +132,34 @@ def manifest_checksum(manifest: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# Headline numbers looked for (at any depth) when a model's metrics do not name theirs.
+_CONVENTIONAL_METRICS = ("micro_f1", "f1_micro", "samples_f1", "macro_f1", "f1_macro", "coherence", "c_v", "accuracy")
+
+
 def main_metric(metrics: Any) -> tuple[str, float] | None:
-    """The headline number of a metrics dict: the key named by ``metrics["main"]``, else the first number."""
-    if not isinstance(metrics, dict):
-        return None
-    numbers = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    main = metrics.get("main")
-    if isinstance(main, str) and main in numbers:
-        return main, float(numbers[main])
-    return next(((k, float(v)) for k, v in numbers.items()), None)
+    """The headline number of a manifest's metrics, as ``(dotted key, value)``.
+
+    ``metrics["main"]`` may name it with a dotted path (``"cv.micro_f1"``); otherwise
+    the first of :data:`_CONVENTIONAL_METRICS` found is used, else ``None``.
+    """
+    found: dict[str, float] = {}
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            found.setdefault(path, float(value))
+
+    walk(metrics, "")
+    main = metrics.get("main") if isinstance(metrics, dict) else None
+    if isinstance(main, str) and main in found:
+        return main, found[main]
+    for wanted in _CONVENTIONAL_METRICS:
+        for path, value in found.items():
+            if path.rsplit(".", 1)[-1] == wanted:
+                return path, value
+    return None
 
 
 class ModelStore:
@@ -221,7 +240,7 @@ class ModelStore:
     def _refuse_existing(self, name: str, force: bool) -> None:
         if self.path(name).exists() and not force:
             raise ModelStoreError(
-                f"model {name!r} already exists in {self.root}", hint="pass --force (force=True) to replace it"
+                f"model {name!r} already exists in {self.root}", hint="replace it with --force (force=True in Python)"
             )
 
     @contextmanager
@@ -423,7 +442,7 @@ class ModelStore:
         manifest = self.verify(name)
         target = Path(path)
         if target.exists() and not force:
-            raise ModelStoreError(f"{target} already exists", hint="pass --force (force=True) to overwrite it")
+            raise ModelStoreError(f"{target} already exists", hint="overwrite it with --force (force=True in Python)")
         folder = self.path(name)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -3,18 +3,19 @@
 Each command parses options, calls one library function and prints. Command modules
 import scikit-learn/gensim inside their functions, so ``textkit --help`` is quick.
 
-Exit codes: 0 success, 1 a :class:`~textkit.errors.TextkitError` (one red line on
-stderr), 2 a usage error, 130 interrupted (Ctrl-C).
+Exit codes: 0 success; 1 an error (a :class:`~textkit.errors.TextkitError`, a disk or
+permission problem, or a bug: one red line on stderr, ``--debug`` shows the
+traceback); 2 a usage error (unknown option, bad value); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
-
-import sys
 
 import typer
 
 from textkit import __version__
 from textkit.cli import _output
+
+EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     name="textkit",
@@ -62,25 +63,40 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn errors into one line and an exit code instead of a traceback."""
-    from textkit.errors import TextkitError
-
+    # main() may run several times in one process (tests, scripts): start from the defaults.
+    _output.settings.debug = _output.settings.quiet = False
     try:
-        result = app(args=argv, prog_name="textkit", standalone_mode=False)
+        with _output.warnings_as_lines():
+            result = app(args=argv, prog_name="textkit", standalone_mode=False)
     except typer.Exit as done:
         return done.exit_code
     except (typer.Abort, KeyboardInterrupt):
         _output.error("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except typer.TyperException as usage:  # typer's (vendored click) usage errors: exit 2
         usage.show()
         return usage.exit_code
-    except TextkitError as error:
+    except Exception as error:
         if _output.settings.debug:
             raise
-        _output.error(str(error))
-        return error.exit_code
-    except BrokenPipeError:
-        # `textkit predict ... | head`: the reader left; that is not an error.
-        sys.stderr.close()
-        return 0
+        _output.error(_one_line(error))
+        return 1
+    if result == EXIT_INTERRUPTED:
+        # typer turns Ctrl-C into Exit(130), which standalone_mode=False returns as a value.
+        _output.error("interrupted")
     return result if isinstance(result, int) else 0
+
+
+
+def _one_line(error: Exception) -> str:
+    """What a user reads instead of a traceback."""
+    from textkit.errors import TextkitError
+
+    if isinstance(error, TextkitError):
+        return str(error)
+    if isinstance(error, OSError) and error.strerror:  # disk full, permission denied...
+        return f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    return (
+        f"internal error ({type(error).__name__}: {error}); this is a bug in textkit: "
+        "run the command again with --debug and report the traceback"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,23 @@ def error(message: str) -> None:
     typer.echo(typer.style(text, fg="red") if use_colour(sys.stderr) else text, err=True)
 
 
+def warning(message: str) -> None:
+    """One yellow line on stderr (shown even with --quiet: a warning is not a summary)."""
+    text = f"warning: {message}"
+    typer.echo(typer.style(text, fg="yellow") if use_colour(sys.stderr) else text, err=True)
+
+
+@contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Show Python warnings (version mismatches, convergence...) as ``warning:`` lines, not source excerpts."""
+    previous = warnings.showwarning
+    warnings.showwarning = lambda message, *_args, **_kwargs: warning(str(message))
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous
+
+
 def note(message: str) -> None:
     """A summary line on stderr (so stdout stays clean for pipes); silenced by --quiet."""
     if not settings.quiet:
@@ -58,6 +76,18 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def human_size(size: int) -> str:
+    """``1536`` -> ``"1.5 KB"``."""
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 @contextmanager
