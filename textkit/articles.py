@@ -65,6 +65,9 @@ class ReadStats:
     articles: int = 0
     skipped: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)  # first messages of skipped records
+    # Repeated ids are kept (outputs follow the input) but counted: a repeated article
+    # inflates cross-validation scores and makes id-keyed outputs ambiguous.
+    duplicate_ids: int = 0
 
     def skip(self, reason: str, message: str) -> None:
         self.skipped[reason] += 1
@@ -74,6 +77,8 @@ class ReadStats:
     def summary(self) -> str:
         parts = [f"{self.articles} articles"]
         parts += [f"{n} {reason}" for reason, n in sorted(self.skipped.items())]
+        if self.duplicate_ids:
+            parts.append(f"{self.duplicate_ids} duplicate ids (kept)")
         return ", ".join(parts)
 
 
@@ -106,8 +111,11 @@ class ArticleStream:
 
     def __iter__(self) -> Iterator[Article]:
         self.stats = ReadStats()
+        seen: set[str] = set()
         for article in self._reader(self):
             self.stats.articles += 1
+            self.stats.duplicate_ids += article.id in seen
+            seen.add(article.id)
             yield article
 
     def bad_record(self, where: str, reason: str, message: str) -> None:
@@ -190,10 +198,16 @@ class ChainedStream:
 
     def __init__(self, streams: list[ArticleStream]):
         self.streams = streams
+        self._duplicate_ids = 0
 
     def __iter__(self) -> Iterator[Article]:
+        self._duplicate_ids = 0
+        seen: set[str] = set()  # across files too: the same article in two dumps
         for stream in self.streams:
-            yield from stream
+            for article in stream:
+                self._duplicate_ids += article.id in seen
+                seen.add(article.id)
+                yield article
 
     @property
     def source(self) -> str:
@@ -206,6 +220,7 @@ class ChainedStream:
             total.articles += stream.stats.articles
             total.skipped.update(stream.stats.skipped)
             total.errors.extend(stream.stats.errors)
+        total.duplicate_ids = self._duplicate_ids
         return total
 
 
