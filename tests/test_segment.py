@@ -114,3 +114,68 @@ def test_headline_ending_with_a_full_stop_and_unicode_normalised():
 def test_only_noise_gives_no_article():
     result = segment_dump("Related Headline One\nRelated Headline Two\n\n Rana Issa\n")
     assert result.articles == [] and result.noise_blocks == 3
+
+
+def test_wrapped_later_paragraph_is_not_taken_for_a_headline():
+    dump = (
+        "Cabinet Approves Draft Budget\n\n"
+        "DAMASCUS, (NNA)- The cabinet approved on Sunday the draft state budget for the coming year.\n\n"
+        "The Prime Minister said that the budget gives priority to\n"
+        "investment spending and to support for the productive sectors.\n"
+    )
+    [article] = segment_dump(dump).articles
+    assert article.paragraphs == [
+        "The cabinet approved on Sunday the draft state budget for the coming year.",
+        "The Prime Minister said that the budget gives priority to investment spending and to support for the "
+        "productive sectors.",
+    ]
+
+
+def test_wrapped_first_paragraph_without_dateline_keeps_the_headline():
+    dump = (
+        "Cabinet Approves Draft Budget\n\n"
+        "The cabinet approved on Sunday the draft state budget for the\n"
+        "coming year, allocating a larger share to electricity projects.\n"
+    )
+    [article] = segment_dump(dump).articles
+    assert article.headline == "Cabinet Approves Draft Budget"
+    assert article.text.startswith("The cabinet approved on Sunday the draft state budget for the coming year")
+
+
+def test_en_dash_dateline_on_a_wrapped_paragraph():
+    dump = (
+        "Cabinet Approves Draft Budget\n\n"
+        "Damascus \u2013 The cabinet approved on Sunday the draft state budget for the\n"
+        "coming year, allocating a larger share to electricity and water projects.\n"
+    )
+    [article] = segment_dump(dump).articles
+    assert (article.place, len(article.paragraphs)) == ("Damascus", 1)
+    assert article.text.startswith("The cabinet approved")
+
+
+def test_date_line_between_headline_and_body_becomes_the_date():
+    dump = (
+        "Army Parade Held in Damascus\n\nSunday, 12 May 2024 10:35\n\n"
+        "DAMASCUS, (NNA)- The army held a parade on Sunday in the capital, attended by thousands of soldiers.\n\n"
+        "2 June 2024\n"
+    )
+    result = segment_dump(dump)
+    assert [(a.headline, a.date) for a in result.articles] == [("Army Parade Held in Damascus", "2024-05-12")]
+    assert result.noise_examples == ["2024-06-02"]
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("Sunday, 12 May 2024 10:35", "2024-05-12"),
+        ("May 12, 2024", "2024-05-12"),
+        ("2024-05-12", "2024-05-12"),
+        ("Tuesday 3 Sept. 2024, 9:05 pm", "2024-09-03"),
+        ("12 Mayhem 2024", None),
+        ("The 12 May 2024 talks", None),
+    ],
+)
+def test_parse_date_line(line, expected):
+    from textkit.segment import parse_date_line
+
+    assert parse_date_line(line) == expected

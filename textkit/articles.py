@@ -417,7 +417,7 @@ def _read_dump(stream: ArticleStream) -> Iterator[Article]:
             article_id = f"{article_id}-{ids[article_id]}"
         yield Article(
             id=article_id, text=segment.text, headline=segment.headline,
-            place=segment.place, source=segment.source,
+            date=segment.date, place=segment.place, source=segment.source,
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from textkit.clean import clean_text
+from textkit.clean import clean_text, normalize_unicode
 
 # "HOMS, (ST)-", "Damascus, (ST)_", "CITY (SANA)-", "Moscow, SANA -", "Damascus -" (en dash
 # normalised to "-" before matching). The place is one to four capitalised words.
@@ -35,6 +35,22 @@ _SENTENCE_END = re.compile(r"[.!?\"')\]]$")
 _WORD = re.compile(r"[^\W_][\w'-]*")
 _SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with over after amid".split())
 
+# A publication-date line between headline and body ("Sunday, 12 May 2024 10:35",
+# "May 12, 2024", "2024-05-12"): it belongs to the article, not to the noise.
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?"
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+          r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
+_TIME = r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?"
+_DATE_LINE = re.compile(
+    "^" + _WEEKDAY + r"(?:"
+    r"(?P<d1>\d{1,2})\s+(?P<m1>" + _MONTH + r"),?\s+(?P<y1>\d{4})"
+    r"|(?P<m2>" + _MONTH + r")\s+(?P<d2>\d{1,2}),?\s+(?P<y2>\d{4})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})"
+    r")" + _TIME + "$",
+    re.IGNORECASE,
+)
+
 HEADLINE_MAX_WORDS = 25
 BODY_MIN_WORDS = 25
 
@@ -48,6 +64,7 @@ class Segment:
     line: int  # 1-based line of the headline (or first paragraph) in the dump
     place: str | None = None
     source: str | None = None
+    date: str | None = None
 
     @property
     def text(self) -> str:
@@ -88,8 +105,34 @@ def _title(place: str) -> str:
     return place.title() if place.isupper() else place
 
 
+def parse_date_line(line: str) -> str | None:
+    """The ISO date of a line that is only a date (and maybe a weekday and time), else None.
+
+    >>> parse_date_line("Sunday, 12 May 2024 10:35")
+    '2024-05-12'
+    """
+    match = _DATE_LINE.match(line.strip())
+    if not match:
+        return None
+    groups = match.groupdict()
+    year = groups["y1"] or groups["y2"] or groups["y3"]
+    month_text = groups["m1"] or groups["m2"]
+    month = _MONTHS.get(month_text.lower()[:3]) if month_text else int(groups["m3"])
+    day = int(groups["d1"] or groups["d2"] or groups["d3"])
+    if not month or not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    return f"{year}-{month:02d}-{day:02d}"
+
+
 def _words(text: str) -> list[str]:
     return _WORD.findall(text)
+
+
+def _is_title_case(line: str) -> bool:
+    """Most words other than small ones capitalised (or numbers), as in headlines."""
+    content = [w for w in _words(line) if w.lower() not in _SMALL_WORDS]
+    capitalised = sum(1 for w in content if w[0].isupper() or w[0].isdigit())
+    return bool(content) and capitalised / len(content) >= 0.6
 
 
 def _is_headline_like(line: str) -> bool:
@@ -97,10 +140,7 @@ def _is_headline_like(line: str) -> bool:
     words = _words(line)
     if not words or len(words) > HEADLINE_MAX_WORDS or line.endswith((",", ";", ":")):
         return False
-    content = [w for w in words if w.lower() not in _SMALL_WORDS]
-    capitalised = sum(1 for w in content if w[0].isupper() or w[0].isdigit())
-    title_case = bool(content) and capitalised / len(content) >= 0.6
-    return title_case or not _SENTENCE_END.search(line)
+    return _is_title_case(line) or not _SENTENCE_END.search(line)
 
 
 def _is_body(block: str) -> bool:
@@ -136,12 +176,15 @@ def _units(text: str) -> list[tuple[int, str]]:
     """Lines of a block that stand alone (headlines, noise) and wrapped paragraphs joined."""
     units: list[tuple[int, str]] = []
     for start, lines in _blocks(text):
-        # A block of headline-like lines (a "related news" box, or a headline with its
-        # body on the next line) is split; a wrapped paragraph is joined into one unit.
+        # Title Case lines at the top of a block stand alone (a "related news" box, or a
+        # headline with its body on the next line); the rest is one paragraph hard-wrapped
+        # over several lines, joined. A line followed by a lowercase start is mid-sentence.
         paragraph: list[str] = []
         paragraph_start = start
         for offset, line in enumerate(lines):
-            if not paragraph and _is_headline_like(line) and not _is_body(line):
+            next_line = lines[offset + 1] if offset + 1 < len(lines) else ""
+            stands_alone = _is_headline_like(line) and not _is_body(line) and not next_line[:1].islower()
+            if not paragraph and (len(lines) == 1 or (stands_alone and _is_title_case(line))):
                 units.append((start + offset, line))
                 continue
             if not paragraph:
@@ -166,9 +209,10 @@ def segment_dump(text: str) -> SegmentResult:
         The articles in order, and the count of noise blocks dropped between them.
     """
     result = SegmentResult()
-    units = [(line, clean_text(unit)) for line, unit in _units(text)]
+    units = [(line, clean_text(unit)) for line, unit in _units(normalize_unicode(text))]
     current: Segment | None = None
     pending: list[tuple[int, str]] = []  # headline-like units waiting for a body
+    pending_date: str | None = None  # a date line seen since the last article started
 
     def flush_pending(keep_last_as_headline: bool) -> tuple[int, str] | None:
         headline = pending.pop() if keep_last_as_headline and pending else None
@@ -181,12 +225,19 @@ def segment_dump(text: str) -> SegmentResult:
         if _BOILERPLATE.search(unit):
             result.drop(unit)
             continue
+        date = parse_date_line(unit)
+        if date is not None:
+            if pending_date is not None:
+                result.drop(pending_date)
+            pending_date = date
+            continue
         place, source, rest = split_dateline(unit)
         if _is_body(unit):
             if place is not None or pending or current is None:
                 headline = flush_pending(keep_last_as_headline=True)
                 head_line, head_text = headline if headline else (line, "")
-                current = Segment(head_text, [rest], head_line, place, source)
+                current = Segment(head_text, [rest], head_line, place, source, pending_date)
+                pending_date = None
                 result.articles.append(current)
             else:
                 current.paragraphs.append(unit)
@@ -199,4 +250,6 @@ def segment_dump(text: str) -> SegmentResult:
             else:
                 pending.append((line, unit))
     flush_pending(keep_last_as_headline=False)
+    if pending_date is not None:
+        result.drop(pending_date)
     return result
