@@ -1,0 +1,371 @@
+"""The bad-input catalogue: every way a file, a model or a run can go wrong, with the exact outcome."""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+from toymodel import ToyModel
+
+from textkit.articles import Article, read_articles
+from textkit.cli import _output, main
+from textkit.errors import InputError, IntegrityError, ModelStoreError
+from textkit.store import ARTIFACT, MANIFEST, ModelStore, manifest_checksum
+
+TESTS = Path(__file__).parent
+
+
+# -- input files -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("a.jsonl", "the file is empty (no JSON lines)"),
+        ("a.csv", "the file is empty (no header row)"),
+        ("a.txt", "the file is empty"),
+    ],
+)
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n\t\r\n"], ids=["empty", "blank-lines"])
+def test_empty_and_blank_files(tmp_path, name, message, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as error:
+        list(read_articles(path))
+    assert str(error.value) == f"{path}: {message}"
+
+
+def test_empty_folder(tmp_path):
+    with pytest.raises(InputError) as error:
+        list(read_articles(tmp_path))
+    assert str(error.value) == f"{tmp_path}: the folder has no files"
+
+
+@pytest.mark.parametrize("name", ["a.jsonl", "a.csv", "a.txt"])
+def test_binary_file(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(bytes(range(256)) * 16)
+    with pytest.raises(InputError) as error:
+        list(read_articles(path))
+    assert str(error.value) == f"{path}: looks like a binary file (it has NUL bytes), not text"
+
+
+@pytest.mark.parametrize(
+    "name, content, line",
+    [
+        ("a.jsonl", '{"text": "ok"}\n{"text": "caf\xe9"}\n', 2),
+        ("a.csv", "text\nok\ncaf\xe9\n", 3),
+        ("a.txt", "Headline\n\nDAMASCUS, (SANA)- The caf\xe9 reopened on Monday after the works ended.\n", 3),
+    ],
+)
+def test_non_utf8_bytes_name_the_line_and_can_be_replaced(tmp_path, name, content, line):
+    path = tmp_path / name
+    path.write_bytes(content.encode("latin-1"))
+    with pytest.raises(InputError) as error:
+        list(read_articles(path))
+    assert str(error.value) == (
+        f"{path}:{line}: bytes are not valid utf-8 (byte 0xe9) "
+        "(pass --encoding (e.g. latin-1) or --encoding-errors replace)"
+    )
+    assert "café" in list(read_articles(path, encoding="latin-1"))[-1].full_text
+    assert "caf\ufffd" in list(read_articles(path, encoding_errors="replace"))[-1].full_text
+
+
+@pytest.mark.parametrize("name", ["big.jsonl", "big.csv"])
+def test_a_50_mb_single_article(tmp_path, name):
+    body = "word " * (10 * 2**20)  # 50 MiB, one article
+    path = tmp_path / name
+    if name.endswith(".jsonl"):
+        path.write_text(json.dumps({"id": "big", "text": body, "labels": ["economy"]}) + "\n", encoding="utf-8")
+    else:
+        path.write_text(f'id,text,labels\nbig,"{body}",economy\n', encoding="utf-8")
+    start = time.perf_counter()
+    [article] = list(read_articles(path))
+    assert (article.id, article.labels, len(article.text)) == ("big", ("economy",), len(body) - 1)  # trailing space cleaned
+    assert time.perf_counter() - start < 20
+
+
+def test_csv_with_quoted_newlines_keeps_records_and_line_numbers(tmp_path):
+    path = tmp_path / "q.csv"
+    path.write_text(
+        'id,text,labels\n1,"line one\nline two, with a comma\n\nafter a blank line","economy;military"\n'
+        "2,plain,diplomacy\n3,bad,x,extra\n",
+        encoding="utf-8",
+    )
+    stream = read_articles(path, on_error="skip")
+    assert list(stream) == [
+        Article(id="1", text="line one\nline two, with a comma\n\nafter a blank line", labels=("economy", "military")),
+        Article(id="2", text="plain", labels=("diplomacy",)),
+    ]
+    assert stream.stats.errors == [f"{path}:7: row has more cells than the header's 3"]
+
+
+@pytest.mark.parametrize("name, content", [("b.jsonl", '{"text": "hi", "labels": ["a"]}\n'), ("b.csv", "text,labels\nhi,a\n")])
+def test_bom_is_ignored(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + content.encode("utf-8"))
+    assert [(a.text, a.labels) for a in read_articles(path)] == [("hi", ("a",))]
+
+
+def test_labels_given_as_a_string(tmp_path):
+    path = tmp_path / "l.jsonl"
+    path.write_text(
+        '{"text": "a", "labels": "economy"}\n{"text": "b", "labels": "economy; military|economy"}\n'
+        '{"text": "c", "labels": 7}\n',
+        encoding="utf-8",
+    )
+    stream = read_articles(path, on_error="skip")
+    assert [a.labels for a in stream] == [("economy",), ("economy", "military")]
+    assert stream.stats.errors == [f"{path}:3: labels must be a list of strings, not 7"]
+
+
+def test_duplicate_ids_are_kept_and_counted(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id": "x", "text": "one"}\n{"id": "y", "text": "two"}\n{"id": "x", "text": "three"}\n')
+    stream = read_articles(path)
+    assert [a.text for a in stream] == ["one", "two", "three"]
+    assert stream.stats.duplicate_ids == 1
+    assert stream.stats.summary() == "3 articles, 1 duplicate ids (kept)"
+
+
+# -- models ------------------------------------------------------------------------------
+@pytest.fixture
+def store(tmp_path):
+    store = ModelStore(tmp_path / "models")
+    store.save(ToyModel(1.0), "m")
+    return store
+
+
+@pytest.fixture
+def no_unpickling(monkeypatch):
+    """Fail the test if anything is unpickled."""
+    import joblib
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("unpickled a file that failed verification")
+
+    monkeypatch.setattr(joblib, "load", refuse)
+
+
+def test_unknown_model(store, capsys):
+    assert main(["models", "show", "nope", "--models-dir", str(store.root)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: no model named 'nope' in {store.root} (models there: m) "
+        "(train one, or pass --models-dir / set $TEXTKIT_MODELS_DIR)\n"
+    )
+
+
+def test_corrupted_artifact_is_refused_by_hash_before_unpickling(store, no_unpickling):
+    artifact = store.path("m") / ARTIFACT
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    artifact.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError) as error:
+        store.load("m")
+    assert str(error.value) == (
+        f"{artifact}: sha256 does not match the manifest; the file was changed or damaged, "
+        "and textkit will not unpickle it (re-train or re-import the model)"
+    )
+
+
+def test_manifest_edited_by_hand_is_refused(store, no_unpickling):
+    path = store.path("m") / MANIFEST
+    path.write_text(path.read_text().replace('"economy"', '"sport"'))
+    with pytest.raises(IntegrityError) as error:
+        store.load("m")
+    assert str(error.value) == (
+        f"{path} was edited by hand or damaged: its checksum does not match its content "
+        "(restore the original manifest, or re-train or re-import the model)"
+    )
+
+
+def test_manifest_hash_swapped_with_a_recomputed_checksum_is_still_refused(store, no_unpickling):
+    path = store.path("m") / MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["artifacts"][ARTIFACT]["sha256"] = "0" * 64
+    manifest["checksum"] = manifest_checksum(manifest)
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(IntegrityError, match="sha256 does not match the manifest"):
+        store.load("m")
+
+
+def test_manifest_that_is_not_json(store):
+    path = store.path("m") / MANIFEST
+    path.write_text("{ oops")
+    with pytest.raises(ModelStoreError, match=r"is not valid JSON \(.*\); the manifest was damaged or edited$"):
+        store.load("m")
+
+
+def test_model_folder_missing_its_artifact(store):
+    (store.path("m") / ARTIFACT).unlink()
+    with pytest.raises(IntegrityError) as error:
+        store.load("m")
+    assert str(error.value) == "model 'm' is missing model.joblib (re-train or re-import the model)"
+
+
+def test_model_folder_missing_its_manifest(store):
+    (store.path("m") / MANIFEST).unlink()
+    with pytest.raises(ModelStoreError) as error:
+        store.load("m")
+    assert str(error.value) == (
+        f"{store.path('m')} has no manifest.json: it is not a textkit model (or its save was cut short) "
+        "(delete it with 'textkit models delete m')"
+    )
+
+
+def test_archive_with_parent_directory_members_is_refused(store, tmp_path, capsys):
+    archive = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(store.path("m") / MANIFEST, arcname="m/manifest.json")
+        tar.add(store.path("m") / ARTIFACT, arcname="m/../../escaped.joblib")
+    other = tmp_path / "other"
+    assert main(["models", "import", str(archive), "--models-dir", str(other)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {archive}: member 'm/../../escaped.joblib' points outside the store; refused\n"
+    )
+    assert not list(tmp_path.rglob("escaped.joblib")) and not other.exists()
+
+
+def test_disk_full_during_save_leaves_the_old_model(store, monkeypatch):
+    import joblib
+
+    def write_half_then_fail(value, handle, **kwargs):
+        handle.write(b"half a model")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(joblib, "dump", write_half_then_fail)
+    with pytest.raises(ModelStoreError) as error:
+        store.save(ToyModel(2.0), "m", force=True)
+    assert str(error.value) == (
+        f"could not write model 'm' in {store.root} (No space left on device); nothing was changed in the store "
+        "(free disk space or choose another --models-dir)"
+    )
+    monkeypatch.undo()
+    assert store.load("m").model.weight == 1.0
+    assert sorted(p.name for p in store.root.iterdir()) == ["m"]
+
+
+def test_kill_during_save_leaves_the_old_model_loadable(store, tmp_path):
+    signal_file = tmp_path / "pickling"
+    code = (
+        "import sys; from toymodel import StallingToyModel; from textkit.store import ModelStore; "
+        f"ModelStore({str(store.root)!r}).save(StallingToyModel({str(signal_file)!r}, 2.0), 'm', force=True)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=TESTS)
+    try:
+        deadline = time.monotonic() + 60
+        while not signal_file.exists():
+            assert child.poll() is None and time.monotonic() < deadline, "the save never started"
+            time.sleep(0.05)
+        [staging] = [p for p in store.root.iterdir() if p.name.startswith(".saving-m-")]
+        assert (staging / ARTIFACT).exists()  # killed mid-write
+    finally:
+        child.kill()
+        child.wait()
+    assert store.load("m").model.weight == 1.0
+    assert store.cleanup() == [f"removed {staging.name}"]
+    assert sorted(p.name for p in store.root.iterdir()) == ["m"]
+
+
+# -- the command line --------------------------------------------------------------------
+def test_usage_errors_exit_2(capsys):
+    assert main(["models", "show"]) == 2
+    assert "Missing argument 'name'" in capsys.readouterr().err
+
+
+def test_errors_are_one_plain_line_without_colour_when_not_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert main(["models", "delete", "x", "--models-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == f"error: no model named 'x' in {tmp_path}\n"
+
+
+def test_no_color_is_respected_on_a_terminal(monkeypatch):
+    class Terminal:
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert _output.use_colour(Terminal())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not _output.use_colour(Terminal())
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(ModelStoreError, match="no model named 'x'"):
+        main(["--debug", "models", "delete", "x", "--models-dir", str(tmp_path)])
+
+
+def test_an_os_error_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    dump = tmp_path / "d.txt"
+    dump.write_text("Headline Words Here\n\nDAMASCUS, (SANA)- A body long enough to be an article, said the source.\n")
+    assert main(["segment", str(dump), "-o", str(blocker / "out.jsonl")]) == 1
+    assert capsys.readouterr().err == f"error: {blocker}: File exists\n"  # mkdir of the output folder
+
+
+def test_a_bug_is_one_line_pointing_to_debug(tmp_path, capsys, monkeypatch):
+    import textkit.store
+
+    monkeypatch.setattr(textkit.store.ModelStore, "list", lambda self: 1 / 0)
+    assert main(["models", "list", "--models-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "error: internal error (ZeroDivisionError: division by zero); this is a bug in textkit: "
+        "run the command again with --debug and report the traceback\n"
+    )
+
+
+def test_quiet_silences_notes(store, tmp_path, capsys):
+    assert main(["--quiet", "models", "export", "m", str(tmp_path / "m.tar.gz"), "--models-dir", str(store.root)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_warnings_are_shown_as_one_line(capsys):
+    with _output.warnings_as_lines():
+        warnings.warn("model 'm' was saved with scikit-learn 0.24.2", UserWarning)
+    assert capsys.readouterr().err == "warning: model 'm' was saved with scikit-learn 0.24.2\n"
+
+
+def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path, capsys, monkeypatch):
+    import textkit.articles
+
+    dump = tmp_path / "d.txt"
+    dump.write_text("Headline Words Here\n\nDAMASCUS, (SANA)- A body long enough to be an article, said the source.\n")
+
+    def write_some_then_interrupt(articles, handle):
+        handle.write('{"id": "partial"}\n')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(textkit.articles, "write_jsonl", write_some_then_interrupt)
+    assert main(["segment", str(dump), "-o", str(tmp_path / "out.jsonl")]) == 130
+    assert capsys.readouterr().err == "error: interrupted\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.txt"]
+
+
+def test_a_real_sigint_exits_130_without_a_traceback(tmp_path):
+    out = tmp_path / "out.jsonl"
+    # `segment -` waits on standard input, like a long run; then Ctrl-C arrives.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "textkit", "segment", "-", "-o", str(out)],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+    )
+    time.sleep(2)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    child.stdin.close()
+    assert child.returncode == 130
+    assert err.decode().strip().splitlines()[-1] == "error: interrupted"
+    assert "Traceback" not in err.decode()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shell_completion_is_installable(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--show-completion", "bash"])
+    assert done.value.code == 0
+    assert "complete -o default -F _textkit_completion textkit" in capsys.readouterr().out
