@@ -1,0 +1,116 @@
+"""textkit.predict: streamed predictions in input order, writers, and train_model."""
+
+import io
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+from textkit.articles import Article
+from textkit.errors import ConfigError, ModelStoreError, TrainingError
+from textkit.predict import load_classifier, predict_stream, write_records
+from textkit.train import train_model
+
+
+class CountingModel:
+    """Scores by keyword; counts how many texts it was asked about (to prove laziness)."""
+
+    classes_ = np.array(["economy", "military"])
+
+    def __init__(self):
+        self.seen = 0
+
+    def predict_proba(self, texts):
+        self.seen += len(texts)
+        return self._scores(texts)
+
+    def _scores(self, texts):
+        return np.array([[0.9, 0.1] if "bank" in t.lower() else [0.2, 0.8] for t in texts])
+
+    def predict_labels(self, texts, threshold=None, top_k=None):
+        return [tuple(c for c, s in zip(self.classes_, row) if s >= (threshold or 0.5))
+                for row in self._scores(texts)]
+
+
+def test_records_are_in_input_order_with_ids_labels_scores():
+    articles = [Article(id="x", text="bank"), "tanks", Article(id="z", text="tanks", headline="Bank")]
+    records = list(predict_stream(CountingModel(), articles, batch_size=2))
+    assert records == [
+        {"id": "x", "labels": ["economy"], "scores": {"economy": 0.9, "military": 0.1}},
+        {"id": "2", "labels": ["military"], "scores": {"economy": 0.2, "military": 0.8}},
+        {"id": "z", "labels": ["economy"], "scores": {"economy": 0.9, "military": 0.1}},  # headline is read
+    ]
+
+
+def test_stream_is_lazy_so_memory_stays_constant():
+    model = CountingModel()
+    endless = (f"text {i}" for i in itertools.count())
+    first = list(itertools.islice(predict_stream(model, endless, batch_size=10), 25))
+    assert [r["id"] for r in first] == [str(i) for i in range(1, 26)]
+    assert model.seen == 30  # three batches of 10 read, not the endless input
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(ConfigError, match="top_k must be at least 1, not 0"):
+        next(predict_stream(CountingModel(), ["a"], top_k=0))
+    with pytest.raises(ConfigError, match="threshold must be between 0 and 1, not 1.5"):
+        next(predict_stream(CountingModel(), ["a"], threshold=1.5))
+
+
+def test_write_records_jsonl_and_csv_exactly():
+    records = [{"id": "a", "labels": ["economy", "military"], "scores": {"economy": 0.9, "military": 0.6}},
+               {"id": "b", "labels": [], "scores": {"economy": 0.1, "military": 0.2}}]
+    out = io.StringIO()
+    assert write_records(records, out, "jsonl", ["economy", "military"]) == 2
+    assert out.getvalue() == (
+        '{"id": "a", "labels": ["economy", "military"], "scores": {"economy": 0.9, "military": 0.6}}\n'
+        '{"id": "b", "labels": [], "scores": {"economy": 0.1, "military": 0.2}}\n'
+    )
+    out = io.StringIO()
+    write_records(records, out, "csv", ["economy", "military"])
+    assert out.getvalue() == "id,labels,economy,military\na,economy;military,0.9,0.6\nb,,0.1,0.2\n"
+
+
+# -- with the real classifier --------------------------------------------------------------------
+def articles():
+    themes = {"economy": "bank inflation currency market", "military": "troops tanks artillery brigade",
+              "diplomacy": "envoy summit talks embassy"}
+    out = []
+    for i in range(30):
+        label = sorted(themes)[i % 3]
+        words = themes[label].split()
+        out.append(Article(id=f"a{i}", text=" ".join(words[i % 4:] + words[: i % 4]) + f" week{i % 5}",
+                           labels=(label,)))
+    return out
+
+
+def test_train_model_saves_and_predict_stream_uses_the_saved_model(tmp_path):
+    result = train_model(articles(), "m", models_dir=tmp_path, model_params={"model": "logreg"})
+    assert result.manifest["kind"] == "themes"
+    assert result.manifest["params"]["model"] == "logreg"
+    assert result.manifest["data"]["count"] == 30
+    assert result.cv_report is None
+    model = load_classifier("m", tmp_path)
+    [record] = predict_stream(model, ["tanks and artillery near the border"])
+    assert record["labels"] == ["military"]
+    assert max(record["scores"], key=record["scores"].get) == "military"
+
+
+def test_train_model_refuses_before_fitting(tmp_path):
+    train_model(articles(), "m", models_dir=tmp_path)
+    with pytest.raises(ModelStoreError, match="model 'm' already exists"):
+        train_model(iter(()), "m", models_dir=tmp_path)  # name checked before the (empty) data
+    with pytest.raises(TrainingError, match="no articles to train on"):
+        train_model([], "other", models_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"unknown classifier parameter\(s\): colour"):
+        train_model(articles(), "other", models_dir=tmp_path, model_params={"colour": "red"})
+    with pytest.raises(ConfigError, match="cv must be at least 2 folds, not 1"):
+        train_model(articles(), "other", models_dir=tmp_path, cv=1)
+    assert not (tmp_path / "other").exists()
+
+
+def test_train_model_with_cv_stores_the_report(tmp_path):
+    result = train_model(articles(), "cv", models_dir=tmp_path, cv=3)
+    assert result.manifest["metrics"]["cv"]["folds"] == 3
+    assert json.dumps(result.cv_report.to_dict())  # JSON-ready

@@ -1,0 +1,206 @@
+"""Theme classifier commands: ``train``, ``predict``, ``evaluate``, ``explain``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Optional
+
+import typer
+
+from textkit.cli import _options as opt
+from textkit.cli._output import atomic_output, note, progress, table
+
+MODEL_NAME = typer.Option("themes", "--model", "-m", help="Name of the saved theme model.")
+TERMS = typer.Option(5, "--terms", "-n", help="How many terms to show per label.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("predict")(predict)
+    app.command("evaluate")(evaluate)
+    app.command("explain")(explain)
+
+
+def train(
+    paths: Optional[list[str]] = typer.Argument(None, help="Labelled data files or folders [default: the sample corpus]."),
+    name: str = typer.Option("themes", "--name", help="Name to save the model under."),
+    model: Optional[str] = typer.Option(None, "--model", help="Classifier: svm, logreg, sgd or nb [default: svm]."),
+    c: Optional[float] = typer.Option(None, "--C", "-C", help="Regularisation strength (larger fits the data more closely)."),
+    ngrams: Optional[int] = typer.Option(None, "--ngrams", help="Longest word n-gram (1: words only) [default: 2]."),
+    min_df: Optional[int] = typer.Option(None, "--min-df", help="Ignore terms in fewer articles than this."),
+    max_df: Optional[float] = typer.Option(None, "--max-df", help="Ignore terms in more than this share of articles."),
+    char_ngrams: Optional[bool] = typer.Option(None, "--char-ngrams/--no-char-ngrams", help="Add character n-grams."),
+    phrases: Optional[bool] = typer.Option(None, "--phrases/--no-phrases", help="Learn collocations (foreign_minister)."),
+    tune_thresholds: Optional[bool] = typer.Option(
+        None, "--tune-thresholds/--no-tune-thresholds", help="Tune per-label thresholds by CV (multi-label)."
+    ),
+    ensure_top_label: Optional[bool] = typer.Option(
+        None, "--ensure-top-label/--no-ensure-top-label", help="Give every article at least its best label."
+    ),
+    cv: Optional[int] = typer.Option(None, "--cv", help="Print a K-fold cross-validated report before fitting."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+    format_in: Optional[str] = opt.FORMAT,
+    text_field: str = opt.TEXT_FIELD,
+    label_field: str = opt.LABEL_FIELD,
+    encoding: str = opt.ENCODING,
+    encoding_errors: str = opt.ENCODING_ERRORS,
+    skip_bad: bool = opt.SKIP_BAD,
+) -> None:
+    """Train a theme classifier on labelled articles and save it in the model store."""
+    from textkit.articles import read_many, sample_corpus_path
+    from textkit.train import train_model
+
+    stream = read_many(
+        paths or [sample_corpus_path()],
+        **opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad),
+    )
+    # Only the options given are passed: the classifier's own defaults stay the one source.
+    given = {
+        "model": model, "C": c, "ngram_range": (1, ngrams) if ngrams else None, "min_df": min_df,
+        "max_df": max_df, "char_ngrams": char_ngrams, "phrases": phrases,
+        "tune_thresholds": tune_thresholds, "ensure_top_label": ensure_top_label,
+    }
+    params = {k: v for k, v in given.items() if v is not None}
+    note(f"training on {stream.source} ...")
+    result = train_model(stream, name, models_dir=models_dir, model_params=params, cv=cv, force=force)
+    if result.cv_report is not None:
+        typer.echo(f"{cv}-fold cross-validation:\n{result.cv_report.table()}\n")
+    manifest = result.manifest
+    note(f"read {stream.stats.summary()}")
+    typer.echo(
+        f"saved model {name!r} ({len(manifest.get('labels', []))} labels, {manifest['data']['count']} articles, "
+        f"{result.seconds:.1f} s) in {opt_models_dir(models_dir)}/{name}"
+    )
+
+
+def opt_models_dir(models_dir: str | None) -> str:
+    from textkit.store import ModelStore
+
+    return str(ModelStore(models_dir).root)
+
+
+def predict(
+    texts: Optional[list[str]] = typer.Argument(None, help="Texts to tag [default: --input, else standard input]."),
+    model: str = MODEL_NAME,
+    input: Optional[str] = typer.Option(None, "--input", "-i", help="Articles to tag: any format the reader takes."),
+    format: Optional[str] = typer.Option(
+        None, "--format", "-f", help="table, jsonl or csv [default: table on a terminal, else jsonl; csv for a .csv --output]."
+    ),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="File to write (atomically) [default: stdout]."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="One score threshold for every label."),
+    top_k: Optional[int] = typer.Option(None, "--top-k", help="Give each article its K best labels."),
+    explain: bool = typer.Option(False, "--explain", help="Add the terms behind each predicted label."),
+    terms: int = TERMS,
+    models_dir: Optional[str] = opt.MODELS_DIR,
+    format_in: Optional[str] = opt.FORMAT,
+    text_field: str = opt.TEXT_FIELD,
+    encoding: str = opt.ENCODING,
+    encoding_errors: str = opt.ENCODING_ERRORS,
+    skip_bad: bool = opt.SKIP_BAD,
+) -> None:
+    """Tag texts with themes: one output line per article, in input order, with labels and scores."""
+    from textkit.articles import read_articles
+    from textkit.errors import ConfigError, InputError
+    from textkit.predict import load_classifier, predict_stream, write_records
+
+    if texts and input:
+        raise ConfigError("give texts as arguments or --input FILE, not both")
+    fmt = format or _default_format(output)
+    if fmt not in ("table", "jsonl", "csv"):
+        raise ConfigError(f"unknown output format {fmt!r}", hint="use table, jsonl or csv")
+    stream: Any = None
+    if not texts:
+        if input is None and sys.stdin.isatty():
+            raise InputError("nothing to tag", hint="give texts as arguments, --input FILE, or pipe JSONL on stdin")
+        stream = read_articles(
+            input or "-", **opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
+        )
+    classifier = load_classifier(model, models_dir)
+    records = predict_stream(
+        classifier, progress(stream if stream is not None else texts, "tagging"),
+        threshold=threshold, top_k=top_k, explain=terms if explain else 0,
+    )
+    with atomic_output(output) as handle:
+        if fmt == "table":
+            handle.write(_records_table(records) + "\n")
+        else:
+            write_records(records, handle, fmt, [str(c) for c in classifier.classes_])
+    if stream is not None:
+        note(f"tagged {stream.stats.summary()}")
+        for message in stream.stats.errors:
+            note(f"skipped {message}")
+
+
+def _default_format(output: str | None) -> str:
+    if output not in (None, "-"):
+        return "csv" if output.lower().endswith(".csv") else "jsonl"
+    return "table" if sys.stdout.isatty() else "jsonl"
+
+
+def _records_table(records: Any, shown: int = 3) -> str:
+    """A readable table (built in memory: for a terminal, not for millions of lines)."""
+    rows = []
+    for record in records:
+        best = sorted(record["scores"].items(), key=lambda item: -item[1])[:shown]
+        row = [record["id"], ", ".join(record["labels"]) or "-", "  ".join(f"{k} {v:.2f}" for k, v in best)]
+        if "explanation" in record:
+            row.append("; ".join(f"{label}: {', '.join(_terms(e))}" for label, e in record["explanation"].items()))
+        rows.append(row)
+    header = ["id", "labels", "top scores"] + (["why"] if rows and len(rows[0]) == 4 else [])
+    return table(rows, header)
+
+
+def _terms(explanation: Any) -> list[str]:
+    return [str(item[0]) if isinstance(item, (list, tuple)) else str(item) for item in explanation]
+
+
+def evaluate(
+    path: str = typer.Argument(..., help="Labelled articles to evaluate the model on."),
+    model: str = MODEL_NAME,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+    format_in: Optional[str] = opt.FORMAT,
+    text_field: str = opt.TEXT_FIELD,
+    label_field: str = opt.LABEL_FIELD,
+    encoding: str = opt.ENCODING,
+    encoding_errors: str = opt.ENCODING_ERRORS,
+    skip_bad: bool = opt.SKIP_BAD,
+) -> None:
+    """Score a saved model against labelled articles: per-label and averaged metrics."""
+    from textkit.articles import read_articles
+    from textkit.predict import evaluate_saved
+
+    stream = read_articles(
+        path, **opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    )
+    report = evaluate_saved(model, stream, models_dir=models_dir)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(report.table())
+    note(f"evaluated on {stream.stats.summary()}")
+
+
+def explain(
+    text: Optional[str] = typer.Argument(None, help="A text to explain [default: the labels' top terms]."),
+    model: str = MODEL_NAME,
+    label: Optional[str] = typer.Option(None, "--label", "-l", help="Only this label."),
+    terms: int = typer.Option(15, "--terms", "-n", help="How many terms to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+) -> None:
+    """Show why: a label's top positive and negative terms, or the terms behind one text's labels."""
+    from textkit.predict import explain_saved
+
+    explanation = explain_saved(model, text, label=label, n=terms, models_dir=models_dir)
+    typer.echo(json.dumps(explanation, ensure_ascii=False, indent=2) if as_json else _explanation_text(explanation))
+
+
+def _explanation_text(explanation: dict[str, Any]) -> str:
+    blocks = []
+    for label, parts in explanation.items():
+        rows = [(side, term, f"{weight:+.3f}") for side, items in parts.items() for term, weight in items]
+        blocks.append(f"{label}\n{table(rows, ['', 'term', 'weight'])}")
+    return "\n\n".join(blocks)

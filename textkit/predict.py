@@ -1,0 +1,183 @@
+"""Tag a stream of articles with themes, in constant memory and in input order.
+
+:func:`predict_stream` is what ``textkit predict`` runs and what a service would call:
+it reads articles (or plain strings) lazily, predicts them in small batches, and
+yields one record per article::
+
+    {"id": "a1", "labels": ["diplomacy"], "scores": {"diplomacy": 0.91, "economy": 0.04, ...}}
+
+:func:`write_records` writes those records as JSONL or CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from textkit.articles import Article
+from textkit.errors import ConfigError, InputError, ModelStoreError
+
+THEMES_KIND = "themes"
+OutputFormat = Literal["jsonl", "csv"]
+
+
+def load_classifier(name: str = "themes", models_dir: str | Path | None = None) -> Any:
+    """Load a theme classifier from the model store (verified before unpickling).
+
+    Raises
+    ------
+    ModelStoreError
+        No such model, a damaged one, or a model of another kind (e.g. topics).
+    """
+    from textkit.store import ModelStore
+
+    store = ModelStore(models_dir)
+    kind = store.manifest(name).get("kind")
+    if kind != THEMES_KIND:  # checked on the manifest, before anything is unpickled
+        raise ModelStoreError(
+            f"model {name!r} is a {kind!r} model, not a theme classifier",
+            hint="name a model trained with 'textkit train'",
+        )
+    return store.load(name).model
+
+
+def evaluate_saved(name: str, articles: Iterable[Article], *, models_dir: str | Path | None = None) -> Any:
+    """Evaluate the saved theme model ``name`` on labelled articles (``textkit evaluate``).
+
+    Returns a :class:`textkit.evaluate.EvaluationReport`.
+
+    Raises
+    ------
+    InputError
+        No articles, or articles without labels.
+    """
+    from textkit.evaluate import evaluate
+
+    model = load_classifier(name, models_dir)
+    articles = list(articles)  # scoring needs every prediction at once
+    if not articles:
+        raise InputError("no articles to evaluate on")
+    unlabelled = [a.id for a in articles if not a.labels]
+    if unlabelled:
+        raise InputError(
+            f"{len(unlabelled)} of {len(articles)} articles have no labels (first: {unlabelled[0]})",
+            hint="evaluation needs labelled articles; check --label-field",
+        )
+    return evaluate(model, [a.full_text for a in articles], [list(a.labels) for a in articles])
+
+
+def explain_saved(
+    name: str, text: str | None = None, *, label: str | None = None, n: int = 15, models_dir: str | Path | None = None
+) -> Any:
+    """Why the saved model ``name`` tags what it tags (``textkit explain``).
+
+    Without ``text``: the top positive and negative terms of ``label`` (or of every
+    label); with ``text``: the terms of that text that contributed most to each
+    predicted label (or to ``label``).
+    """
+    from textkit.explain import explain_text, top_terms
+
+    model = load_classifier(name, models_dir)
+    if label is not None and label not in {str(c) for c in model.classes_}:
+        raise ConfigError(f"model {name!r} has no label {label!r}", hint=f"its labels: {', '.join(map(str, model.classes_))}")
+    if text is None:
+        return top_terms(model, label=label, n=n)
+    return explain_text(model, text, n=n)
+
+
+def _as_article(item: Article | str, number: int) -> Article:
+    return item if isinstance(item, Article) else Article(id=str(number), text=item)
+
+
+def predict_stream(
+    model: Any,
+    articles: Iterable[Article | str],
+    *,
+    threshold: float | None = None,
+    top_k: int | None = None,
+    explain: int = 0,
+    batch_size: int = 256,
+    digits: int = 4,
+) -> Iterator[dict[str, Any]]:
+    """Predict themes for each article, lazily, one record per article in input order.
+
+    Parameters
+    ----------
+    model : ThemeClassifier
+        A fitted theme classifier (see :func:`load_classifier`).
+    articles : iterable of Article or str
+        Read lazily, ``batch_size`` at a time, so memory stays constant however long
+        the stream is. A plain string gets the id ``"1"``, ``"2"``... by position.
+    threshold, top_k : optional
+        Passed to ``model.predict_labels``: one score threshold for every label
+        instead of the tuned ones, or the ``top_k`` best labels.
+    explain : int
+        If positive, add ``"explanation"``: for each predicted label, the ``explain``
+        terms that contributed most (see :func:`textkit.explain.explain_text`).
+    batch_size : int
+        Articles predicted together; larger batches are faster and use more memory.
+    digits : int
+        Scores are rounded to this many decimals.
+
+    Yields
+    ------
+    dict
+        ``{"id", "labels", "scores"}`` and, with ``explain``, ``"explanation"``.
+    """
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+    if top_k is not None and top_k < 1:
+        raise ConfigError(f"top_k must be at least 1, not {top_k}")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ConfigError(f"threshold must be between 0 and 1, not {threshold}")
+    if explain:
+        from textkit.explain import explain_text
+    classes = [str(c) for c in model.classes_]
+    numbered = (_as_article(item, n) for n, item in enumerate(articles, start=1))
+    while batch := list(islice(numbered, batch_size)):
+        texts = [a.full_text for a in batch]
+        scores = model.predict_proba(texts)
+        labels = model.predict_labels(texts, threshold=threshold, top_k=top_k)
+        for article, text, row, predicted in zip(batch, texts, scores, labels):
+            record: dict[str, Any] = {
+                "id": article.id,
+                "labels": [str(label) for label in predicted],
+                "scores": {c: round(float(s), digits) for c, s in zip(classes, row)},
+            }
+            if explain:
+                record["explanation"] = _explanation(explain_text(model, text, n=explain), predicted)
+            yield record
+
+
+def _explanation(explained: Any, labels: Sequence[str]) -> dict[str, Any]:
+    """The explanation of the predicted labels only, JSON-ready."""
+    return {label: explained[label] for label in labels if label in explained}
+
+
+def write_records(records: Iterable[dict[str, Any]], handle: IO[str], format: OutputFormat, classes: Sequence[str]) -> int:
+    """Write prediction records as JSONL or CSV; return how many were written.
+
+    CSV columns: ``id``, ``labels`` (joined with ``;``), one score column per class
+    in ``classes`` order, and ``explanation`` (JSON) when the records have one.
+    """
+    if format not in ("jsonl", "csv"):
+        raise ConfigError(f"unknown output format {format!r}", hint="use jsonl or csv")
+    count = 0
+    writer = None
+    for record in records:
+        if format == "jsonl":
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            if writer is None:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(["id", "labels", *classes] + (["explanation"] if "explanation" in record else []))
+            row = [record["id"], ";".join(record["labels"]), *(record["scores"][c] for c in classes)]
+            if "explanation" in record:
+                row.append(json.dumps(record["explanation"], ensure_ascii=False))
+            writer.writerow(row)
+        count += 1
+    return count
