@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import json
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -112,11 +113,14 @@ class ArticleStream:
     def __iter__(self) -> Iterator[Article]:
         self.stats = ReadStats()
         seen: set[str] = set()
-        for article in self._reader(self):
-            self.stats.articles += 1
-            self.stats.duplicate_ids += article.id in seen
-            seen.add(article.id)
-            yield article
+        try:
+            for article in self._reader(self):
+                self.stats.articles += 1
+                self.stats.duplicate_ids += article.id in seen
+                seen.add(article.id)
+                yield article
+        except (OSError, EOFError, zlib.error) as error:  # unreadable file, a .gz that is not gzip or is cut short
+            raise InputError(f"{self.source}: cannot read it ({error})") from None
 
     def bad_record(self, where: str, reason: str, message: str) -> None:
         """Raise for a bad record, or count it when the stream skips bad records."""
