@@ -1,0 +1,250 @@
+"""TopicModel on small constructed corpora: separation, reproducibility, seeds, K, store, errors."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import random
+
+import numpy as np
+import pytest
+
+from textkit.articles import Article
+from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
+from textkit.topics import (
+    BowCorpus,
+    TopicModel,
+    coherence_scores,
+    fit_topics,
+    load_seeds,
+    load_topic_model,
+    relabel,
+    topic_diversity,
+)
+
+FARM = "wheat harvest grain farmers crop barley export tractor field rain".split()
+WAR = "missile army soldiers tank border troops artillery drone attack navy".split()
+VOTE = "election parliament vote ballot candidate campaign party minister coalition poll".split()
+
+
+def documents(*vocabularies: list[str], per_topic: int = 30, length: int = 30, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(v) for _ in range(length)) for v in vocabularies for _ in range(per_topic)]
+
+
+TWO = documents(FARM, WAR)
+THREE = documents(FARM, WAR, VOTE)
+
+
+def fitted(num_topics=2, docs=TWO, **params) -> TopicModel:
+    return TopicModel(num_topics, workers=1, measures=("c_v",), **params).fit(docs)
+
+
+def test_two_vocabularies_give_two_topics():
+    model = fitted()
+    topics = [set(words) for words in model.top_word_lists(10)]
+    assert sorted(topics, key=sorted) == sorted([set(FARM), set(WAR)], key=sorted)
+    dominant = model.transform(TWO).argmax(axis=1)
+    assert len(set(dominant[:30])) == 1 and len(set(dominant[30:])) == 1 and dominant[0] != dominant[30]
+    assert model.summary_.prevalence == pytest.approx([0.5, 0.5], abs=0.02)
+    assert model.summary_.converged == 1.0
+    assert model.scores_["c_v"] > 0.9
+    assert model.scores_["diversity"] == 0.5  # 20 distinct words among 2 x 25 slots
+    assert model.labels_ == [" / ".join(w) for w in model.top_word_lists(3)]
+
+
+def test_single_worker_fit_is_reproducible_and_random_state_matters():
+    first, second = fitted(random_state=7), fitted(random_state=7)
+    np.testing.assert_array_equal(first.lda_.get_topics(), second.lda_.get_topics())
+    other = fitted(random_state=8)
+    assert not np.array_equal(first.lda_.get_topics(), other.lda_.get_topics())
+
+
+def test_transform_is_deterministic_and_rows_sum_to_one():
+    model = fitted()
+    a, b = model.transform(["tractor rain harvest", "army tank"]), model.transform(["tractor rain harvest", "army tank"])
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("random_state", [0, 1, 2])
+def test_seeded_topics_put_their_seed_words_first(random_state):
+    seeds = {"voting": ["poll"], "war": ["navy"]}
+    model = fitted(3, THREE, seeds=seeds, random_state=random_state)
+    assert model.labels_[:2] == ["voting", "war"]
+    assert model.top_word_lists(1)[:2] == [["poll"], ["navy"]]
+    assert set(model.top_word_lists(10)[0]) == set(VOTE)
+    assert set(model.top_word_lists(10)[1]) == set(WAR)
+
+
+def test_auto_k_picks_the_number_of_vocabularies_and_returns_the_curve():
+    model = TopicModel("auto", k_min=2, k_max=5, k_step=1, workers=1).fit(THREE)
+    assert model.num_topics_ == 3
+    assert [row["k"] for row in model.k_scores_] == [2, 3, 4, 5]
+    assert set(model.k_scores_[0]) == {"k", "c_v", "c_npmi", "u_mass", "diversity", "quality"}
+    best = max(model.k_scores_, key=lambda row: row["quality"])
+    assert best["k"] == 3 and model.scores_["c_v"] == best["c_v"]
+
+
+def test_coherence_runs_in_one_process_without_nan():
+    model = fitted()
+    scores = coherence_scores([model.top_word_lists(10)], BowCorpus(TWO, model.tokenizer_, model.dictionary_).tokens,
+                              model.dictionary_)
+    assert set(scores[0]) == {"c_v", "c_npmi", "u_mass"}
+    assert all(np.isfinite(v) for v in scores[0].values())
+
+
+def test_coherence_leaves_the_root_logger_alone():
+    before = list(logging.getLogger().handlers)
+    fitted()
+    assert logging.getLogger().handlers == before
+
+
+def test_topic_diversity():
+    assert topic_diversity([["a", "b"], ["c", "d"]]) == 1.0
+    assert topic_diversity([["a", "b"], ["a", "b"]]) == 0.5
+
+
+def test_bow_corpus_is_streamed_and_reiterable():
+    model = fitted()
+    corpus = BowCorpus(iter_twice := TWO[:3], model.tokenizer_, model.dictionary_)
+    assert list(corpus) == list(corpus) and len(corpus) == len(iter_twice) == 3
+
+
+def test_summary_trends_and_label_table_from_articles():
+    articles = [
+        Article(id=str(i), text=text, date=f"2024-0{1 + i // 30}-15", labels=("economy",) if i < 30 else ("military",))
+        for i, text in enumerate(TWO)
+    ]
+    model = TopicModel(2, workers=1, measures=()).fit(articles)
+    farm = model.top_word_lists(10).index(next(w for w in model.top_word_lists(10) if "wheat" in w))
+    summary = model.summary_
+    assert summary.month_counts == {"2024-01": 30, "2024-02": 30}
+    assert summary.months["2024-01"][farm] > 0.9 and summary.months["2024-02"][farm] < 0.1
+    assert summary.labels["economy"][farm] > 0.9 and summary.label_counts == {"economy": 30, "military": 30}
+    assert sum(summary.dominant_counts) == 60
+
+
+def test_rename_and_errors():
+    model = fitted()
+    model.rename({0: "Farming", "1": "War"})
+    assert model.labels_ == ["Farming", "War"]
+    with pytest.raises(ConfigError, match="no topic 5: the topics are numbered 0 to 1"):
+        model.rename({5: "x"})
+    with pytest.raises(ConfigError, match="two topics would share the label 'War'"):
+        model.rename({0: "War"})
+
+
+def test_save_load_infer_round_trip(tmp_path):
+    result = fit_topics(TWO, "t", models_dir=tmp_path, num_topics=2, workers=1, measures=("c_v",))
+    manifest = result.manifest
+    assert manifest["kind"] == "topics" and manifest["metrics"]["main"] == "c_v"
+    assert manifest["data"]["count"] == 60 and len(manifest["topics"]) == 2
+    assert manifest["params"]["num_topics"] == 2
+    model, _ = load_topic_model("t", tmp_path)
+    texts = ["tractor harvest wheat rain", "navy missile tank"]
+    assert list(model.infer(texts)) == list(result.model.infer(texts))
+    records = list(model.infer(texts))
+    assert [r["id"] for r in records] == ["1", "2"] and records[0]["topic"] != records[1]["topic"]
+    relabel("t", {records[0]["topic"]: "Farming"}, tmp_path)
+    model, manifest = load_topic_model("t", tmp_path)
+    assert next(model.infer(texts[:1]))["labels"] == ["Farming"]
+    assert manifest["topics"][records[0]["topic"]]["label"] == "Farming" and manifest["metrics"]["main"] == "c_v"
+    assert pickle.loads(pickle.dumps(model)).labels_ == model.labels_
+
+
+class OtherKind:
+    def describe(self):
+        return {"kind": "themes", "params": {}}
+
+
+def test_load_refuses_another_kind(tmp_path):
+    from textkit.store import save
+
+    save(OtherKind(), "themes", models_dir=tmp_path)
+    with pytest.raises(ModelStoreError, match="model 'themes' is a 'themes' model, not a topic model"):
+        load_topic_model("themes", tmp_path)
+
+
+def test_fit_topics_refuses_an_existing_name_before_fitting(tmp_path):
+    fit_topics(TWO, "t", models_dir=tmp_path, num_topics=2, workers=1, measures=())
+    with pytest.raises(ModelStoreError, match="model 't' already exists"):
+        fit_topics([], "t", models_dir=tmp_path, num_topics=2)
+    with pytest.raises(ConfigError, match="unknown topic model parameter"):
+        fit_topics(TWO, "u", models_dir=tmp_path, topics=2)
+
+
+def test_small_corpus_falls_back_and_says_so():
+    docs = documents(FARM, WAR, per_topic=3, length=10)
+    model = TopicModel(2, workers=1, measures=()).fit(docs)
+    assert any(note.startswith("small corpus: keeping words in at least") for note in model.notes_)
+    assert len(model.dictionary_) >= 10
+
+
+# -- errors ------------------------------------------------------------------------------
+def test_empty_corpus():
+    with pytest.raises(TrainingError, match="no articles to fit topics on: the corpus is empty"):
+        TopicModel(2).fit([])
+
+
+def test_no_words_after_tokenizing():
+    with pytest.raises(TrainingError, match="the 2 articles have no words left after tokenizing"):
+        TopicModel(2).fit(["the and of", "12 34"])
+
+
+def test_vocabulary_emptied_by_filtering():
+    with pytest.raises(TrainingError, match=r"filtering the vocabulary \(no_below=100, no_above=0.5\) removed all 20 words"):
+        TopicModel(2, no_below=100).fit(TWO)
+
+
+def test_more_topics_than_documents():
+    with pytest.raises(ConfigError, match="10 topics is more than the 4 articles to fit them on"):
+        TopicModel(10).fit(TWO[:2] + TWO[-2:])
+    with pytest.raises(ConfigError, match="12 topics is more than the 4 articles"):
+        TopicModel("auto", k_min=2, k_max=12).fit(TWO[:2] + TWO[-2:])
+
+
+def test_one_shot_iterator_is_refused():
+    with pytest.raises(ConfigError, match="a one-shot iterator can be read only once"):
+        TopicModel(2).fit(iter(TWO))
+
+
+def test_not_fitted():
+    with pytest.raises(NotFittedError, match="this TopicModel is not fitted yet"):
+        TopicModel(2).transform(["x"])
+
+
+def test_bad_parameters():
+    with pytest.raises(ConfigError, match="num_topics must be a positive whole number or 'auto', not 0"):
+        TopicModel(0).fit(TWO)
+    with pytest.raises(ConfigError, match="alpha='auto' is learned by the single-process LdaModel only"):
+        TopicModel(2, alpha="auto", workers=2, measures=()).fit(TWO)
+
+
+def test_seeds_naming_unknown_words_or_too_many_topics():
+    with pytest.raises(ConfigError, match="seed words not found in the corpus: tomato, drought"):
+        TopicModel(2, seeds={"farm": ["tomato", "wheat", "drought"]}).fit(TWO)
+    with pytest.raises(ConfigError, match=r"the seeds name 3 topics \(a, b, c\) but the model has only 2"):
+        TopicModel(2, seeds={"a": ["wheat"], "b": ["army"], "c": ["navy"]}).fit(TWO)
+
+
+def test_seeds_file(tmp_path):
+    path = tmp_path / "seeds.txt"
+    path.write_text("# seeds\ncondolences: condolences, martyrdom , sympathy\n\neconomy: trade\n", encoding="utf-8")
+    assert load_seeds(path) == {"condolences": ["condolences", "martyrdom", "sympathy"], "economy": ["trade"]}
+    path.write_text("economy trade\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"seeds.txt:1: expected 'topic_name: word, word, \.\.\.', got 'economy trade'"):
+        load_seeds(path)
+    path.write_text("a: x\na: y\n", encoding="utf-8")
+    with pytest.raises(InputError, match="seeds.txt:2: topic 'a' is seeded twice"):
+        load_seeds(path)
+    with pytest.raises(InputError, match="no such seeds file"):
+        load_seeds(tmp_path / "missing.txt")
+
+
+def test_sklearn_conventions():
+    from sklearn.base import clone
+
+    model = TopicModel(3, passes=4, seeds={"a": ["wheat"]})
+    assert clone(model).get_params() == model.get_params()
+    assert not any(k.endswith("_") for k in vars(model))

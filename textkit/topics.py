@@ -1,0 +1,855 @@
+"""Topic discovery with LDA: fit, choose the number of topics, name, infer, track over time.
+
+:class:`TopicModel` wraps gensim: a :class:`~gensim.corpora.Dictionary` filtered with
+``filter_extremes``, a **streamed** bag-of-words corpus (:class:`BowCorpus` re-reads
+and re-tokenizes the articles on every pass, so memory does not grow with the
+corpus), and :class:`~gensim.models.LdaModel` / :class:`~gensim.models.LdaMulticore`.
+Topics are scored with gensim's :class:`~gensim.models.CoherenceModel` (``c_v``,
+``c_npmi``, ``u_mass``) and topic diversity; ``num_topics="auto"`` fits a range of K
+and keeps the best, with the whole curve in ``k_scores_``.
+
+Reproducibility: with ``workers=1`` the model is fitted by one process
+(``LdaModel``) and ``random_state`` makes two fits identical. With more workers
+(``LdaMulticore``, the default on a machine with several cores) chunks of documents
+go to whichever worker process is free, so the order of the updates, and with it the
+topics, changes slightly from run to run even with the same ``random_state``.
+
+:func:`fit_topics`, :func:`load_topic_model` and :func:`relabel` are what the
+``textkit topics`` commands run: fit and save with a manifest, load (checking the
+kind before unpickling), rename topics in a saved model.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from textkit.articles import Article, fingerprint
+from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
+from textkit.tokenize import Tokenizer
+
+logger = logging.getLogger(__name__)
+
+TOPICS_KIND = "topics"
+MEASURES = ("c_v", "c_npmi", "u_mass")
+SELECT_BY = ("quality", "c_v", "c_npmi", "u_mass")
+DIVERSITY_TOPN = 25  # Dieng, Ruiz & Blei (2020) define topic diversity on the top 25 words
+DEFAULT_NO_BELOW = 5
+MIN_UPDATES = 50  # online LDA needs a few dozen updates to settle; passes are raised to reach them
+_MONTH = re.compile(r"^\d{4}-\d{2}")
+_CONVERGED_MESSAGE = "%i/%i documents converged within %i iterations"
+
+
+# -- streamed corpora --------------------------------------------------------------------
+def _text(item: Article | str) -> str:
+    return item.full_text if isinstance(item, Article) else item
+
+
+def _check_reiterable(items: Iterable[Any]) -> None:
+    if iter(items) is items:
+        raise ConfigError(
+            "topic models read the corpus several times, and a one-shot iterator can be read only once",
+            hint="pass a list or a stream from textkit.articles.read_articles",
+        )
+
+
+class TokenStream:
+    """Tokens of each text, re-tokenized on every pass (gensim ``texts``)."""
+
+    def __init__(self, items: Iterable[Article | str], tokenizer: Tokenizer) -> None:
+        self.items = items
+        self.tokenizer = tokenizer
+
+    def __iter__(self) -> Iterator[list[str]]:
+        tokenize = self.tokenizer.tokenize
+        for item in self.items:
+            yield tokenize(_text(item))
+
+
+class BowCorpus:
+    """A streamed gensim corpus: each pass re-reads the articles and yields bag-of-words.
+
+    Parameters
+    ----------
+    items : re-iterable of Article or str
+        A list, or a :class:`~textkit.articles.ArticleStream` (which reopens its file
+        on every pass), so only one chunk of documents is in memory at a time.
+    tokenizer : Tokenizer
+    dictionary : gensim Dictionary
+    length : int, optional
+        The number of documents, if known: gensim asks for ``len(corpus)`` and would
+        otherwise spend a whole pass counting.
+    """
+
+    def __init__(self, items: Iterable[Article | str], tokenizer: Tokenizer, dictionary: Any, length: int | None = None) -> None:
+        self.tokens = TokenStream(items, tokenizer)
+        self.dictionary = dictionary
+        self.length = length
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        doc2bow = self.dictionary.doc2bow
+        for tokens in self.tokens:
+            yield doc2bow(tokens)
+
+    def __len__(self) -> int:
+        if self.length is None:
+            self.length = sum(1 for _ in self.tokens.items)
+        return self.length
+
+
+# -- seeds, diversity, coherence ---------------------------------------------------------
+def load_seeds(path: str | Path) -> dict[str, list[str]]:
+    """Read a seeds file: one topic per line, ``topic_name: word, word, word``.
+
+    Blank lines and lines starting with ``#`` are ignored.
+
+    Raises
+    ------
+    InputError
+        The file is missing, or a line is not ``name: words`` (the message names the line).
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such seeds file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read the seeds file ({error})") from None
+    seeds: dict[str, list[str]] = {}
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, colon, words = line.partition(":")
+        name = name.strip()
+        words_list = [w.strip() for w in words.split(",") if w.strip()]
+        if not colon or not name or not words_list:
+            raise InputError(
+                f"{path}:{number}: expected 'topic_name: word, word, ...', got {line[:60]!r}"
+            )
+        if name in seeds:
+            raise InputError(f"{path}:{number}: topic {name!r} is seeded twice", hint="merge its words into one line")
+        seeds[name] = words_list
+    if not seeds:
+        raise InputError(f"{path}: the seeds file names no topics", hint="write lines like 'economy: trade, tariffs'")
+    return seeds
+
+
+def topic_diversity(topics: Sequence[Sequence[str]], topn: int = DIVERSITY_TOPN) -> float:
+    """Share of distinct words among the top ``topn`` words of all topics (1.0: no overlap).
+
+    The measure of Dieng, Ruiz & Blei, "Topic Modeling in Embedding Spaces" (TACL 2020).
+    """
+    words = [w for topic in topics for w in topic[:topn]]
+    return len(set(words)) / len(words) if words else 0.0
+
+
+def coherence_scores(
+    topic_sets: Sequence[Sequence[Sequence[str]]],
+    texts: Iterable[list[str]],
+    dictionary: Any,
+    *,
+    measures: Sequence[str] = MEASURES,
+    topn: int = 10,
+    corpus: Iterable[Any] | None = None,
+) -> list[dict[str, float]]:
+    """Coherence of several sets of topics against one reference corpus.
+
+    Each measure reads the reference once for all the topic sets (as gensim's
+    ``CoherenceModel.for_topics``: the counts of every word any set uses are kept). ``processes=1``: gensim's multiprocessing accumulator hangs or returns NaN
+    on some platforms, and a single pass is what a streamed corpus wants anyway.
+
+    Parameters
+    ----------
+    topic_sets : list of list of list of str
+        One entry per model: its topics, each a list of top words (best first).
+    texts : re-iterable of list of str
+        The tokenized reference corpus (sliding-window measures ``c_v``, ``c_npmi``).
+    dictionary : gensim Dictionary
+        Must hold every word of every topic.
+    measures : sequence of str
+        Any of ``c_v``, ``c_npmi``, ``u_mass``, ``c_uci``.
+    topn : int
+        Top words per topic that are scored.
+    corpus : re-iterable of bag-of-words, optional
+        For ``u_mass``; built from ``texts`` with ``dictionary`` if not given.
+
+    Returns
+    -------
+    list of dict
+        One ``{measure: mean coherence over topics}`` per topic set.
+    """
+    from gensim.models import CoherenceModel
+
+    unknown = sorted({w for topics in topic_sets for t in topics for w in t[:topn] if w not in dictionary.token2id})
+    if unknown:
+        raise ConfigError(f"topic words missing from the reference dictionary: {', '.join(unknown[:10])}")
+    results: list[dict[str, float]] = [{} for _ in topic_sets]
+    trimmed = [[list(t[:topn]) for t in topics] for topics in topic_sets]
+    for measure in measures:
+        if measure == "u_mass" and corpus is None:
+            corpus = _BowOfTexts(texts, dictionary)
+        # What CoherenceModel.for_topics does, minus its root-logger call (logging.info),
+        # which would install a handler on the user's root logger.
+        union = [w for topics in trimmed for t in topics for w in t]
+        model = CoherenceModel(
+            topics=[union], texts=texts, corpus=corpus if measure == "u_mass" else None,
+            dictionary=dictionary, coherence=measure, topn=len(union), processes=1,
+        )
+        model.estimate_probabilities()
+        model.topn = min(topn, max(len(t) for topics in trimmed for t in topics))
+        for result, topics in zip(results, trimmed):
+            model.topics = topics
+            per_topic = np.asarray(model.get_coherence_per_topic(), dtype=float)
+            # A topic whose words never co-occur in a window gives NaN; it counts as the
+            # measure's floor rather than silently vanishing from the mean.
+            result[measure] = float(np.mean(np.nan_to_num(per_topic, nan=-1.0 if measure != "u_mass" else -20.0)))
+    return results
+
+
+class _BowOfTexts:
+    def __init__(self, texts: Iterable[list[str]], dictionary: Any) -> None:
+        self.texts, self.dictionary = texts, dictionary
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        return (self.dictionary.doc2bow(t) for t in self.texts)
+
+
+# -- convergence, from gensim's own log --------------------------------------------------
+class _ConvergenceCounter(logging.Handler):
+    """Adds up gensim's "N/M documents converged within I iterations" debug lines."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.converged = 0
+        self.documents = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == _CONVERGED_MESSAGE and record.args:
+            self.converged += int(record.args[0])
+            self.documents += int(record.args[1])
+
+
+class _counting_convergence:
+    """Context manager: attach a :class:`_ConvergenceCounter` to gensim's LDA logger."""
+
+    def __enter__(self) -> _ConvergenceCounter:
+        # The debug lines are made for the counter only: they must not reach the user's
+        # log handlers, so the logger stops propagating while it counts.
+        self.logger = logging.getLogger("gensim.models.ldamodel")
+        self.saved = self.logger.level, self.logger.propagate
+        self.counter = _ConvergenceCounter()
+        self.logger.addHandler(self.counter)
+        self.logger.setLevel(logging.DEBUG)
+        self.logger.propagate = False
+        return self.counter
+
+    def __exit__(self, *exc: Any) -> None:
+        self.logger.removeHandler(self.counter)
+        self.logger.setLevel(self.saved[0])  # setLevel, not assignment: it clears the level cache
+        self.logger.propagate = self.saved[1]
+
+
+# -- summaries ---------------------------------------------------------------------------
+@dataclass
+class TopicSummary:
+    """What the topics look like in one corpus.
+
+    Attributes
+    ----------
+    documents : int
+        Articles read.
+    empty_documents : int
+        Articles with no word of the vocabulary (they get the prior and no dominant topic).
+    prevalence : list of float
+        Mean share of each topic over the articles (sums to 1).
+    dominant_counts : list of int
+        Articles whose most probable topic is each topic.
+    months : dict
+        ``"YYYY-MM" -> share of each topic`` over the articles of that month (articles
+        with a date only), in month order.
+    month_counts : dict
+        Articles per month.
+    labels : dict
+        ``label -> mean topic shares`` of the articles carrying that theme label.
+    label_counts : dict
+        Articles per label.
+    converged : float or None
+        Share of articles whose inference converged within ``iterations`` (from
+        gensim's log); well below 1 means ``iterations`` should be raised.
+    """
+
+    documents: int = 0
+    empty_documents: int = 0
+    prevalence: list[float] = field(default_factory=list)
+    dominant_counts: list[int] = field(default_factory=list)
+    months: dict[str, list[float]] = field(default_factory=dict)
+    month_counts: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, list[float]] = field(default_factory=dict)
+    label_counts: dict[str, int] = field(default_factory=dict)
+    converged: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- the model ---------------------------------------------------------------------------
+class TopicModel(BaseEstimator, TransformerMixin):
+    """LDA topics of a corpus of articles (or plain strings), over gensim.
+
+    Parameters
+    ----------
+    num_topics : int or "auto"
+        K, or ``"auto"``: fit every K of ``range(k_min, k_max + 1, k_step)`` and keep
+        the best by ``select_by``.
+    k_min, k_max, k_step : int
+        The range of K tried by ``"auto"``.
+    select_by : {"quality", "c_v", "c_npmi", "u_mass"}
+        How ``"auto"`` picks K. ``"quality"`` is ``c_v`` × topic diversity (the
+        "topic quality" of Dieng et al. 2020, with ``c_v``): coherence alone favours
+        too many topics, which split a theme into near-duplicates.
+    tokenizer : Tokenizer, optional
+        Default ``Tokenizer()`` (lowercase, English + news stop words, no numbers).
+        A copy is fitted (phrases) and kept with the model.
+    phrases : bool
+        Learn collocations (``foreign_minister``) first (one extra pass).
+    no_below : int or None
+        Drop words in fewer articles than this. ``None``: 5, relaxed step by step
+        (2, then 1, then also ``no_above=1``) when that leaves fewer than
+        ``5 × K`` words, as on a small corpus; ``notes_`` says so. An explicit
+        value is applied as given.
+    no_above : float
+        Drop words in more than this share of the articles.
+    keep_n : int
+        Keep at most this many words (the most frequent).
+    alpha : "symmetric", "asymmetric", "auto", float or array
+        Document-topic prior (gensim). ``"auto"`` learns it, which only the
+        single-process ``LdaModel`` can: it needs ``workers=1`` (or the default).
+    eta : None, "symmetric", "auto", float or array
+        Topic-word prior (gensim). With ``seeds``, a float or None only.
+    passes : int or None
+        Passes over the corpus. ``None``: 10, or more on a small corpus so that
+        training makes at least 50 online updates (one per ``chunksize`` articles).
+    iterations : int
+        Inference iterations per document and update; ``summary_.converged`` shows
+        whether they were enough.
+    chunksize : int
+        Articles per online update (and per chunk in memory).
+    workers : int or None
+        Processes: 1 fits with ``LdaModel`` (reproducible); more use
+        ``LdaMulticore`` with ``workers - 1`` worker processes beside the one
+        reading the corpus (not reproducible, see the module notes). ``None``: as
+        many as the machine has cores.
+    random_state : int or None
+        Seed for initialisation and inference.
+    seeds : dict, optional
+        ``{topic name: [seed words]}`` (see :func:`load_seeds`). Topic ``i`` is
+        seeded with the ``i``-th entry through gensim's ``eta`` prior and labelled
+        with its name; the other topics stay free.
+    seed_strength : float
+        Prior weight of a seed word in its topic, as a multiple of the word's count
+        in the corpus (1.0: as strong as all its occurrences).
+    topn : int
+        Top words per topic used for labels and coherence.
+    measures : sequence of str
+        Coherence measures computed on the training corpus after fitting (stored in
+        ``scores_``); empty to skip them (one pass each).
+    """
+
+    def __init__(
+        self,
+        num_topics: int | str = 10,
+        *,
+        k_min: int = 5,
+        k_max: int = 30,
+        k_step: int = 5,
+        select_by: str = "quality",
+        tokenizer: Tokenizer | None = None,
+        phrases: bool = False,
+        no_below: int | None = None,
+        no_above: float = 0.5,
+        keep_n: int = 100_000,
+        alpha: Any = "symmetric",
+        eta: Any = None,
+        passes: int | None = None,
+        iterations: int = 100,
+        chunksize: int = 2000,
+        workers: int | None = None,
+        random_state: int | None = 0,
+        seeds: Mapping[str, Sequence[str]] | None = None,
+        seed_strength: float = 1.0,
+        topn: int = 10,
+        measures: Sequence[str] = MEASURES,
+    ) -> None:
+        self.num_topics = num_topics
+        self.k_min = k_min
+        self.k_max = k_max
+        self.k_step = k_step
+        self.select_by = select_by
+        self.tokenizer = tokenizer
+        self.phrases = phrases
+        self.no_below = no_below
+        self.no_above = no_above
+        self.keep_n = keep_n
+        self.alpha = alpha
+        self.eta = eta
+        self.passes = passes
+        self.iterations = iterations
+        self.chunksize = chunksize
+        self.workers = workers
+        self.random_state = random_state
+        self.seeds = seeds
+        self.seed_strength = seed_strength
+        self.topn = topn
+        self.measures = measures
+
+    # -- fitting -------------------------------------------------------------------------
+    def fit(self, X: Iterable[Article | str], y: Any = None) -> "TopicModel":
+        """Fit the topics of ``X`` (articles or strings; re-iterable: it is read several times).
+
+        Raises
+        ------
+        TrainingError
+            No articles, no words left after tokenizing or filtering.
+        ConfigError
+            Parameters out of range, K larger than the number of articles, seeds
+            naming more topics than K or words that are not in the corpus.
+        """
+        from gensim.corpora import Dictionary
+
+        ks = self._candidate_ks()
+        _check_reiterable(X)
+        started = time.perf_counter()
+        self.notes_: list[str] = []
+        self.tokenizer_ = copy.deepcopy(self.tokenizer) if self.tokenizer is not None else Tokenizer()
+        if self.phrases:
+            self.tokenizer_.learn_phrases(_text(item) for item in X)
+        dictionary = Dictionary(TokenStream(X, self.tokenizer_))
+        n_docs = dictionary.num_docs
+        if n_docs == 0:
+            raise TrainingError("no articles to fit topics on: the corpus is empty")
+        if len(dictionary) == 0:
+            raise TrainingError(
+                f"the {n_docs} articles have no words left after tokenizing (all stop words, numbers or empty)"
+            )
+        if max(ks) > n_docs:
+            raise ConfigError(
+                f"{max(ks)} topics is more than the {n_docs} articles to fit them on",
+                hint="ask for fewer topics (--num-topics, --max) or give more articles",
+            )
+        seed_tokens = self._seed_tokens(max(ks) if self.num_topics == "auto" else ks[0])
+        self.dictionary_ = self._filtered(dictionary, max(ks), [t for tokens in seed_tokens.values() for t in tokens])
+        corpus = BowCorpus(X, self.tokenizer_, self.dictionary_, length=n_docs)
+        self.passes_ = self.passes or max(10, math.ceil(MIN_UPDATES / math.ceil(n_docs / self.chunksize)))
+        texts = TokenStream(X, self.tokenizer_)
+        if len(ks) > 1:
+            self.lda_, self.k_scores_ = self._choose_k(ks, corpus, texts, seed_tokens)
+        else:
+            self.lda_ = self._fit_lda(corpus, ks[0], seed_tokens)
+            self.k_scores_ = []
+        self.num_topics_ = self.lda_.num_topics
+        self.labels_ = self._auto_labels(list(seed_tokens))
+        self.scores_ = self._final_scores(texts, corpus)
+        self.summary_ = self.summarize(X)
+        if self.summary_.converged is not None and self.summary_.converged < 0.9:
+            self._note(
+                f"only {self.summary_.converged:.0%} of the articles converged within {self.iterations} "
+                "iterations; raise iterations for steadier topics"
+            )
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
+    def _candidate_ks(self) -> list[int]:
+        if self.num_topics == "auto":
+            if not 2 <= self.k_min <= self.k_max or self.k_step < 1:
+                raise ConfigError(
+                    f"the range of K must have 2 <= min <= max and step >= 1, not min={self.k_min}, "
+                    f"max={self.k_max}, step={self.k_step}"
+                )
+            if self.select_by not in SELECT_BY:
+                raise ConfigError(f"select_by must be one of {', '.join(SELECT_BY)}, not {self.select_by!r}")
+            if self.select_by != "quality" and self.select_by not in self.measures:
+                raise ConfigError(f"select_by={self.select_by!r} needs {self.select_by!r} among the measures")
+            return list(range(self.k_min, self.k_max + 1, self.k_step))
+        if isinstance(self.num_topics, bool) or not isinstance(self.num_topics, (int, np.integer)) or self.num_topics < 1:
+            raise ConfigError(f"num_topics must be a positive whole number or 'auto', not {self.num_topics!r}")
+        unknown = sorted(set(self.measures) - {"c_v", "c_npmi", "u_mass", "c_uci"})
+        if unknown:
+            raise ConfigError(f"unknown coherence measure(s): {', '.join(unknown)}", hint="use c_v, c_npmi, u_mass or c_uci")
+        return [int(self.num_topics)]
+
+    def _note(self, message: str) -> None:
+        self.notes_.append(message)
+        logger.warning(message)
+
+    def _seed_tokens(self, num_topics: int) -> dict[str, list[str]]:
+        """Seed words as this tokenizer sees them, checked against K (not yet the vocabulary)."""
+        if not self.seeds:
+            return {}
+        if len(self.seeds) > num_topics:
+            raise ConfigError(
+                f"the seeds name {len(self.seeds)} topics ({', '.join(self.seeds)}) but the model has only "
+                f"{num_topics}", hint="ask for more topics or seed fewer",
+            )
+        tokens: dict[str, list[str]] = {}
+        for name, words in self.seeds.items():
+            tokens[name] = list(dict.fromkeys(t for w in words for t in self.tokenizer_.tokenize(w)))
+            if not tokens[name]:
+                raise ConfigError(f"seed topic {name!r}: its words {', '.join(words)} are all stop words or numbers")
+        return tokens
+
+    def _filtered(self, dictionary: Any, k_max: int, keep: list[str]) -> Any:
+        """``filter_extremes`` with the given bounds, or the default bounds relaxed for small corpora."""
+        words_before = len(dictionary)
+        missing = [w for w in keep if w not in dictionary.token2id]
+        if missing:
+            raise ConfigError(
+                f"seed words not found in the corpus: {', '.join(missing)}",
+                hint="check their spelling; seed words are matched after tokenizing (lowercase, no stop words)",
+            )
+        if self.no_below is not None:
+            dictionary.filter_extremes(no_below=self.no_below, no_above=self.no_above, keep_n=self.keep_n, keep_tokens=keep)
+            if len(dictionary) == 0:
+                raise TrainingError(
+                    f"filtering the vocabulary (no_below={self.no_below}, no_above={self.no_above}) removed all "
+                    f"{words_before} words", hint="lower no_below or raise no_above",
+                )
+            return dictionary
+        wanted = 5 * k_max
+        attempts = [(DEFAULT_NO_BELOW, self.no_above), (2, self.no_above), (1, self.no_above), (1, 1.0)]
+        best = None
+        for no_below, no_above in attempts:
+            trial = copy.deepcopy(dictionary)
+            trial.filter_extremes(no_below=no_below, no_above=no_above, keep_n=self.keep_n, keep_tokens=keep)
+            if best is None or len(trial) > len(best[2]):
+                best = (no_below, no_above, trial)
+            if len(trial) >= wanted:
+                break
+        no_below, no_above, trial = best
+        if (no_below, no_above) != attempts[0]:
+            self._note(
+                f"small corpus: keeping words in at least {no_below} articles (and at most {no_above:.0%}) instead "
+                f"of {DEFAULT_NO_BELOW} (and {self.no_above:.0%}); the vocabulary has {len(trial)} words"
+            )
+        if not len(trial):
+            raise TrainingError(f"the {dictionary.num_docs} articles share no word that could be kept as vocabulary")
+        return trial
+
+    def _eta(self, num_topics: int, seed_tokens: dict[str, list[str]]) -> Any:
+        if not seed_tokens:
+            return self.eta
+        if self.eta is not None and not isinstance(self.eta, (int, float)):
+            raise ConfigError(f"seeded topics need eta to be None or a number, not {self.eta!r}")
+        base = float(self.eta) if self.eta is not None else 1.0 / num_topics
+        eta = np.full((num_topics, len(self.dictionary_)), base)
+        for topic, tokens in enumerate(seed_tokens.values()):
+            for token in tokens:
+                word = self.dictionary_.token2id[token]
+                eta[topic, word] = max(base, self.seed_strength * self.dictionary_.cfs.get(word, 1))
+        return eta
+
+    def _fit_lda(self, corpus: BowCorpus, num_topics: int, seed_tokens: dict[str, list[str]]) -> Any:
+        from gensim.models import LdaModel, LdaMulticore
+
+        workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
+        if workers < 1:
+            raise ConfigError(f"workers must be at least 1, not {workers}")
+        auto_alpha = isinstance(self.alpha, str) and self.alpha == "auto"
+        if auto_alpha and self.workers is not None and self.workers > 1:
+            raise ConfigError("alpha='auto' is learned by the single-process LdaModel only", hint="use workers=1")
+        eta = self._eta(num_topics, seed_tokens)
+        common = dict(
+            id2word=self.dictionary_, num_topics=num_topics, chunksize=self.chunksize, passes=self.passes_,
+            iterations=self.iterations, alpha=self.alpha, eta=eta, random_state=self.random_state, eval_every=None,
+        )
+        lda = LdaModel(**common) if workers == 1 or auto_alpha else LdaMulticore(workers=workers - 1, **common)
+        if seed_tokens:
+            # The prior alone cannot move a topic that random initialisation put elsewhere:
+            # the seeded topics also start from their seed words' prior weight.
+            seeded = len(seed_tokens)
+            lda.state.sstats[:seeded] += eta[:seeded] - eta[:seeded].min(axis=1, keepdims=True)
+            lda.sync_state()
+        lda.update(corpus)
+        return lda
+
+    def _choose_k(self, ks: list[int], corpus: BowCorpus, texts: TokenStream, seed_tokens: dict[str, list[str]]) -> tuple[Any, list[dict[str, float]]]:
+        models = [self._fit_lda(corpus, k, seed_tokens) for k in ks]
+        word_lists = [_top_word_lists(m, self.dictionary_, max(self.topn, DIVERSITY_TOPN)) for m in models]
+        measures = list(dict.fromkeys([*self.measures, *(["c_v"] if self.select_by == "quality" else [])]))
+        scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn, corpus=corpus)
+        curve = []
+        for k, words, score in zip(ks, word_lists, scores):
+            diversity = topic_diversity(words)
+            curve.append({"k": k, **score, "diversity": diversity, "quality": score["c_v"] * diversity if "c_v" in score else None})
+        key = "quality" if self.select_by == "quality" else self.select_by
+        best = max(range(len(ks)), key=lambda i: (curve[i][key], -ks[i]))  # ties: fewer topics
+        self._cached_scores = {m: curve[best][m] for m in self.measures}
+        return models[best], curve
+
+    def _final_scores(self, texts: TokenStream, corpus: BowCorpus) -> dict[str, float]:
+        cached = self.__dict__.pop("_cached_scores", None)
+        words = self.top_word_lists(max(self.topn, DIVERSITY_TOPN))
+        if cached is None:
+            cached = coherence_scores([words], texts, self.dictionary_, measures=self.measures, topn=self.topn, corpus=corpus)[0] if self.measures else {}
+        return {**cached, "diversity": topic_diversity(words)}
+
+    def _auto_labels(self, seed_names: list[str]) -> list[str]:
+        labels = []
+        for topic, words in enumerate(self.top_word_lists(3)):
+            label = seed_names[topic] if topic < len(seed_names) else " / ".join(words)
+            labels.append(label if label not in labels else f"{label} #{topic}")
+        return labels
+
+    # -- results -------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "lda_"):
+            raise NotFittedError("this TopicModel is not fitted yet", hint="call fit() or load a saved model")
+
+    def top_word_lists(self, topn: int | None = None) -> list[list[str]]:
+        """The top words of every topic, best first."""
+        self._check_fitted()
+        return _top_word_lists(self.lda_, self.dictionary_, topn or self.topn)
+
+    def top_words(self, topic: int, topn: int | None = None) -> list[tuple[str, float]]:
+        """``(word, weight)`` pairs of one topic, best first (weights are P(word | topic))."""
+        self._check_fitted()
+        self._check_topic(topic)
+        return [(w, float(p)) for w, p in self.lda_.show_topic(topic, topn=topn or self.topn)]
+
+    def _check_topic(self, topic: int) -> None:
+        if not 0 <= topic < self.num_topics_:
+            raise ConfigError(f"no topic {topic}: the topics are numbered 0 to {self.num_topics_ - 1}")
+
+    def rename(self, labels: Mapping[int | str, str]) -> "TopicModel":
+        """Give topics new labels: ``{3: "Harvest and trade"}`` (keys are topic numbers)."""
+        self._check_fitted()
+        new = list(self.labels_)
+        for key, label in labels.items():
+            try:
+                topic = int(key)
+            except (TypeError, ValueError):
+                raise ConfigError(f"topic {key!r} is not a topic number") from None
+            self._check_topic(topic)
+            label = str(label).strip()
+            if not label:
+                raise ConfigError(f"the new label of topic {topic} is empty")
+            new[topic] = label
+        duplicates = sorted({label for label in new if new.count(label) > 1})
+        if duplicates:
+            raise ConfigError(f"two topics would share the label {duplicates[0]!r}", hint="labels must be unique")
+        self.labels_ = new
+        return self
+
+    def transform(self, X: Iterable[Article | str]) -> np.ndarray:
+        """Topic distributions, one row per text (rows sum to 1).
+
+        The same text always gets the same row: inference restarts from
+        ``random_state`` at each call. Texts with no known word get the prior.
+        """
+        self._check_fitted()
+        rows = [theta for theta, _, _ in self._infer_chunks(X)]
+        return np.vstack(rows) if rows else np.zeros((0, self.num_topics_))
+
+    def _infer_chunks(self, X: Iterable[Article | str]) -> Iterator[tuple[np.ndarray, np.ndarray, list[Article | str]]]:
+        """``(topic shares, which texts had no known word, the texts)`` per chunk of ``chunksize``."""
+        lda = self.lda_
+        saved_state = lda.random_state
+        lda.random_state = np.random.RandomState(self.random_state if self.random_state is not None else 0)
+        try:
+            items = iter(X)
+            while chunk := list(islice(items, self.chunksize)):
+                bows = [self.dictionary_.doc2bow(self.tokenizer_.tokenize(_text(i))) for i in chunk]
+                gamma, _ = lda.inference(bows)
+                yield gamma / gamma.sum(axis=1, keepdims=True), np.array([not b for b in bows]), chunk
+        finally:
+            lda.random_state = saved_state
+
+    def infer(self, X: Iterable[Article | str], digits: int = 4) -> Iterator[dict[str, Any]]:
+        """One record per text, lazily and in order: dominant topic and every topic's share.
+
+        Yields ``{"id", "topic", "labels": [dominant label], "scores": {label: share}}``
+        (``topic`` is None and ``labels`` empty for a text with no known word);
+        the shape of theme predictions, so :func:`textkit.predict.write_records`
+        writes them as JSONL or CSV. Plain strings get ids ``"1"``, ``"2"``...
+        """
+        self._check_fitted()
+        number = 0
+        for theta, empty, chunk in self._infer_chunks(X):
+            for item, row, is_empty in zip(chunk, theta, empty):
+                number += 1
+                topic = None if is_empty else int(np.argmax(row))
+                yield {
+                    "id": item.id if isinstance(item, Article) else str(number),
+                    "topic": topic,
+                    "labels": [self.labels_[topic]] if topic is not None else [],
+                    "scores": {label: round(float(p), digits) for label, p in zip(self.labels_, row)},
+                }
+
+    def summarize(self, X: Iterable[Article | str]) -> TopicSummary:
+        """Prevalence, monthly trends and the topics × labels table of a corpus (one pass)."""
+        self._check_fitted()
+        k = self.num_topics_
+        total = np.zeros(k)
+        dominant = np.zeros(k, dtype=int)
+        months: dict[str, np.ndarray] = {}
+        month_counts: dict[str, int] = {}
+        labels: dict[str, np.ndarray] = {}
+        label_counts: dict[str, int] = {}
+        documents = empty = 0
+        with _counting_convergence() as counter:
+            for theta, empties, chunk in self._infer_chunks(X):
+                for item, row, is_empty in zip(chunk, theta, empties):
+                    documents += 1
+                    if is_empty:
+                        empty += 1
+                        continue
+                    total += row
+                    dominant[int(np.argmax(row))] += 1
+                    if isinstance(item, Article):
+                        if item.date and _MONTH.match(item.date):
+                            month = item.date[:7]
+                            months[month] = months.get(month, np.zeros(k)) + row
+                            month_counts[month] = month_counts.get(month, 0) + 1
+                        for label in item.labels:
+                            labels[label] = labels.get(label, np.zeros(k)) + row
+                            label_counts[label] = label_counts.get(label, 0) + 1
+        used = documents - empty
+        return TopicSummary(
+            documents=documents,
+            empty_documents=empty,
+            prevalence=[float(v) for v in (total / used if used else total)],
+            dominant_counts=[int(v) for v in dominant],
+            months={m: [float(v) for v in months[m] / month_counts[m]] for m in sorted(months)},
+            month_counts={m: month_counts[m] for m in sorted(month_counts)},
+            labels={lab: [float(v) for v in labels[lab] / label_counts[lab]] for lab in sorted(labels)},
+            label_counts={lab: label_counts[lab] for lab in sorted(label_counts)},
+            converged=counter.converged / counter.documents if counter.documents else None,
+        )
+
+    def coherence(self, X: Iterable[Article | str], measures: Sequence[str] = MEASURES) -> dict[str, float]:
+        """Coherence of the fitted topics on ``X`` (tokenized like the training corpus) and diversity."""
+        self._check_fitted()
+        texts = TokenStream(X, self.tokenizer_)
+        scores = coherence_scores([self.top_word_lists()], texts, self.dictionary_, measures=measures, topn=self.topn)[0]
+        return {**scores, "diversity": topic_diversity(self.top_word_lists(DIVERSITY_TOPN))}
+
+    def topics(self, topn: int | None = None) -> list[dict[str, Any]]:
+        """Every topic: ``{"id", "label", "words": [[word, weight], ...], "prevalence"}``."""
+        self._check_fitted()
+        prevalence = self.summary_.prevalence
+        return [
+            {
+                "id": topic,
+                "label": self.labels_[topic],
+                "words": [[w, round(p, 5)] for w, p in self.top_words(topic, topn)],
+                "prevalence": round(prevalence[topic], 5) if prevalence else None,
+            }
+            for topic in range(self.num_topics_)
+        ]
+
+    def describe(self) -> dict[str, Any]:
+        """What the model store writes into the manifest: kind, parameters, topics."""
+        self._check_fitted()
+        params = self.get_params()
+        params["tokenizer"] = self.tokenizer_.get_params()
+        params["seeds"] = {k: list(v) for k, v in self.seeds.items()} if self.seeds else None
+        params["measures"] = list(self.measures)
+        for key in ("alpha", "eta"):
+            if isinstance(params[key], np.ndarray):
+                params[key] = "array"
+        params.update(num_topics_fitted=self.num_topics_, passes_used=self.passes_, vocabulary=len(self.dictionary_))
+        return {"kind": TOPICS_KIND, "params": params, "topics": self.topics()}
+
+
+def _top_word_lists(lda: Any, dictionary: Any, topn: int) -> list[list[str]]:
+    topics = lda.get_topics()
+    best = np.argsort(-topics, axis=1)[:, :topn]
+    return [[dictionary[int(i)] for i in row] for row in best]
+
+
+# -- the store ---------------------------------------------------------------------------
+@dataclass
+class TopicFitResult:
+    """What :func:`fit_topics` made: the fitted model and its manifest."""
+
+    model: TopicModel
+    manifest: dict[str, Any]
+    seconds: float = 0.0
+
+
+def fit_topics(
+    articles: Iterable[Article | str],
+    name: str = "topics",
+    *,
+    models_dir: str | Path | None = None,
+    force: bool = False,
+    **params: Any,
+) -> TopicFitResult:
+    """Fit a :class:`TopicModel` on ``articles`` and save it as ``name`` in the model store.
+
+    ``params`` are :class:`TopicModel` parameters. The manifest holds the parameters,
+    the coherence scores (``metrics``, headline ``c_v``), the K curve when K was
+    chosen automatically, and the data fingerprint.
+
+    Raises
+    ------
+    ConfigError
+        An unknown parameter (or one the model refuses).
+    ModelStoreError
+        ``name`` exists and ``force`` is false (checked before fitting).
+    """
+    from textkit.store import ModelStore
+
+    known = TopicModel._get_param_names()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown topic model parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
+    store = ModelStore(models_dir)
+    if store.exists(name) and not force:
+        raise ModelStoreError(f"model {name!r} already exists in {store.root}", hint="pass --force (force=True) to replace it")
+    started = time.perf_counter()
+    model = TopicModel(**params).fit(articles)
+    metrics: dict[str, Any] = {**model.scores_, "main": "c_v" if "c_v" in model.scores_ else "diversity"}
+    if model.k_scores_:
+        metrics["k_curve"] = model.k_scores_
+    if model.summary_.converged is not None:
+        metrics["converged"] = model.summary_.converged
+    items = (a if isinstance(a, Article) else Article(id=str(n), text=a) for n, a in enumerate(articles, 1))
+    manifest = store.save(model, name, force=force, metrics=metrics, data=fingerprint(items))
+    return TopicFitResult(model, manifest, time.perf_counter() - started)
+
+
+def load_topic_model(name: str = "topics", models_dir: str | Path | None = None) -> tuple[TopicModel, dict[str, Any]]:
+    """Load a topic model and its manifest, refusing other kinds before anything is unpickled."""
+    from textkit.store import ModelStore
+
+    store = ModelStore(models_dir)
+    kind = store.manifest(name).get("kind")
+    if kind != TOPICS_KIND:
+        raise ModelStoreError(
+            f"model {name!r} is a {kind!r} model, not a topic model", hint="name a model fitted with 'textkit topics fit'"
+        )
+    loaded = store.load(name)
+    return loaded.model, loaded.manifest
+
+
+def relabel(name: str, labels: Mapping[int | str, str], models_dir: str | Path | None = None) -> TopicModel:
+    """Rename topics of a saved model and save it again (manifest metrics and data kept)."""
+    from textkit.store import ModelStore
+
+    model, manifest = load_topic_model(name, models_dir)
+    model.rename(labels)
+    ModelStore(models_dir).save(model, name, force=True, metrics=manifest.get("metrics"), data=manifest.get("data"))
+    return model
