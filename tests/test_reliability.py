@@ -349,12 +349,15 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path, capsys, monkeyp
 
 def test_a_real_sigint_exits_130_without_a_traceback(tmp_path):
     out = tmp_path / "out.jsonl"
-    # `segment -` waits on standard input, like a long run; then Ctrl-C arrives.
+    # `segment -` waits on standard input, like a long run, with its temporary output open; then Ctrl-C.
     child = subprocess.Popen(
         [sys.executable, "-m", "textkit", "segment", "-", "-o", str(out)],
         stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
     )
-    time.sleep(2)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".out.jsonl.*.part")):  # the output is open, the input being read
+        assert child.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=30)
     child.stdin.close()

@@ -264,27 +264,42 @@ class ModelStore:
             shutil.rmtree(staging, ignore_errors=True)  # already gone when it was installed
 
     def _install(self, staging: Path, name: str, force: bool) -> None:
-        """Rename a complete staging folder into place, swapping out an existing model when forced."""
+        """Rename a complete staging folder into place, swapping out an existing model when forced.
+
+        Concurrent saves of one name race here; each round either installs this save
+        or sees that another process moved the target first and tries again (the last
+        save wins, and no save fails because of another).
+        """
         target = self.path(name)
-        self._refuse_existing(name, force)
-        if not target.exists():
+        for _ in range(100):
+            self._refuse_existing(name, force)
+            if not target.exists():
+                try:
+                    staging.rename(target)
+                    return
+                except OSError:
+                    if not target.exists():
+                        raise
+                    continue  # another process installed this name in between
+            retired = Path(tempfile.mkdtemp(prefix=f".replaced-{name}-{_owner()}-", dir=self.root))
+            try:
+                target.rename(retired / name)
+            except FileNotFoundError:
+                continue  # another process retired it first
+            finally:
+                if not (retired / name).exists():
+                    retired.rmdir()
             try:
                 staging.rename(target)
-                return
-            except OSError:
-                if not target.exists():
-                    raise
-                # Another process saved the same name between our check and the rename.
-                self._refuse_existing(name, force)
-        retired = Path(tempfile.mkdtemp(prefix=f".replaced-{name}-{_owner()}-", dir=self.root))
-        target.rename(retired / name)
-        try:
-            staging.rename(target)
-        except BaseException:
-            (retired / name).rename(target)  # put the old model back
-            raise
-        finally:
+            except BaseException as error:
+                if isinstance(error, OSError) and target.exists():
+                    shutil.rmtree(retired, ignore_errors=True)
+                    continue  # another save went in after ours retired the old model
+                (retired / name).rename(target)  # put the old model back
+                raise
             shutil.rmtree(retired, ignore_errors=True)
+            return
+        raise ModelStoreError(f"could not save model {name!r}: other processes keep replacing it", hint="try again")
 
     def cleanup(self) -> list[str]:
         """Remove temporary folders left by killed saves, imports and deletes; return what was done.
@@ -380,6 +395,7 @@ class ModelStore:
             The model is missing, incomplete, tampered with, or (``strict``) from
             other library versions.
         """
+        manifest: dict[str, Any] | None = None
         for attempt in range(_BUSY_RETRIES + 1):
             try:
                 manifest = self.manifest(name)
@@ -387,13 +403,21 @@ class ModelStore:
                 data = self._read_artifact(name, manifest, ARTIFACT)
                 break
             except ModelStoreError:
-                # A concurrent save/import of this name may be swapping the folder: wait for it.
-                if attempt == _BUSY_RETRIES or not self._busy(name):
+                # Another process may be replacing this model (or just did, between our reading
+                # its manifest and its artifact): wait for it and read the new one.
+                if attempt == _BUSY_RETRIES or not (self._busy(name) or self._replaced(name, manifest)):
                     raise
                 time.sleep(0.1)
         _check_versions(name, manifest["versions"], strict)
         model = _unpickle(name, data)
         return LoadedModel(model, manifest)
+
+    def _replaced(self, name: str, manifest: dict[str, Any] | None) -> bool:
+        """Whether the model's manifest differs from ``manifest`` (read earlier)."""
+        try:
+            return manifest is not None and self.manifest(name)["checksum"] != manifest["checksum"]
+        except ModelStoreError:
+            return False
 
     def _busy(self, name: str) -> bool:
         """Whether a live save, import or replace of ``name`` is under way."""

@@ -1,0 +1,89 @@
+"""Many processes using one store at once: identical predictions, and loads that survive replaces."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from toymodel import ToyModel
+
+from textkit.store import ModelStore
+
+TESTS = Path(__file__).parent
+TEXTS = ["Army units cleared mines near Palmyra.", "Wheat prices rose.", "", "é" * 50]
+
+
+def start_together(code: str, processes: int, go: Path) -> list[subprocess.Popen]:
+    """Start ``processes`` children that wait for ``go`` to exist, then run ``code``."""
+    prelude = f"import pathlib, time\nwhile not pathlib.Path({str(go)!r}).exists(): time.sleep(0.01)\n"
+    children = [
+        subprocess.Popen([sys.executable, "-c", prelude + code], cwd=TESTS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    time.sleep(0.5)
+    go.touch()
+    return children
+
+
+def finish(children: list[subprocess.Popen]) -> list[str]:
+    outputs = []
+    for child in children:
+        out, err = child.communicate(timeout=300)
+        assert child.returncode == 0, err
+        outputs.append(out)
+    return outputs
+
+
+def test_many_processes_predict_identically_with_one_model(tmp_path):
+    store = ModelStore(tmp_path / "models")
+    store.save(ToyModel(0.5), "shared")
+    code = (
+        "import json; from textkit.store import ModelStore\n"
+        f"model = ModelStore({str(store.root)!r}).load('shared').model\n"
+        f"print(json.dumps(model.predict({TEXTS!r})))\n"
+    )
+    outputs = finish(start_together(code, 6, tmp_path / "go"))
+    expected = ToyModel(0.5).predict(TEXTS)
+    assert [json.loads(out) for out in outputs] == [expected] * 6
+
+
+def test_loads_succeed_while_another_process_keeps_replacing_the_model(tmp_path):
+    store = ModelStore(tmp_path / "models")
+    store.save(ToyModel(1.0), "m")
+    done = tmp_path / "done"
+    writer_code = (
+        "from toymodel import ToyModel; from textkit.store import ModelStore\n"
+        f"store = ModelStore({str(store.root)!r})\n"
+        "for i in range(40): store.save(ToyModel(float(1 + i % 2)), 'm', force=True)\n"
+        f"open({str(done)!r}, 'w').close()\n"
+    )
+    reader_code = (
+        "import os; from textkit.store import ModelStore\n"
+        f"store = ModelStore({str(store.root)!r}); weights = set(); loads = 0\n"
+        f"while not os.path.exists({str(done)!r}) or loads == 0:\n"
+        "    weights.add(store.load('m').model.weight); loads += 1\n"
+        "print(sorted(weights), loads)\n"
+    )
+    go = tmp_path / "go"
+    readers = start_together(reader_code, 3, go)
+    writer = subprocess.Popen([sys.executable, "-c", writer_code], cwd=TESTS, stderr=subprocess.PIPE, text=True)
+    _, err = writer.communicate(timeout=300)
+    assert writer.returncode == 0, err
+    for out in finish(readers):
+        weights, loads = out.rsplit(" ", 1)
+        assert set(json.loads(weights)) <= {1.0, 2.0} and int(loads) > 0
+    assert store.load("m").model.weight == 2.0  # the last save (i = 39) won
+    assert sorted(p.name for p in store.root.iterdir()) == ["m"]
+
+
+def test_concurrent_saves_of_one_name_leave_one_complete_model(tmp_path):
+    store = ModelStore(tmp_path / "models")
+    code = (
+        "import os; from toymodel import ToyModel; from textkit.store import ModelStore\n"
+        f"ModelStore({str(store.root)!r}).save(ToyModel(float(os.getpid())), 'm', force=True)\n"
+    )
+    finish(start_together(code, 4, tmp_path / "go"))
+    loaded = store.load("m")
+    assert loaded.manifest["params"]["weight"] == loaded.model.weight
+    assert sorted(p.name for p in store.root.iterdir()) == ["m"]
