@@ -316,10 +316,10 @@ class TopicModel(BaseEstimator, TransformerMixin):
         the best by ``select_by``.
     k_min, k_max, k_step : int
         The range of K tried by ``"auto"``.
-    select_by : {"quality", "c_v", "c_npmi", "u_mass"}
-        How ``"auto"`` picks K. ``"quality"`` is ``c_v`` × topic diversity (the
-        "topic quality" of Dieng et al. 2020, with ``c_v``): coherence alone favours
-        too many topics, which split a theme into near-duplicates.
+    select_by : {"c_v", "c_npmi", "u_mass", "quality"}
+        How ``"auto"`` picks K: the highest mean coherence, or ``"quality"``,
+        ``c_v`` × topic diversity (the "topic quality" of Dieng et al. 2020 with
+        ``c_v``), which leans to fewer, broader topics.
     tokenizer : Tokenizer, optional
         Default ``Tokenizer()`` (lowercase, English + news stop words, no numbers).
         A copy is fitted (phrases) and kept with the model.
@@ -351,7 +351,8 @@ class TopicModel(BaseEstimator, TransformerMixin):
         Processes: 1 fits with ``LdaModel`` (reproducible); more use
         ``LdaMulticore`` with ``workers - 1`` worker processes beside the one
         reading the corpus (not reproducible, see the module notes). ``None``: as
-        many as the machine has cores.
+        many as the machine has cores, except for a corpus of one chunk, where
+        starting worker processes costs more than it saves.
     random_state : int or None
         Seed for initialisation and inference.
     seeds : dict, optional
@@ -375,7 +376,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         k_min: int = 5,
         k_max: int = 30,
         k_step: int = 5,
-        select_by: str = "quality",
+        select_by: str = "c_v",
         tokenizer: Tokenizer | None = None,
         phrases: bool = False,
         no_below: int | None = None,
@@ -563,7 +564,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
     def _fit_lda(self, corpus: BowCorpus, num_topics: int, seed_tokens: dict[str, list[str]]) -> Any:
         from gensim.models import LdaModel, LdaMulticore
 
-        workers = self.workers if self.workers is not None else (os.cpu_count() or 1)
+        workers = self.workers
+        if workers is None:
+            workers = (os.cpu_count() or 1) if len(corpus) > self.chunksize else 1
         if workers < 1:
             raise ConfigError(f"workers must be at least 1, not {workers}")
         auto_alpha = isinstance(self.alpha, str) and self.alpha == "auto"

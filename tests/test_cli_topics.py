@@ -1,0 +1,132 @@
+"""``textkit topics fit | show | label | infer | report`` end to end on a small dated, labelled corpus."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import random
+import re
+import subprocess
+import sys
+
+import pytest
+
+from textkit.cli import main
+
+FARM = "wheat harvest grain farmers crop barley export tractor field rain".split()
+WAR = "missile army soldiers tank border troops artillery drone attack navy".split()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A JSONL corpus (two themes, two months) and a topic model fitted on it."""
+    folder = tmp_path_factory.mktemp("topics")
+    rng = random.Random(0)
+    lines = []
+    for i in range(60):
+        words, label = (FARM, "economy") if i % 2 else (WAR, "military")
+        record = {"id": f"a{i}", "text": " ".join(rng.choice(words) for _ in range(30)),
+                  "labels": [label], "date": f"2024-0{1 + i // 30}-10"}
+        lines.append(json.dumps(record))
+    data = folder / "articles.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    models = folder / "models"
+    code = main(["topics", "fit", str(data), "--num-topics", "auto", "--min", "2", "--max", "4", "--step", "1",
+                 "--workers", "1", "--models-dir", str(models)])
+    assert code == 0
+    return folder, data, models
+
+
+def test_fit_prints_the_k_curve_topics_and_saves_a_manifest(store, capsys):
+    folder, data, models = store
+    manifest = json.loads((models / "topics" / "manifest.json").read_text())
+    assert manifest["kind"] == "topics" and manifest["params"]["num_topics_fitted"] == 2
+    assert [row["k"] for row in manifest["metrics"]["k_curve"]] == [2, 3, 4]
+    assert manifest["metrics"]["main"] == "c_v" and manifest["data"]["count"] == 60
+    code = main(["topics", "fit", str(data), "--num-topics", "2", "--models-dir", str(models)])
+    assert code == 1
+    assert "model 'topics' already exists" in capsys.readouterr().err
+
+
+def test_show_json_and_table(store, capsys):
+    _, _, models = store
+    assert main(["topics", "show", "--models-dir", str(models), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [set(w for w, _ in t["words"]) for t in shown["topics"]] in ([set(FARM), set(WAR)], [set(WAR), set(FARM)])
+    assert shown["summary"]["month_counts"] == {"2024-01": 30, "2024-02": 30}
+    assert main(["topics", "show", "--models-dir", str(models), "-n", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["topic", "label", "share", "top", "words"]
+    assert re.search(r"^0\s+\S+ / \S+ / \S+\s+50\.0%", out, re.M)
+
+
+def test_label_infer_csv_and_jsonl(store, tmp_path, capsys):
+    _, data, models = store
+    shown = main(["topics", "show", "--models-dir", str(models), "--json"])
+    topics = json.loads(capsys.readouterr().out)["topics"]
+    farm = next(t["id"] for t in topics if "wheat" in dict(t["words"]))
+    assert main(["topics", "label", f"{farm}=Farming", "--models-dir", str(models)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "topics.csv"
+    assert main(["topics", "infer", "tractor harvest wheat", "tank army", "--models-dir", str(models), "-o", str(out)]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert rows[0][:2] == ["id", "labels"] and "Farming" in rows[0]
+    assert rows[1][:2] == ["1", "Farming"] and rows[2][1] != "Farming"
+    assert main(["topics", "infer", "--input", str(data), "--models-dir", str(models), "-f", "jsonl"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(records) == 60 and records[1]["id"] == "a1" and records[1]["labels"] == ["Farming"]
+    assert shown == 0
+
+
+def test_infer_reads_stdin():
+    result = subprocess.run(
+        [sys.executable, "-m", "textkit", "topics", "infer", "--models-dir", "/nonexistent-store", "-f", "jsonl"],
+        input=b'{"text": "wheat"}\n', capture_output=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.decode().startswith("error: no model named 'topics' in /nonexistent-store")
+
+
+def test_label_errors(store, capsys):
+    _, _, models = store
+    assert main(["topics", "label", "9=Nine", "--models-dir", str(models)]) == 1
+    assert capsys.readouterr().err == "error: no topic 9: the topics are numbered 0 to 1\n"
+    assert main(["topics", "label", "Nine", "--models-dir", str(models)]) == 1
+    assert "expected TOPIC=LABEL, got 'Nine'" in capsys.readouterr().err
+
+
+def test_report_embeds_its_charts(store, tmp_path):
+    _, _, models = store
+    report = tmp_path / "report.html"
+    assert main(["topics", "report", "--models-dir", str(models), "-o", str(report)]) == 0
+    text = report.read_text()
+    images = re.findall(r"src='data:image/png;base64,([^']+)'", text)
+    # K curve, top words, prevalence, trends, topics x themes
+    assert len(images) == 5
+    assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
+    assert "Topics and theme labels" in text and "2024-02" in text
+
+
+def test_fit_errors_are_one_line(tmp_path, capsys):
+    data = tmp_path / "a.jsonl"
+    data.write_text('{"text": "wheat harvest"}\n{"text": "army tank"}\n', encoding="utf-8")
+    assert main(["topics", "fit", str(data), "--num-topics", "5", "--models-dir", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: 5 topics is more than the 2 articles to fit them on "
+        "(ask for fewer topics (--num-topics, --max) or give more articles)"
+    )
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("farm: wheat, tomato\n", encoding="utf-8")
+    assert main(["topics", "fit", str(data), "--num-topics", "2", "--seeds", str(seeds), "--models-dir", str(tmp_path / "m")]) == 1
+    assert capsys.readouterr().err.splitlines()[-1].startswith("error: seed words not found in the corpus: tomato")
+    assert main(["topics", "fit", str(data), "--num-topics", "many"]) == 1
+    assert "--num-topics must be a number or 'auto', not 'many'" in capsys.readouterr().err
+
+
+def test_help_does_not_import_gensim():
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import textkit.cli"], capture_output=True, text=True, check=True
+    )
+    assert "gensim" not in result.stderr and "matplotlib" not in result.stderr

@@ -1,0 +1,187 @@
+"""Topic model commands: ``textkit topics fit | show | label | infer | report``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Optional
+
+import typer
+
+from textkit.cli import _options as opt
+from textkit.cli._output import atomic_output, note, progress, table
+
+NAME = typer.Option("topics", "--name", "-m", help="Name of the topic model in the store.")
+
+topics_app = typer.Typer(help="Discover topics with LDA, name them, map articles onto them.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(topics_app, name="topics")
+
+
+@topics_app.command("fit")
+def fit(
+    paths: Optional[list[str]] = typer.Argument(None, help="Data files or folders [default: the sample corpus]."),
+    name: str = NAME,
+    num_topics: str = typer.Option("auto", "--num-topics", "-k", help="Number of topics, or auto to choose it by coherence."),
+    k_min: int = typer.Option(5, "--min", help="Smallest K tried by --num-topics auto."),
+    k_max: int = typer.Option(30, "--max", help="Largest K tried by --num-topics auto."),
+    k_step: int = typer.Option(5, "--step", help="Step between the K tried by --num-topics auto."),
+    seeds: Optional[str] = typer.Option(None, "--seeds", help="Seeds file: lines 'topic_name: word, word, word'."),
+    phrases: bool = typer.Option(False, "--phrases/--no-phrases", help="Learn collocations (foreign_minister) first."),
+    passes: Optional[int] = typer.Option(None, "--passes", help="Passes over the corpus [default: 10, more on small corpora]."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
+    random_state: int = typer.Option(0, "--random-state", help="Seed of the fit."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+    format_in: Optional[str] = opt.FORMAT,
+    text_field: str = opt.TEXT_FIELD,
+    label_field: str = opt.LABEL_FIELD,
+    encoding: str = opt.ENCODING,
+    encoding_errors: str = opt.ENCODING_ERRORS,
+    skip_bad: bool = opt.SKIP_BAD,
+) -> None:
+    """Fit an LDA topic model on a corpus and save it in the model store."""
+    from textkit.articles import read_many, sample_corpus_path
+    from textkit.errors import ConfigError
+    from textkit.topics import fit_topics, load_seeds
+
+    if num_topics != "auto" and not num_topics.isdigit():
+        raise ConfigError(f"--num-topics must be a number or 'auto', not {num_topics!r}")
+    stream = read_many(
+        paths or [sample_corpus_path()],
+        **opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad),
+    )
+    note(f"fitting topics on {stream.source} ...")
+    result = fit_topics(
+        stream, name, models_dir=models_dir, force=force,
+        num_topics="auto" if num_topics == "auto" else int(num_topics), k_min=k_min, k_max=k_max, k_step=k_step,
+        seeds=load_seeds(seeds) if seeds else None, phrases=phrases, passes=passes, workers=workers,
+        random_state=random_state,
+    )
+    model, metrics = result.model, result.manifest["metrics"]
+    for message in model.notes_:
+        note(f"note: {message}")
+    note(f"read {stream.stats.summary()}")
+    if model.k_scores_:
+        rows = [[r["k"], *(f"{r[m]:.3f}" for m in ("c_v", "c_npmi", "u_mass", "diversity", "quality"))] for r in model.k_scores_]
+        typer.echo(table(rows, ["K", "c_v", "c_npmi", "u_mass", "diversity", "c_v x diversity"]) + "\n")
+    typer.echo(_topics_table(model.topics()))
+    scores = ", ".join(f"{k} {metrics[k]:.3f}" for k in ("c_v", "c_npmi", "u_mass", "diversity") if k in metrics)
+    typer.echo(
+        f"\nsaved topic model {name!r} ({model.num_topics_} topics, {result.manifest['data']['count']} articles, "
+        f"{scores}, {result.seconds:.1f} s)"
+    )
+
+
+def _topics_table(topics: list[dict[str, Any]], words: int = 8) -> str:
+    rows = [
+        [t["id"], t["label"], f"{t['prevalence']:.1%}", ", ".join(w for w, _ in t["words"][:words])]
+        for t in topics
+    ]
+    return table(rows, ["topic", "label", "share", "top words"])
+
+
+@topics_app.command("show")
+def show(
+    name: str = NAME,
+    words: int = typer.Option(10, "--words", "-n", help="Top words per topic."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON: topics, scores and summary."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+) -> None:
+    """Show a topic model's topics: label, share of the corpus, top words."""
+    from textkit.topics import load_topic_model
+
+    model, manifest = load_topic_model(name, models_dir)
+    if as_json:
+        payload = {
+            "name": name, "topics": model.topics(words), "metrics": manifest.get("metrics", {}),
+            "summary": model.summary_.to_dict(), "params": manifest.get("params", {}),
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    typer.echo(_topics_table(model.topics(words), words))
+
+
+@topics_app.command("label")
+def label(
+    assignments: list[str] = typer.Argument(..., help='New labels as TOPIC=LABEL, e.g. 3="Harvest and trade".'),
+    name: str = NAME,
+    models_dir: Optional[str] = opt.MODELS_DIR,
+) -> None:
+    """Rename topics of a saved model (the labels are saved with it)."""
+    from textkit.errors import ConfigError
+    from textkit.topics import relabel
+
+    labels = {}
+    for assignment in assignments:
+        topic, equals, text = assignment.partition("=")
+        if not equals:
+            raise ConfigError(f"expected TOPIC=LABEL, got {assignment!r}", hint='e.g. 3="Harvest and trade"')
+        labels[topic.strip()] = text
+    model = relabel(name, labels, models_dir)
+    typer.echo(_topics_table(model.topics(5), 5))
+
+
+@topics_app.command("infer")
+def infer(
+    texts: Optional[list[str]] = typer.Argument(None, help="Texts [default: --input, else standard input]."),
+    name: str = NAME,
+    input: Optional[str] = typer.Option(None, "--input", "-i", help="Articles: any format the reader takes."),
+    format: Optional[str] = typer.Option(
+        None, "--format", "-f", help="table, jsonl or csv [default: table on a terminal, else jsonl; csv for a .csv --output]."
+    ),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="File to write (atomically) [default: stdout]."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+    format_in: Optional[str] = opt.FORMAT,
+    text_field: str = opt.TEXT_FIELD,
+    encoding: str = opt.ENCODING,
+    encoding_errors: str = opt.ENCODING_ERRORS,
+    skip_bad: bool = opt.SKIP_BAD,
+) -> None:
+    """Topic shares and dominant topic of each text, one output line per text in input order."""
+    from textkit.articles import read_articles
+    from textkit.errors import ConfigError, InputError
+    from textkit.predict import write_records
+    from textkit.topics import load_topic_model
+
+    if texts and input:
+        raise ConfigError("give texts as arguments or --input FILE, not both")
+    fmt = format or ("csv" if output and output.lower().endswith(".csv") else "jsonl" if output not in (None, "-") or not sys.stdout.isatty() else "table")
+    if fmt not in ("table", "jsonl", "csv"):
+        raise ConfigError(f"unknown output format {fmt!r}", hint="use table, jsonl or csv")
+    stream: Any = None
+    if not texts:
+        if input is None and sys.stdin.isatty():
+            raise InputError("nothing to infer", hint="give texts as arguments, --input FILE, or pipe JSONL on stdin")
+        stream = read_articles(
+            input or "-", **opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
+        )
+    model, _ = load_topic_model(name, models_dir)
+    records = model.infer(progress(stream if stream is not None else texts, "inferring"))
+    with atomic_output(output) as handle:
+        if fmt == "table":
+            rows = [
+                [r["id"], ", ".join(r["labels"]) or "-",
+                 "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3])]
+                for r in records
+            ]
+            handle.write(table(rows, ["id", "topic", "top topics"]) + "\n")
+        else:
+            write_records(records, handle, fmt, model.labels_)
+    if stream is not None:
+        note(f"read {stream.stats.summary()}")
+
+
+@topics_app.command("report")
+def report(
+    name: str = NAME,
+    output: str = typer.Option("topics-report.html", "--output", "-o", help="HTML file to write."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+) -> None:
+    """Write a self-contained HTML report: K curve, top words, prevalence, trends, topics x themes."""
+    from textkit.topic_report import write_report
+
+    path = write_report(name, output, models_dir=models_dir)
+    typer.echo(f"wrote {path}")
