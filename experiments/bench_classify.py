@@ -66,21 +66,30 @@ def subsample(texts: list[str], labels: list[list[str]], n: int) -> tuple[list[s
     return [texts[i] for i in keep], [labels[i] for i in keep]
 
 
-# -- systems: each returns (fit, save+load, predict batch, predict one) ------------------------
+# -- systems ----------------------------------------------------------------------------------
 class System:
-    """One contender: fit, save to disk and load back, predict label lists."""
+    """One contender: fit, save to disk and load back (returning the bytes on disk), predict label lists."""
 
-    def fit(self, texts: list[str], labels: list[list[str]], multilabel: bool, quick: bool) -> None: ...
-    def save_and_load(self, folder: Path) -> int: ...
-    def predict(self, texts: list[str]) -> list[list[str]]: ...
-    def predict_one(self, text: str) -> Any: ...
-    info: dict[str, Any] = {}
+    def __init__(self) -> None:
+        self.info: dict[str, Any] = {}  # anything worth recording, e.g. the parameters a search chose
+
+    def fit(self, texts: list[str], labels: list[list[str]], multilabel: bool, quick: bool) -> None:
+        raise NotImplementedError
+
+    def save_and_load(self, folder: Path) -> int:
+        raise NotImplementedError
+
+    def predict(self, texts: list[str]) -> list[list[str]]:
+        raise NotImplementedError
+
+    def predict_one(self, text: str) -> Any:
+        raise NotImplementedError
 
 
 class Textkit(System):
     def __init__(self, tuned: bool) -> None:
+        super().__init__()
         self.tuned = tuned
-        self.info = {}
 
     def fit(self, texts, labels, multilabel, quick):
         from textkit.classify import ThemeClassifier

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from textkit.articles import Article, fingerprint
-from textkit.errors import ConfigError, ModelStoreError, TrainingError
+from textkit.errors import ConfigError, TrainingError
 
 
 @dataclass
@@ -87,15 +87,11 @@ def train_model(
     ConfigError
         Unknown classifier parameters or ``cv`` below 2.
     """
-    from sklearn.base import clone
-
-    from textkit.evaluate import cross_validate
     from textkit.store import ModelStore
 
     store = ModelStore(models_dir)
-    # Refuse a taken name before minutes of fitting, not after.
-    if store.path(name).exists() and not force:
-        raise ModelStoreError(f"model {name!r} already exists in {store.root}", hint="pass --force to replace it")
+    # Refuse a taken name before minutes of fitting, not after (save checks again).
+    store._refuse_existing(name, force)
     if cv is not None and cv < 2:
         raise ConfigError(f"cv must be at least 2 folds, not {cv}")
     classifier = make_classifier(model_params)
@@ -110,7 +106,13 @@ def train_model(
         )
     labels = [list(a.labels) for a in articles]
     start = time.perf_counter()
-    report = cross_validate(clone(classifier), articles, labels, cv=cv) if cv else None
+    report = None
+    if cv:
+        from sklearn.base import clone
+
+        from textkit.evaluate import cross_validate
+
+        report = cross_validate(clone(classifier), articles, labels, cv=cv)
     classifier.fit(articles, labels)
     seconds = time.perf_counter() - start
     metrics: dict[str, Any] = {"train_seconds": round(seconds, 3)}

@@ -50,6 +50,7 @@ def train(
 ) -> None:
     """Train a theme classifier on labelled articles and save it in the model store."""
     from textkit.articles import read_many, sample_corpus_path
+    from textkit.store import ModelStore
     from textkit.train import train_model
 
     stream = read_many(
@@ -63,22 +64,16 @@ def train(
         "tune_thresholds": tune_thresholds, "ensure_top_label": ensure_top_label,
     }
     params = {k: v for k, v in given.items() if v is not None}
-    note(f"training on {stream.source} ...")
     result = train_model(stream, name, models_dir=models_dir, model_params=params, cv=cv, force=force)
     if result.cv_report is not None:
         typer.echo(f"{cv}-fold cross-validation:\n{result.cv_report.table()}\n")
+    if stream.stats.skipped:
+        note(f"read {stream.stats.summary()}")
     manifest = result.manifest
-    note(f"read {stream.stats.summary()}")
     typer.echo(
-        f"saved model {name!r} ({len(manifest.get('labels', []))} labels, {manifest['data']['count']} articles, "
-        f"{result.seconds:.1f} s) in {opt_models_dir(models_dir)}/{name}"
+        f"saved model {name!r} ({len(manifest['labels'])} labels, {manifest['data']['count']} articles, "
+        f"{result.seconds:.1f} s) in {ModelStore(models_dir).path(name)}"
     )
-
-
-def opt_models_dir(models_dir: str | None) -> str:
-    from textkit.store import ModelStore
-
-    return str(ModelStore(models_dir).root)
 
 
 def predict(
