@@ -6,12 +6,12 @@ import sys
 import time
 from pathlib import Path
 
-from toymodel import ToyModel
+import pytest
+from toymodel import ToyModel, fit_real, predictions
 
 from textkit.store import ModelStore
 
 TESTS = Path(__file__).parent
-TEXTS = ["Army units cleared mines near Palmyra.", "Wheat prices rose.", "", "é" * 50]
 
 
 def start_together(code: str, processes: int, go: Path) -> list[subprocess.Popen]:
@@ -35,17 +35,17 @@ def finish(children: list[subprocess.Popen]) -> list[str]:
     return outputs
 
 
-def test_many_processes_predict_identically_with_one_model(tmp_path):
+@pytest.mark.parametrize("kind", ["toy", "themes", "topics"])
+def test_many_processes_predict_identically_with_one_model(tmp_path, kind):
+    model = ToyModel(0.5) if kind == "toy" else fit_real(kind)
     store = ModelStore(tmp_path / "models")
-    store.save(ToyModel(0.5), "shared")
+    store.save(model, "shared")
     code = (
-        "import json; from textkit.store import ModelStore\n"
-        f"model = ModelStore({str(store.root)!r}).load('shared').model\n"
-        f"print(json.dumps(model.predict({TEXTS!r})))\n"
+        "import json; from textkit.store import ModelStore; from toymodel import predictions\n"
+        f"print(json.dumps(predictions(ModelStore({str(store.root)!r}).load('shared').model)))\n"
     )
-    outputs = finish(start_together(code, 6, tmp_path / "go"))
-    expected = ToyModel(0.5).predict(TEXTS)
-    assert [json.loads(out) for out in outputs] == [expected] * 6
+    outputs = finish(start_together(code, 4, tmp_path / "go"))
+    assert [json.loads(out) for out in outputs] == [predictions(model)] * 4
 
 
 def test_loads_succeed_while_another_process_keeps_replacing_the_model(tmp_path):

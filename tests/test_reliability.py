@@ -1,4 +1,7 @@
-"""The bad-input catalogue: every way a file, a model or a run can go wrong, with the exact outcome."""
+"""The bad-input catalogue: every way a file, a model or a run can go wrong, with the exact outcome.
+
+The model cases run with a toy model and with a real theme classifier and topic model.
+"""
 
 import errno
 import json
@@ -12,7 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from toymodel import ToyModel
+from toymodel import ToyModel, fit_real, predictions
 
 from textkit.articles import Article, read_articles
 from textkit.cli import _output, main
@@ -134,11 +137,23 @@ def test_duplicate_ids_are_kept_and_counted(tmp_path):
 
 
 # -- models ------------------------------------------------------------------------------
-@pytest.fixture
-def store(tmp_path):
+_FITTED: dict = {}
+
+
+@pytest.fixture(params=["toy", "themes", "topics"])
+def saved(request, tmp_path):
+    """A store holding model "m" (toy, theme classifier or topic model), and what the model predicts."""
+    if request.param not in _FITTED:
+        _FITTED[request.param] = ToyModel(1.0) if request.param == "toy" else fit_real(request.param)
+    model = _FITTED[request.param]
     store = ModelStore(tmp_path / "models")
-    store.save(ToyModel(1.0), "m")
-    return store
+    store.save(model, "m")
+    return store, predictions(model)
+
+
+@pytest.fixture
+def store(saved):
+    return saved[0]
 
 
 @pytest.fixture
@@ -152,7 +167,9 @@ def no_unpickling(monkeypatch):
     monkeypatch.setattr(joblib, "load", refuse)
 
 
-def test_unknown_model(store, capsys):
+def test_unknown_model(tmp_path, capsys):
+    store = ModelStore(tmp_path)
+    store.save(ToyModel(), "m")
     assert main(["models", "show", "nope", "--models-dir", str(store.root)]) == 1
     assert capsys.readouterr().err == (
         f"error: no model named 'nope' in {store.root} (models there: m) "
@@ -175,7 +192,9 @@ def test_corrupted_artifact_is_refused_by_hash_before_unpickling(store, no_unpic
 
 def test_manifest_edited_by_hand_is_refused(store, no_unpickling):
     path = store.path("m") / MANIFEST
-    path.write_text(path.read_text().replace('"economy"', '"sport"'))
+    text = path.read_text()
+    assert '"kind": "' in text
+    path.write_text(text.replace('"kind": "', '"kind": "edited-', 1))
     with pytest.raises(IntegrityError) as error:
         store.load("m")
     assert str(error.value) == (
@@ -231,7 +250,8 @@ def test_archive_with_parent_directory_members_is_refused(store, tmp_path, capsy
     assert not list(tmp_path.rglob("escaped.joblib")) and not other.exists()
 
 
-def test_disk_full_during_save_leaves_the_old_model(store, monkeypatch):
+def test_disk_full_during_save_leaves_the_old_model(saved, monkeypatch):
+    store, before = saved
     import joblib
 
     def write_half_then_fail(value, handle, **kwargs):
@@ -246,30 +266,44 @@ def test_disk_full_during_save_leaves_the_old_model(store, monkeypatch):
         "(free disk space or choose another --models-dir)"
     )
     monkeypatch.undo()
-    assert store.load("m").model.weight == 1.0
+    assert predictions(store.load("m").model) == before
     assert sorted(p.name for p in store.root.iterdir()) == ["m"]
 
 
-def test_kill_during_save_leaves_the_old_model_loadable(store, tmp_path):
-    signal_file = tmp_path / "pickling"
+def test_kill_during_save_leaves_the_old_model_loadable(saved, tmp_path):
+    store, before = saved
+    signal_file = tmp_path / "writing"
+    # The child re-saves the model with a writer that stalls halfway: it is killed mid-write.
     code = (
-        "import sys; from toymodel import StallingToyModel; from textkit.store import ModelStore; "
-        f"ModelStore({str(store.root)!r}).save(StallingToyModel({str(signal_file)!r}, 2.0), 'm', force=True)"
+        "import pathlib, time, joblib\n"
+        "from textkit.store import ModelStore\n"
+        f"store = ModelStore({str(store.root)!r})\n"
+        "model = store.load('m').model\n"
+        "def stalling_dump(value, handle, **kwargs):\n"
+        "    handle.write(b'half a model'); handle.flush()\n"
+        f"    pathlib.Path({str(signal_file)!r}).touch(); time.sleep(120)\n"
+        "joblib.dump = stalling_dump\n"
+        "store.save(model, 'm', force=True)\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code], cwd=TESTS)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not signal_file.exists():
             assert child.poll() is None and time.monotonic() < deadline, "the save never started"
             time.sleep(0.05)
         [staging] = [p for p in store.root.iterdir() if p.name.startswith(".saving-m-")]
-        assert (staging / ARTIFACT).exists()  # killed mid-write
+        assert (staging / ARTIFACT).read_bytes() == b"half a model"
     finally:
         child.kill()
         child.wait()
-    assert store.load("m").model.weight == 1.0
+    assert predictions(store.load("m").model) == before
     assert store.cleanup() == [f"removed {staging.name}"]
     assert sorted(p.name for p in store.root.iterdir()) == ["m"]
+
+
+def test_a_saved_model_predicts_exactly_as_before(saved):
+    store, before = saved
+    assert predictions(store.load("m").model) == before
 
 
 # -- the command line --------------------------------------------------------------------
@@ -320,7 +354,9 @@ def test_a_bug_is_one_line_pointing_to_debug(tmp_path, capsys, monkeypatch):
     )
 
 
-def test_quiet_silences_notes(store, tmp_path, capsys):
+def test_quiet_silences_notes(tmp_path, capsys):
+    store = ModelStore(tmp_path / "models")
+    store.save(ToyModel(), "m")
     assert main(["--quiet", "models", "export", "m", str(tmp_path / "m.tar.gz"), "--models-dir", str(store.root)]) == 0
     assert capsys.readouterr().err == ""
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 
 class ToyModel:
     """Scores a text by its length times ``weight``; describes itself like a textkit model."""
@@ -20,14 +17,40 @@ class ToyModel:
         return [round(len(text) * self.weight, 6) for text in texts]
 
 
-class StallingToyModel(ToyModel):
-    """A model whose pickling writes ``signal`` and then stalls: a test kills the save midway."""
+# -- real textkit models, small and quick to fit -----------------------------------------
+FARM = "wheat harvest grain farmers crop barley export tractor field rain".split()
+WAR = "missile army soldiers tank border troops artillery drone attack navy".split()
+PROBES = ["farmers export wheat and barley", "the army moved tanks to the border", "", "رئيس الوزراء"]
 
-    def __init__(self, signal: str, weight: float = 1.0) -> None:
-        super().__init__(weight)
-        self.signal = signal
 
-    def __reduce__(self):
-        Path(self.signal).write_text("pickling", encoding="utf-8")
-        time.sleep(120)
-        return (ToyModel, (self.weight,))
+def small_corpus(per_theme: int = 20, length: int = 25) -> tuple[list[str], list[list[str]]]:
+    import random
+
+    rng = random.Random(0)
+    texts, labels = [], []
+    for vocabulary, label in ((FARM, "economy"), (WAR, "military")):
+        for _ in range(per_theme):
+            texts.append(" ".join(rng.choice(vocabulary) for _ in range(length)))
+            labels.append([label])
+    return texts, labels
+
+
+def fit_real(kind: str):
+    """A fitted ThemeClassifier (``"themes"``) or TopicModel (``"topics"``)."""
+    texts, labels = small_corpus()
+    if kind == "themes":
+        from textkit.classify import ThemeClassifier
+
+        return ThemeClassifier(cv=None, min_df=1).fit(texts, labels)
+    from textkit.topics import TopicModel
+
+    return TopicModel(2, workers=1, measures=()).fit(texts)
+
+
+def predictions(model, texts=PROBES) -> list:
+    """What a model (toy or real) says about ``texts``, as exact JSON-able numbers."""
+    if isinstance(model, ToyModel):
+        return model.predict(texts)
+    if hasattr(model, "predict_proba"):
+        return model.predict_proba(texts).tolist()
+    return model.transform(texts).tolist()
