@@ -380,3 +380,16 @@ def test_cli_show_reports_a_damaged_model_and_exits_1(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.endswith("integrity: FAILED\n")
     assert captured.err.startswith(f"error: {store.path('m') / ARTIFACT}: sha256 does not match the manifest")
+
+
+def test_show_renders_nested_manifests_readably():
+    from textkit.cli.models import _readable
+
+    manifest = {
+        "name": "t", "labels": ["a", "b"], "params": {"tokenizer": {"stem": False}, "seeds": None, "empty": {}},
+        "topics": [{"id": 0, "words": [["war", 0.5], ["army", 0.25]]}, {}], "checksum": "x",
+    }
+    assert _readable(manifest, "ok") == (
+        "name: t\nlabels: a, b\nparams:\n  tokenizer:\n    stem: False\n  seeds: None\n  empty: -\n"
+        "topics:\n  - id: 0\n    words: war 0.5, army 0.25\n  - {}\nintegrity: ok"
+    )

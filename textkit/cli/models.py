@@ -87,25 +87,26 @@ def show(
 
 
 def _readable(manifest: dict[str, Any], integrity: str) -> str:
-    """The manifest as indented ``key: value`` lines; lists joined, long hashes kept whole."""
-    lines = []
-
-    def add(key: str, value: Any, depth: int) -> None:
-        pad = "  " * depth
-        if isinstance(value, dict):
-            lines.append(f"{pad}{key}:" if value else f"{pad}{key}: -")
-            for k, v in value.items():
-                add(str(k), v, depth + 1)
-        elif isinstance(value, list):
-            lines.append(f"{pad}{key}: {', '.join(map(str, value)) if value else '-'}")
-        else:
-            lines.append(f"{pad}{key}: {value}")
-
-    for key, value in manifest.items():
-        if key != "checksum":
-            add(key, value, 0)
+    """The manifest as indented ``key: value`` lines, like YAML; short lists on one line."""
+    lines = [line for key, value in manifest.items() if key != "checksum" for line in _lines(key, value)]
     lines.append(f"integrity: {integrity}")
     return "\n".join(lines)
+
+
+def _lines(key: str, value: Any) -> list[str]:
+    if isinstance(value, dict):
+        children = [line for k, v in value.items() for line in _lines(str(k), v)]
+        return [f"{key}:"] + ["  " + line for line in children] if children else [f"{key}: -"]
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        lines = [f"{key}:"]
+        for item in value:  # one "- " entry per record (topics, K curve points)
+            entry = (_lines("", item)[1:] if isinstance(item, dict) else [f"  {item}"]) or ["{}"]
+            lines += ["  - " + entry[0].lstrip()] + ["  " + line for line in entry[1:]]
+        return lines
+    if isinstance(value, list):  # ["a", "b"] -> "a, b"; [["war", 0.1], ...] -> "war 0.1, ..."
+        inline = (" ".join(map(str, item)) if isinstance(item, list) else str(item) for item in value)
+        return [f"{key}: {', '.join(inline) or '-'}"]
+    return [f"{key}: {value}"]
 
 
 def delete(
