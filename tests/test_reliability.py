@@ -361,6 +361,44 @@ def test_quiet_silences_notes(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.fixture
+def old_sklearn_model(tmp_path):
+    """A real theme model whose manifest says it was saved with scikit-learn 0.24.2."""
+    store = ModelStore(tmp_path / "models")
+    store.save(fit_real("themes"), "themes")
+    path = store.path("themes") / MANIFEST
+    manifest = json.loads(path.read_text())
+    manifest["versions"]["scikit-learn"] = "0.24.2"
+    manifest["checksum"] = manifest_checksum(manifest)
+    path.write_text(json.dumps(manifest))
+    return store
+
+
+def test_other_library_version_warns_in_one_line_or_is_refused_with_strict(old_sklearn_model, capsys, monkeypatch):
+    import sklearn
+
+    monkeypatch.delenv("TEXTKIT_STRICT", raising=False)
+    where = ["--models-dir", str(old_sklearn_model.root)]
+    assert main(["predict", "-m", "themes", *where, "-f", "jsonl", "wheat harvest"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["labels"] == ["economy"]
+    assert captured.err.splitlines()[0] == (
+        f"warning: model 'themes' was saved with scikit-learn 0.24.2, this is scikit-learn {sklearn.__version__}; "
+        "its predictions may differ or it may fail to load"
+    )
+    assert main(["--strict", "predict", "-m", "themes", *where, "wheat harvest"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"error: model 'themes' was saved with scikit-learn 0.24.2, this is scikit-learn {sklearn.__version__}; "
+        "its predictions may differ or it may fail to load (install scikit-learn==0.24.2 or re-train the model)\n"
+    )
+    assert "TEXTKIT_STRICT" not in os.environ  # --strict lasts one command
+    monkeypatch.setenv("TEXTKIT_STRICT", "1")  # cron jobs can set it once
+    with pytest.raises(ModelStoreError, match="saved with scikit-learn 0.24.2"):
+        old_sklearn_model.load("themes")
+
+
 def test_warnings_are_shown_as_one_line(capsys):
     with _output.warnings_as_lines():
         warnings.warn("model 'm' was saved with scikit-learn 0.24.2", UserWarning)

@@ -46,6 +46,7 @@ from textkit.errors import IntegrityError, ModelStoreError
 MANIFEST = "manifest.json"
 ARTIFACT = "model.joblib"
 MODELS_DIR_ENV = "TEXTKIT_MODELS_DIR"
+STRICT_ENV = "TEXTKIT_STRICT"  # "1": refuse models from other library versions (textkit --strict)
 FORMAT_VERSION = 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Libraries whose pickles may not load (or may behave differently) across minor versions.
@@ -380,14 +381,15 @@ class ModelStore:
             )
         return data
 
-    def load(self, name: str, *, strict: bool = False) -> LoadedModel:
+    def load(self, name: str, *, strict: bool | None = None) -> LoadedModel:
         """Verify, then load a model.
 
         Parameters
         ----------
-        strict : bool
+        strict : bool, optional
             Refuse (instead of warning about) a model saved with another major/minor
-            version of textkit, scikit-learn, gensim or numpy.
+            version of textkit, scikit-learn, gensim or numpy. Default: true when
+            ``$TEXTKIT_STRICT`` is ``1`` (what ``textkit --strict`` sets).
 
         Raises
         ------
@@ -408,6 +410,8 @@ class ModelStore:
                 if attempt == _BUSY_RETRIES or not (self._busy(name) or self._replaced(name, manifest)):
                     raise
                 time.sleep(0.1)
+        if strict is None:
+            strict = os.environ.get(STRICT_ENV) == "1"
         _check_versions(name, manifest["versions"], strict)
         model = _unpickle(name, data)
         return LoadedModel(model, manifest)
@@ -692,6 +696,6 @@ def save(model: Any, name: str, *, models_dir: str | Path | None = None, force: 
     return ModelStore(models_dir).save(model, name, force=force, **info)
 
 
-def load(name: str, *, models_dir: str | Path | None = None, strict: bool = False) -> LoadedModel:
+def load(name: str, *, models_dir: str | Path | None = None, strict: bool | None = None) -> LoadedModel:
     """Load the model ``name`` with its manifest (see :meth:`ModelStore.load`)."""
     return ModelStore(models_dir).load(name, strict=strict)

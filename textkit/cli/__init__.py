@@ -10,10 +10,13 @@ traceback); 2 a usage error (unknown option, bad value); 130 interrupted (Ctrl-C
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from textkit import __version__
 from textkit.cli import _output
+from textkit.store import STRICT_ENV
 
 EXIT_INTERRUPTED = 130
 
@@ -38,10 +41,16 @@ def _global_options(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print results only: no progress or summaries."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse models saved with other scikit-learn/gensim/numpy versions [env: TEXTKIT_STRICT=1]."
+    ),
 ) -> None:
     """Clean, tag and explore news corpora."""
     _output.settings.debug = debug
     _output.settings.quiet = quiet
+    if strict:
+        # Every command's ModelStore.load() reads it, so no command needs its own option.
+        os.environ[STRICT_ENV] = "1"
 
 
 def _register_commands() -> None:
@@ -65,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn errors into one line and an exit code instead of a traceback."""
     # main() may run several times in one process (tests, scripts): start from the defaults.
     _output.settings.debug = _output.settings.quiet = False
+    strict_before = os.environ.get(STRICT_ENV)
     try:
         with _output.warnings_as_lines():
             result = app(args=argv, prog_name="textkit", standalone_mode=False)
@@ -81,11 +91,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _output.error(_one_line(error))
         return 1
+    finally:
+        if strict_before is None:
+            os.environ.pop(STRICT_ENV, None)
+        else:
+            os.environ[STRICT_ENV] = strict_before
     if result == EXIT_INTERRUPTED:
         # typer turns Ctrl-C into Exit(130), which standalone_mode=False returns as a value.
         _output.error("interrupted")
     return result if isinstance(result, int) else 0
-
 
 
 def _one_line(error: Exception) -> str:
