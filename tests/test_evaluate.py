@@ -28,7 +28,7 @@ def test_multilabel_report_exact_numbers() -> None:
     assert result.per_label["b"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
     assert result.per_label["c"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
     assert result.confusion is None
-    assert json.loads(json.dumps(result.to_dict()))["summary"]["micro_f1"] == 0.75
+    assert json.loads(json.dumps(result.to_dict()))["micro_f1"] == 0.75
 
 
 def test_single_label_report_has_accuracy_and_confusion() -> None:

@@ -53,12 +53,12 @@ class EvaluationReport:
     folds: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (labels as strings)."""
+        """A JSON-ready dict: the summary metrics at the top level, then per-label rows (labels as strings)."""
         return {
+            **self.summary,
             "multilabel": self.multilabel,
             "n_samples": self.n_samples,
             "folds": self.folds,
-            "summary": self.summary,
             "per_label": {str(k): v for k, v in self.per_label.items()},
             "labels": [str(label) for label in self.labels],
             "confusion": self.confusion,
