@@ -75,18 +75,18 @@ def explain_saved(
 ) -> Any:
     """Why the saved model ``name`` tags what it tags (``textkit explain``).
 
-    Without ``text``: the top positive and negative terms of ``label`` (or of every
-    label); with ``text``: the terms of that text that contributed most to each
-    predicted label (or to ``label``).
+    Without ``text``: ``{label: {"positive": [(term, weight)...], "negative": [...]}}``
+    for ``label`` or every label (:func:`textkit.explain.top_terms`). With ``text``:
+    ``{label: [(term, contribution)...]}`` for each label predicted for it, or only
+    ``label`` if it is predicted (:func:`textkit.explain.explain_text`).
     """
     from textkit.explain import explain_text, top_terms
 
     model = load_classifier(name, models_dir)
-    if label is not None and label not in {str(c) for c in model.classes_}:
-        raise ConfigError(f"model {name!r} has no label {label!r}", hint=f"its labels: {', '.join(map(str, model.classes_))}")
     if text is None:
         return top_terms(model, label=label, n=n)
-    return explain_text(model, text, n=n)
+    explained = explain_text(model, text, n=n)
+    return explained if label is None else {k: v for k, v in explained.items() if k == label}
 
 
 def _as_article(item: Article | str, number: int) -> Article:

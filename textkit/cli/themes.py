@@ -194,8 +194,15 @@ def explain(
 
 
 def _explanation_text(explanation: dict[str, Any]) -> str:
+    """Label top terms (positive/negative lists) or one text's contributions, as tables."""
+    if not explanation:
+        return "no label predicted for this text"
     blocks = []
     for label, parts in explanation.items():
-        rows = [(side, term, f"{weight:+.3f}") for side, items in parts.items() for term, weight in items]
-        blocks.append(f"{label}\n{table(rows, ['', 'term', 'weight'])}")
+        if isinstance(parts, dict):  # top terms: positive and negative weights
+            rows = [(side, term, f"{weight:+.4f}") for side, items in parts.items() for term, weight in items]
+            blocks.append(f"{label}\n{table(rows, ['', 'term', 'weight'])}")
+        else:  # one text: each term's contribution to the label's score
+            rows = [(term, f"{weight:+.4f}") for term, weight in parts]
+            blocks.append(f"{label}\n{table(rows, ['term', 'contribution'])}")
     return "\n\n".join(blocks)
