@@ -110,3 +110,13 @@ def test_never_raises_on_arbitrary_unicode(text):
     for tokenizer in (Tokenizer(), Tokenizer(stem=True, numbers="token", lowercase=False)):
         tokens = tokenizer(text)
         assert all(isinstance(t, str) and t for t in tokens)
+
+
+def test_contractions_are_stop_words():
+    assert Tokenizer()("I don't think they're ready, it isn't over") == ["think", "ready"]
+
+
+def test_mixed_letter_digit_tokens_can_be_dropped():
+    text = "The F16 and S-300 crews sent g9v b8f mp3 files in 2024"
+    assert Tokenizer()(text) == ["f16", "s-300", "crews", "sent", "g9v", "b8f", "mp3", "files"]
+    assert Tokenizer(keep_mixed=False)(text) == ["s-300", "crews", "sent", "files"]

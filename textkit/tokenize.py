@@ -19,16 +19,23 @@ from textkit.errors import ConfigError
 # removed and other apostrophes dropped (don't -> dont) before matching.
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _POSSESSIVE = re.compile(r"'s\b")
+# Letters and digits mixed in one hyphen-less token: "mp3", but mostly encoding junk
+# ("g9v", "b8f") in scraped or mailed text.
+_MIXED = re.compile(r"(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+")
 
 NUMBER_TOKEN = "#num"
 
-# Words that carry no theme in wire copy: reporting verbs and weekdays. They add
-# to scikit-learn's English list, they do not replace it.
+# Words that carry no theme in wire copy: reporting verbs, weekdays, and contractions
+# as they come out once apostrophes are dropped (don't -> dont). They add to
+# scikit-learn's English list, they do not replace it.
 NEWS_STOP_WORDS = frozenset(
     """
     said says say saying told tells according added adding also would could
     mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday
     today yesterday tomorrow
+    dont doesnt didnt isnt arent wasnt werent wont wouldnt cant couldnt shouldnt
+    hasnt havent hadnt im ive youre youve youll hes shes theyre theyve weve lets
+    thats theres whats ll ve
     """.split()
 )
 
@@ -71,6 +78,9 @@ class Tokenizer:
         Added to ``stop_words`` (e.g. the name of your agency).
     min_length : int
         Shortest token kept, in characters.
+    keep_mixed : bool
+        Keep tokens that mix letters and digits without a hyphen (``mp3``, ``g9v``);
+        hyphenated ones (``s-300``) are always kept.
     stem : bool
         Reduce words to their Snowball (Porter2) stem.
     phrases : gensim ``FrozenPhrases`` or None
@@ -88,6 +98,7 @@ class Tokenizer:
         stop_words: str | Iterable[str] | None = "english",
         extra_stop_words: Iterable[str] = (),
         min_length: int = 2,
+        keep_mixed: bool = True,
         stem: bool = False,
         phrases: Any = None,
         normalize: bool = True,
@@ -103,6 +114,7 @@ class Tokenizer:
         self.stop_words = stop_words if stop_words is None or isinstance(stop_words, str) else tuple(stop_words)
         self.extra_stop_words = tuple(extra_stop_words)
         self.min_length = min_length
+        self.keep_mixed = keep_mixed
         self.stem = stem
         self.phrases = phrases
         self.normalize = normalize
@@ -119,6 +131,7 @@ class Tokenizer:
             "stop_words": self.stop_words,
             "extra_stop_words": self.extra_stop_words,
             "min_length": self.min_length,
+            "keep_mixed": self.keep_mixed,
             "stem": self.stem,
             "phrases": None if self.phrases is None else f"{len(self.phrases.phrasegrams)} learned phrases",
             "normalize": self.normalize,
@@ -179,6 +192,8 @@ class Tokenizer:
             tokens = [NUMBER_TOKEN if w.isdigit() else w for w in words if w not in stops and (len(w) >= min_length or w.isdigit())]
         else:
             tokens = [w for w in words if w not in stops and len(w) >= min_length]
+        if not self.keep_mixed:
+            tokens = [t for t in tokens if not _MIXED.fullmatch(t)]
         if self.stem:
             tokens = [self._stem(t) for t in tokens]
         return tokens
