@@ -250,11 +250,29 @@ def test_unlabelled_training_articles(tmp_path, capsys):
     assert err == "error: 1 of 7 articles have no labels (first: z) (label them, or check --label-field)\n"
 
 
-def test_unknown_classifier_type(tmp_path, capsys):
-    data = write_jsonl(tmp_path / "d.jsonl", labelled_articles())
-    code, _, err = run(capsys, "train", data, "--model", "forest", "--models-dir", tmp_path / "m")
+def test_evaluate_needs_labels(trained, tmp_path, capsys):
+    _, _, models = trained
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "u1", "text": "troops"}])
+    code, _, err = run(capsys, "evaluate", data, "--model", "t", "--models-dir", models)
     assert code == 1
-    assert err.startswith("error: ") and "forest" in err and err.count("\n") == 1
+    assert err == "error: 1 of 1 articles have no labels (first: u1) (label them, or check --label-field)\n"
+
+
+@pytest.mark.parametrize(
+    ("records", "options", "message"),
+    [
+        (labelled_articles(), ["--model", "forest"], "unknown model 'forest' (choose one of svm, logreg, sgd, nb)"),
+        ([{"text": "troops tanks", "labels": ["military"]}] * 4, [],
+         "only one class ('military') in the training labels (a classifier needs examples of at least two labels)"),
+        (labelled_articles(), ["--cv", "1"], "cv must be at least 2 folds, not 1"),
+    ],
+)
+def test_training_errors_are_one_clear_line(tmp_path, capsys, records, options, message):
+    data = write_jsonl(tmp_path / "d.jsonl", records)
+    code, _, err = run(capsys, "train", data, "--models-dir", tmp_path / "m", *options)
+    assert code == 1
+    assert err == f"error: {message}\n"
+    assert not (tmp_path / "m" / "themes").exists()
 
 
 def test_texts_and_input_together_are_refused(trained, capsys, tmp_path):

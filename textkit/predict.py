@@ -56,17 +56,10 @@ def evaluate_saved(name: str, articles: Iterable[Article], *, models_dir: str | 
         No articles, or articles without labels.
     """
     from textkit.evaluate import evaluate
+    from textkit.train import labelled_list
 
     model = load_classifier(name, models_dir)
-    articles = list(articles)  # scoring needs every prediction at once
-    if not articles:
-        raise InputError("no articles to evaluate on")
-    unlabelled = [a.id for a in articles if not a.labels]
-    if unlabelled:
-        raise InputError(
-            f"{len(unlabelled)} of {len(articles)} articles have no labels (first: {unlabelled[0]})",
-            hint="evaluation needs labelled articles; check --label-field",
-        )
+    articles = labelled_list(articles, "evaluate on", InputError)  # metrics need every prediction at once
     return evaluate(model, [a.full_text for a in articles], [list(a.labels) for a in articles])
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from textkit.articles import Article, fingerprint
-from textkit.errors import ConfigError, TrainingError
+from textkit.errors import ConfigError, TextkitError, TrainingError
 
 
 @dataclass
@@ -45,6 +45,20 @@ def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
             f"unknown classifier parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}"
         )
     return ThemeClassifier(**params)
+
+
+def labelled_list(articles: Iterable[Article], purpose: str, error: type[TextkitError]) -> list[Article]:
+    """The articles as a list, refused with ``error`` if there are none or some lack labels."""
+    articles = list(articles)
+    if not articles:
+        raise error(f"no articles to {purpose}", hint="check the data file(s) and the --text-field option")
+    unlabelled = [a.id for a in articles if not a.labels]
+    if unlabelled:
+        raise error(
+            f"{len(unlabelled)} of {len(articles)} articles have no labels (first: {unlabelled[0]})",
+            hint="label them, or check --label-field",
+        )
+    return articles
 
 
 def train_model(
@@ -95,15 +109,7 @@ def train_model(
     if cv is not None and cv < 2:
         raise ConfigError(f"cv must be at least 2 folds, not {cv}")
     classifier = make_classifier(model_params)
-    articles = list(articles)
-    if not articles:
-        raise TrainingError("no articles to train on", hint="check the data file(s) and the --text-field option")
-    unlabelled = [a.id for a in articles if not a.labels]
-    if unlabelled:
-        raise TrainingError(
-            f"{len(unlabelled)} of {len(articles)} articles have no labels (first: {unlabelled[0]})",
-            hint="label them, or check --label-field",
-        )
+    articles = labelled_list(articles, "train on", TrainingError)
     labels = [list(a.labels) for a in articles]
     start = time.perf_counter()
     report = None
