@@ -12,7 +12,7 @@ import pytest
 from textkit.articles import Article
 from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
 from textkit.topics import (
-    BowCorpus,
+    TokenStream,
     TopicModel,
     coherence_scores,
     fit_topics,
@@ -88,8 +88,7 @@ def test_auto_k_picks_the_number_of_vocabularies_and_returns_the_curve():
 
 def test_coherence_runs_in_one_process_without_nan():
     model = fitted()
-    scores = coherence_scores([model.top_word_lists(10)], BowCorpus(TWO, model.tokenizer_, model.dictionary_).tokens,
-                              model.dictionary_)
+    scores = coherence_scores([model.top_word_lists(10)], TokenStream(TWO, model.tokenizer_), model.dictionary_)
     assert set(scores[0]) == {"c_v", "c_npmi", "u_mass"}
     assert all(np.isfinite(v) for v in scores[0].values())
 
@@ -105,10 +104,28 @@ def test_topic_diversity():
     assert topic_diversity([["a", "b"], ["a", "b"]]) == 0.5
 
 
-def test_bow_corpus_is_streamed_and_reiterable():
-    model = fitted()
-    corpus = BowCorpus(iter_twice := TWO[:3], model.tokenizer_, model.dictionary_)
-    assert list(corpus) == list(corpus) and len(corpus) == len(iter_twice) == 3
+def test_fit_tokenizes_once_and_removes_its_corpus_file(tmp_path, monkeypatch):
+    """One tokenizing pass builds the vocabulary and the on-disk corpus; the folder goes after the fit."""
+    import tempfile
+
+    from textkit import topics
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    calls = []
+    tokenize = topics.Tokenizer.tokenize
+    monkeypatch.setattr(topics.Tokenizer, "tokenize", lambda self, text: calls.append(text) or tokenize(self, text))
+    model = TopicModel(2, workers=1, measures=(), passes=3).fit(TWO)
+    assert len(calls) == len(TWO)
+    assert list(tmp_path.iterdir()) == []
+    assert model.summary_.documents == 60 and sum(model.summary_.dominant_counts) == 60
+
+
+def test_default_tokenizer_drops_short_and_letter_digit_tokens():
+    docs = [t + " ab g9v s-300" if i % 3 == 0 else t for i, t in enumerate(TWO)]  # in 20 of 60 articles
+    model = TopicModel(2, workers=1, measures=()).fit(docs)
+    assert model.tokenizer_.get_params()["min_length"] == 3 and not model.tokenizer_.keep_mixed
+    assert "s-300" in model.dictionary_.token2id
+    assert "ab" not in model.dictionary_.token2id and "g9v" not in model.dictionary_.token2id
 
 
 def test_summary_trends_and_label_table_from_articles():
