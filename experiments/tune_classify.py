@@ -26,6 +26,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
 from textkit.classify import ThemeClassifier
+from textkit.tokenize import Tokenizer  # noqa: F401 - for --config "tokenizer=Tokenizer(...)"
 
 RESULTS = Path(__file__).parent / "results" / "tune_classify.json"
 

@@ -16,7 +16,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
 from textkit.articles import Article
-from textkit.classify import ThemeClassifier, _tune_thresholds
+from textkit.classify import ThemeClassifier, _blend_weight, _tune_thresholds
 from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
 
 VOCAB = {
@@ -174,6 +174,15 @@ def test_threshold_tuning_raises_f1_of_a_rare_weak_label() -> None:
 
 
 # -- single-label --------------------------------------------------------------------------
+def test_blend_weight_is_the_smallest_that_maximises_accuracy() -> None:
+    # The linear model gets text 0 wrong; naive Bayes (half as spread out, so scaled
+    # by 0.5) fixes it from relative weight 2 on: 2 * 0.5 = 1.0.
+    scores = np.array([[1.0, 0.0], [0.0, 1.0]])
+    nb_scores = np.array([[-1.0, 1.0], [-1.0, 1.0]])
+    assert _blend_weight(scores, nb_scores, np.array([1, 1])) == 1.0
+    assert _blend_weight(scores, nb_scores, np.array([0, 1])) == 0.0
+
+
 def test_single_label_fit_and_predictions(single_model: ThemeClassifier) -> None:
     model = single_model
     assert model.multilabel_ is False
