@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -186,7 +186,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             sublinear_tf=self.sublinear_tf,
             char_ngrams=self.char_ngrams,
         )
-        features = _vectorize(vectorizer, texts)
+        features = _vectorize(vectorizer, texts, self.min_df, self.max_df)
 
         scores = self._fit_linear(estimator, features, Y, multilabel)
         self.vectorizer_ = vectorizer
@@ -240,7 +240,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         elif self.model == "logreg":
             from sklearn.linear_model import LogisticRegression
 
-            base = LogisticRegression(C=_default(self.C, _DEFAULT_C["logreg"]), class_weight=self.class_weight, max_iter=1000)
+            base = LogisticRegression(
+                C=_default(self.C, _DEFAULT_C["logreg"]), class_weight=self.class_weight, max_iter=1000
+            )
         elif self.model == "sgd":
             from sklearn.linear_model import SGDClassifier
 
@@ -256,7 +258,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"unknown model {self.model!r}", hint=f"choose one of {', '.join(MODELS)}")
         return OneVsRestClassifier(base) if multilabel else base
 
-    def _cross_val_scores(self, estimators: list[Any], features: Any, Y: np.ndarray, multilabel: bool) -> list[np.ndarray]:
+    def _cross_val_scores(
+        self, estimators: list[Any], features: Any, Y: np.ndarray, multilabel: bool
+    ) -> list[np.ndarray]:
         """Out-of-fold decision scores of every training text for each estimator (same stratified folds)."""
         if multilabel:
             from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
@@ -360,7 +364,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         predicted = self.predict(X)
         if not self.multilabel_:
             return float(accuracy_score(_single_labels(y), predicted, sample_weight=sample_weight))
-        return float(f1_score(self.binarize(y), predicted, average="micro", sample_weight=sample_weight, zero_division=0))
+        truth = self.binarize(y)
+        return float(f1_score(truth, predicted, average="micro", sample_weight=sample_weight, zero_division=0))
 
     def binarize(self, y: Any) -> np.ndarray:
         """Label lists as an indicator matrix over :attr:`classes_` (unknown labels ignored)."""
@@ -435,10 +440,13 @@ def _encode_labels(y: Any, n_texts: int) -> tuple[np.ndarray, np.ndarray, bool]:
             binarizer = MultiLabelBinarizer()
             Y, classes = binarizer.fit_transform(y), binarizer.classes_
         else:
-            classes, codes = np.unique(np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None), return_inverse=True)
+            values = np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None)
+            classes, codes = np.unique(values, return_inverse=True)
             Y = np.eye(len(classes), dtype=int)[codes] if len(classes) else np.zeros((len(y), 0), dtype=int)
     if len(Y) != n_texts:
-        raise TrainingError(f"{n_texts} texts but {len(Y)} label entries", hint="give one label (or label list) per text")
+        raise TrainingError(
+            f"{n_texts} texts but {len(Y)} label entries", hint="give one label (or label list) per text"
+        )
     counts = Y.sum(axis=0)
     if len(classes) == 0:
         raise TrainingError("the training texts have no labels", hint="label them first")
@@ -468,7 +476,7 @@ def _single_labels(y: Any) -> np.ndarray:
     return np.asarray([v if isinstance(v, str) or np.isscalar(v) else next(iter(v)) for v in y], dtype=object)
 
 
-def _vectorize(vectorizer: Any, texts: list[str]) -> Any:
+def _vectorize(vectorizer: Any, texts: list[str], min_df: float, max_df: float) -> Any:
     """Fit the vectorizer, turning scikit-learn's vocabulary errors into clear ones."""
     try:
         features = vectorizer.fit_transform(texts)
@@ -477,11 +485,14 @@ def _vectorize(vectorizer: Any, texts: list[str]) -> Any:
         if "empty vocabulary" in message or "no terms remain" in message:
             raise TrainingError(
                 f"no words left after tokenizing the {len(texts)} training texts "
-                f"(min_df={vectorizer.get_params().get('min_df', '?')})",
+                f"(min_df={min_df})",
                 hint="the texts are empty or only stop words and numbers; or lower min_df for a small corpus",
             ) from None
         if "max_df corresponds to < documents than min_df" in message:
-            raise ConfigError(f"max_df={message!r} keeps fewer documents than min_df", hint="lower min_df or raise max_df") from None
+            raise ConfigError(
+                f"max_df={max_df} keeps fewer texts than min_df={min_df} on {len(texts)} texts",
+                hint="lower min_df or raise max_df",
+            ) from None
         raise
     return features.tocsr()
 

@@ -69,9 +69,8 @@ class EvaluationReport:
         width = max([len(str(label)) for label in self.labels] + [len("label")])
         lines = [f"{'label':<{width}}  precision  recall     f1  support"]
         for label, row in self.per_label.items():
-            lines.append(
-                f"{str(label):<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  {row['support']:7d}"
-            )
+            numbers = f"{row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  {row['support']:7d}"
+            lines.append(f"{str(label):<{width}}  {numbers}")
         lines.append("")
         source = f"{self.folds}-fold cross-validation, " if self.folds else ""
         lines.append(f"{source}{self.n_samples} texts")
@@ -79,11 +78,14 @@ class EvaluationReport:
         if self.confusion is not None:
             lines.append("")
             lines.append("confusion (rows: true, columns: predicted, in label order)")
-            lines.extend(" ".join(f"{n:5d}" for n in row) + f"  {label}" for row, label in zip(self.confusion, self.labels))
+            for row, label in zip(self.confusion, self.labels):
+                lines.append(" ".join(f"{n:5d}" for n in row) + f"  {label}")
         return "\n".join(lines)
 
 
-def report(y_true: Sequence[Any], y_pred: Sequence[Sequence[Any]], multilabel: bool, folds: int | None = None) -> EvaluationReport:
+def report(
+    y_true: Sequence[Any], y_pred: Sequence[Sequence[Any]], multilabel: bool, folds: int | None = None
+) -> EvaluationReport:
     """An :class:`EvaluationReport` from true labels and predicted label tuples.
 
     ``y_true`` holds one label per text or one label list per text; ``y_pred`` holds
@@ -93,7 +95,8 @@ def report(y_true: Sequence[Any], y_pred: Sequence[Sequence[Any]], multilabel: b
     from sklearn.preprocessing import MultiLabelBinarizer
 
     true_sets = [[v] if isinstance(v, str) or np.isscalar(v) else list(v) for v in y_true]
-    labels = sorted({label for row in true_sets for label in row} | {label for row in y_pred for label in row}, key=str)
+    seen = {label for row in true_sets for label in row} | {label for row in y_pred for label in row}
+    labels = sorted(seen, key=str)
     per_label: dict[Any, dict[str, float]] = {}
     if multilabel:
         binarizer = MultiLabelBinarizer(classes=labels)
@@ -244,7 +247,9 @@ def search(
         if trials and time_budget is not None and time.perf_counter() - start > time_budget:
             break
         scores = cross_val_score(clone(estimator).set_params(**params), texts, labels, cv=folds)
-        trials.append({"params": params, "score": round(float(np.mean(scores)), 4), "std": round(float(np.std(scores)), 4)})
+        trials.append(
+            {"params": params, "score": round(float(np.mean(scores)), 4), "std": round(float(np.std(scores)), 4)}
+        )
     best = max(trials, key=lambda trial: trial["score"])
     model = clone(estimator).set_params(**best["params"]).fit(texts, labels)
     return SearchResult(best["params"], best["score"], model, trials, complete=len(trials) == len(grid))

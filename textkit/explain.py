@@ -97,7 +97,6 @@ def explain_text(model: Any, text: str, n: int = 10) -> dict[Any, Terms]:
     for label in predicted:
         contributions = features.data * model.coef_[index[label], features.indices]
         order = np.argsort(-contributions, kind="stable")[:n]
-        result[label] = [
-            (str(names[features.indices[i]]), round(float(contributions[i]), 4)) for i in order if contributions[i] > 0
-        ]
+        terms = features.indices[order]
+        result[label] = [(str(names[t]), round(float(c), 4)) for t, c in zip(terms, contributions[order]) if c > 0]
     return result
