@@ -93,6 +93,13 @@ def test_grid_search_with_default_scoring() -> None:
     assert single.best_score_ >= 0.9  # two-theme texts keep only their first theme: some are ambiguous
 
 
+def test_fit_is_reproducible() -> None:
+    texts, labels = corpus()
+    first, second = ThemeClassifier().fit(texts, labels), ThemeClassifier().fit(texts, labels)
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    np.testing.assert_array_equal(first.thresholds_, second.thresholds_)
+
+
 def test_describe_is_json_ready(multilabel_model: ThemeClassifier) -> None:
     description = json.loads(json.dumps(multilabel_model.describe()))
     assert description["kind"] == "themes"
