@@ -31,7 +31,7 @@ def fit(
     seeds: Optional[str] = typer.Option(None, "--seeds", help="Seeds file: lines 'topic_name: word, word, word'."),
     phrases: bool = typer.Option(False, "--phrases/--no-phrases", help="Learn collocations (foreign_minister) first."),
     passes: Optional[int] = typer.Option(None, "--passes", help="Passes over the corpus [default: 5, more on small corpora]."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores, 1 on 2 cores or fewer]."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
     random_state: int = typer.Option(0, "--random-state", help="Seed of the fit."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
     models_dir: Optional[str] = opt.MODELS_DIR,
