@@ -120,3 +120,12 @@ def test_mixed_letter_digit_tokens_can_be_dropped():
     text = "The F16 and S-300 crews sent g9v b8f mp3 files in 2024"
     assert Tokenizer()(text) == ["f16", "s-300", "crews", "sent", "g9v", "b8f", "mp3", "files"]
     assert Tokenizer(keep_mixed=False)(text) == ["s-300", "crews", "sent", "files"]
+
+
+def test_a_tokenizer_pickled_before_an_option_existed_loads_with_its_default():
+    tokenizer = Tokenizer()
+    state = tokenizer.__getstate__()
+    del state["keep_mixed"]  # as pickled by a textkit without that option
+    old = Tokenizer.__new__(Tokenizer)
+    old.__setstate__(state)
+    assert old("mp3 files") == ["mp3", "files"]

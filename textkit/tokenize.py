@@ -147,6 +147,12 @@ class Tokenizer:
         state.update(_stops=None, _stem_cache={}, _stemmer=None)
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A tokenizer pickled by an older textkit lacks options added since: they take
+        # their defaults, which are the behaviour it was saved with.
+        self.__dict__.update(Tokenizer().__dict__)
+        self.__dict__.update(state)
+
     @property
     def stop_word_set(self) -> frozenset[str]:
         """Every word this tokenizer drops."""
