@@ -325,7 +325,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         words cover the substance of a news corpus; rarer words are names and typos
         that rarely reach a topic's top words but blur the topics: on 20 Newsgroups,
         going from its 15,000 words (seen in 5+ posts) to 10,000 raised NPMI by
-        0.02–0.05 over three seeds.
+        0.03–0.05 in each of three seeds (one process, 5 passes).
     alpha : "symmetric", "asymmetric", "auto", float or array
         Document-topic prior (gensim). ``"auto"`` learns it, which only the
         single-process ``LdaModel`` can: it needs ``workers=1`` (or the default).
