@@ -54,16 +54,9 @@ def _global_options(
 
 
 def _register_commands() -> None:
-    from textkit.cli import corpus
+    from textkit.cli import corpus, models, themes, topics
 
-    corpus.register(app)
-    for module_name in ("themes", "topics", "models"):
-        try:
-            module = __import__(f"textkit.cli.{module_name}", fromlist=["register"])
-        except ModuleNotFoundError as error:
-            if error.name != f"textkit.cli.{module_name}":
-                raise
-            continue
+    for module in (corpus, themes, topics, models):
         module.register(app)
 
 
