@@ -30,3 +30,70 @@ def reader_kwargs(
         "encoding_errors": encoding_errors,
         "on_error": "skip" if skip_bad else "raise",
     }
+
+
+def read_inputs(
+    paths: list[str] | None,
+    format_in: str | None,
+    text_field: str,
+    label_field: str,
+    encoding: str,
+    encoding_errors: str,
+    skip_bad: bool,
+) -> Any:
+    """The articles of the data paths given on the command line, or the sample corpus."""
+    from textkit.articles import read_many, sample_corpus_path
+
+    return read_many(
+        paths or [sample_corpus_path()],
+        **reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad),
+    )
+
+
+def texts_or_input(
+    texts: list[str] | None,
+    input: str | None,
+    format_in: str | None,
+    text_field: str,
+    encoding: str,
+    encoding_errors: str,
+    skip_bad: bool,
+    action: str,
+) -> tuple[Any, Any]:
+    """What ``predict``/``topics infer`` work on: ``(items, stream)``.
+
+    Texts given as arguments, else the ``--input`` file, else JSONL on standard input
+    (refused when standard input is a terminal: nobody is typing JSON). ``stream`` is
+    the :class:`~textkit.articles.ArticleStream` read, or ``None`` for arguments.
+    """
+    import sys
+
+    from textkit.articles import read_articles
+    from textkit.errors import ConfigError, InputError
+
+    if texts and input:
+        raise ConfigError("give texts as arguments or --input FILE, not both")
+    if texts:
+        return texts, None
+    if input is None and sys.stdin.isatty():
+        raise InputError(f"nothing to {action}", hint="give texts as arguments, --input FILE, or pipe JSONL on stdin")
+    stream = read_articles(
+        input or "-", **reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
+    )
+    return stream, stream
+
+
+def output_format(format: str | None, output: str | None) -> str:
+    """``--format``, or by default: CSV for a ``.csv`` file, JSONL for other files and pipes, a table on a terminal."""
+    import sys
+
+    from textkit.errors import ConfigError
+
+    if format is None:
+        if output not in (None, "-"):
+            format = "csv" if output.lower().endswith(".csv") else "jsonl"
+        else:
+            format = "table" if sys.stdout.isatty() else "jsonl"
+    if format not in ("table", "jsonl", "csv"):
+        raise ConfigError(f"unknown output format {format!r}", hint="use table, jsonl or csv")
+    return format

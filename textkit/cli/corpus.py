@@ -44,13 +44,9 @@ def stats(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Read, clean and tokenize a corpus and summarize it: sizes, labels, months, top tokens."""
-    from textkit.articles import read_many, sample_corpus_path
     from textkit.corpus_stats import summarize
 
-    stream = read_many(
-        paths or [sample_corpus_path()],
-        **opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad),
-    )
+    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     summary = summarize(stream)
     if as_json:
         typer.echo(json.dumps({**summary.to_dict(top), "read": stream.stats.summary()}, ensure_ascii=False, indent=2))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any, Optional
 
 import typer
@@ -49,14 +48,10 @@ def train(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Train a theme classifier on labelled articles and save it in the model store."""
-    from textkit.articles import read_many, sample_corpus_path
     from textkit.store import ModelStore
     from textkit.train import train_model
 
-    stream = read_many(
-        paths or [sample_corpus_path()],
-        **opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad),
-    )
+    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     # Only the options given are passed: the classifier's own defaults stay the one source.
     given = {
         "model": model, "C": c, "ngram_range": (1, ngrams) if ngrams else None, "min_df": min_df,
@@ -96,25 +91,13 @@ def predict(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Tag texts with themes: one output line per article, in input order, with labels and scores."""
-    from textkit.articles import read_articles
-    from textkit.errors import ConfigError, InputError
     from textkit.predict import load_classifier, predict_stream, write_records
 
-    if texts and input:
-        raise ConfigError("give texts as arguments or --input FILE, not both")
-    fmt = format or _default_format(output)
-    if fmt not in ("table", "jsonl", "csv"):
-        raise ConfigError(f"unknown output format {fmt!r}", hint="use table, jsonl or csv")
-    stream: Any = None
-    if not texts:
-        if input is None and sys.stdin.isatty():
-            raise InputError("nothing to tag", hint="give texts as arguments, --input FILE, or pipe JSONL on stdin")
-        stream = read_articles(
-            input or "-", **opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
-        )
+    fmt = opt.output_format(format, output)
+    items, stream = opt.texts_or_input(texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "tag")
     classifier = load_classifier(model, models_dir)
     records = predict_stream(
-        classifier, progress(stream if stream is not None else texts, "tagging"),
+        classifier, progress(items, "tagging"),
         threshold=threshold, top_k=top_k, explain=terms if explain else 0,
     )
     with atomic_output(output) as handle:
@@ -126,12 +109,6 @@ def predict(
         note(f"tagged {stream.stats.summary()}")
         for message in stream.stats.errors:
             note(f"skipped {message}")
-
-
-def _default_format(output: str | None) -> str:
-    if output not in (None, "-"):
-        return "csv" if output.lower().endswith(".csv") else "jsonl"
-    return "table" if sys.stdout.isatty() else "jsonl"
 
 
 def _records_table(records: Any, shown: int = 3) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any, Optional
 
 import typer
@@ -43,16 +42,12 @@ def fit(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Fit an LDA topic model on a corpus and save it in the model store."""
-    from textkit.articles import read_many, sample_corpus_path
     from textkit.errors import ConfigError
     from textkit.topics import fit_topics, load_seeds
 
     if num_topics != "auto" and not num_topics.isdigit():
         raise ConfigError(f"--num-topics must be a number or 'auto', not {num_topics!r}")
-    stream = read_many(
-        paths or [sample_corpus_path()],
-        **opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad),
-    )
+    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     note(f"fitting topics on {stream.source} ...")
     result = fit_topics(
         stream, name, models_dir=models_dir, force=force,
@@ -141,25 +136,13 @@ def infer(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Topic shares and dominant topic of each text, one output line per text in input order."""
-    from textkit.articles import read_articles
-    from textkit.errors import ConfigError, InputError
     from textkit.predict import write_records
     from textkit.topics import load_topic_model
 
-    if texts and input:
-        raise ConfigError("give texts as arguments or --input FILE, not both")
-    fmt = format or ("csv" if output and output.lower().endswith(".csv") else "jsonl" if output not in (None, "-") or not sys.stdout.isatty() else "table")
-    if fmt not in ("table", "jsonl", "csv"):
-        raise ConfigError(f"unknown output format {fmt!r}", hint="use table, jsonl or csv")
-    stream: Any = None
-    if not texts:
-        if input is None and sys.stdin.isatty():
-            raise InputError("nothing to infer", hint="give texts as arguments, --input FILE, or pipe JSONL on stdin")
-        stream = read_articles(
-            input or "-", **opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
-        )
+    fmt = opt.output_format(format, output)
+    items, stream = opt.texts_or_input(texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "infer")
     model, _ = load_topic_model(name, models_dir)
-    records = model.infer(progress(stream if stream is not None else texts, "inferring"))
+    records = model.infer(progress(items, "inferring"))
     with atomic_output(output) as handle:
         if fmt == "table":
             rows = [
