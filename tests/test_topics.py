@@ -120,6 +120,17 @@ def test_fit_tokenizes_once_and_removes_its_corpus_file(tmp_path, monkeypatch):
     assert model.summary_.documents == 60 and sum(model.summary_.dominant_counts) == 60
 
 
+def test_explicit_filtering_keeps_the_fit_corpus_aligned_with_the_vocabulary():
+    """An explicit no_below filters the counting dictionary in place; training must still read the right words."""
+    docs = ["news " + text for text in TWO]  # "news" gets id 0, is in every article and is filtered out
+    model = TopicModel(2, workers=1, measures=(), no_below=2).fit(docs)
+    assert "news" not in model.dictionary_.token2id
+    assert sorted(map(set, model.top_word_lists(10)), key=sorted) == sorted([set(FARM), set(WAR)], key=sorted)
+    # The fit's summary reads its bag-of-words file, summarize() tokenizes anew: the same rows.
+    assert model.summary_.dominant_counts == model.summarize(docs).dominant_counts == [30, 30]
+    assert model.summary_.prevalence == pytest.approx(model.summarize(docs).prevalence, abs=1e-9)
+
+
 def test_default_tokenizer_drops_short_and_letter_digit_tokens():
     docs = [t + " ab g9v s-300" if i % 3 == 0 else t for i, t in enumerate(TWO)]  # in 20 of 60 articles
     model = TopicModel(2, workers=1, measures=()).fit(docs)
