@@ -242,9 +242,6 @@ class _BowView:
 
     def __iter__(self) -> Iterator[list[tuple[int, int]]]:
         offsets = self.bows.offsets
-        if offsets[-1] == 0:  # np.memmap refuses an empty file
-            yield from ([] for _ in range(len(self)))
-            return
         pairs = np.memmap(self.bows.path, dtype=np.int32, mode="r").reshape(-1, 2)
         for i in self.order if self.order is not None else range(len(self)):
             doc = pairs[offsets[i]:offsets[i + 1]]
