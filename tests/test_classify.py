@@ -191,6 +191,12 @@ def test_blend_weight_is_the_smallest_that_maximises_accuracy() -> None:
     assert _blend_weight(scores, nb_scores, np.array([0, 1])) == 0.0
 
 
+def test_default_svm_c_depends_on_the_task() -> None:
+    assert ThemeClassifier()._estimator(multilabel=False).C == 1.0
+    assert ThemeClassifier()._estimator(multilabel=True).estimator.C == 0.5
+    assert ThemeClassifier(C=2.0)._estimator(multilabel=False).C == 2.0
+
+
 def test_single_label_fit_and_predictions(single_model: ThemeClassifier) -> None:
     model = single_model
     assert model.multilabel_ is False
@@ -302,8 +308,8 @@ def test_bad_prediction_input(multilabel_model: ThemeClassifier) -> None:
 FLOORS = {
     "reuters": {"micro_f1": 0.885, "macro_f1": 0.60},
     "20ng": {"accuracy": 0.87},
-    "20ng-stripped": {"accuracy": 0.728},
-    "bbc": {"accuracy": 0.97},
+    "20ng-stripped": {"accuracy": 0.73},
+    "bbc": {"accuracy": 0.975},
 }
 
 
