@@ -335,3 +335,16 @@ def test_default_configuration_on_benchmarks(name: str) -> None:
         measured = {"accuracy": model.score(test_texts, test_labels)}
     for metric, floor in FLOORS[name].items():
         assert measured[metric] >= floor, (name, metric, measured[metric])
+
+
+def test_single_label_predict_labels_agrees_with_predict():
+    # Calibrated scores must never reorder labels: the label shown first is the one
+    # predict() gives (per-label sigmoids once made them disagree on BBC).
+    texts = [f"army unit {i} drill" for i in range(8)] + [f"wheat harvest {i} tons" for i in range(8)] + [
+        f"cabinet decree {i} session" for i in range(8)
+    ] + ["army harvest session", "wheat drill decree", "cabinet tons unit"]
+    labels = ["military"] * 8 + ["economy"] * 8 + ["politics"] * 8 + ["military", "economy", "politics"]
+    model = ThemeClassifier(cv=2).fit(texts, labels)
+    probe = ["army wheat", "decree harvest", "drill session tons", "unit cabinet"]
+    assert [labels[0] for labels in model.predict_labels(probe)] == list(model.predict(probe))
+    assert list(model.predict_proba(probe).argmax(axis=1)) == list(model.decision_function(probe).argmax(axis=1))

@@ -209,7 +209,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         if scores is None:
             self.calibration_ = np.tile([1.0, 0.0], (len(classes), 1))
         else:
-            self.calibration_ = _fit_sigmoids(scores, Y)
+            self.calibration_ = _fit_sigmoids(scores, Y, shared=not multilabel)
         return self
 
     def _fit_linear(self, estimator: Any, features: Any, Y: np.ndarray, multilabel: bool) -> np.ndarray | None:
@@ -577,14 +577,20 @@ def _tune_thresholds(scores: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return thresholds
 
 
-def _fit_sigmoids(scores: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """Platt scaling: a logistic regression of each label's truth on its out-of-fold score.
+def _fit_sigmoids(scores: np.ndarray, Y: np.ndarray, shared: bool) -> np.ndarray:
+    """Platt scaling: a logistic regression of label truth on out-of-fold scores.
 
-    Single-label rows are normalised at prediction time, as scikit-learn's
-    ``CalibratedClassifierCV`` does for one-vs-rest calibration.
+    Multi-label: one sigmoid per label. Single-label (``shared``): one sigmoid for all
+    labels, pooled, so the transform is the same increasing function for every label
+    and the most probable label is always the predicted one (per-label slopes could
+    reorder them). Single-label rows are normalised at prediction time, as
+    scikit-learn's ``CalibratedClassifierCV`` does for one-vs-rest calibration.
     """
     from sklearn.linear_model import LogisticRegression
 
+    if shared:
+        fitted = LogisticRegression(solver="liblinear").fit(scores.reshape(-1, 1), Y.ravel())
+        return np.tile([fitted.coef_[0, 0], fitted.intercept_[0]], (Y.shape[1], 1))
     params = np.tile([1.0, 0.0], (Y.shape[1], 1))
     for j in range(Y.shape[1]):
         if 0 < Y[:, j].sum() < len(Y):
