@@ -99,7 +99,7 @@ def main() -> None:
         "",
         f"Command: `{command}`; {os.cpu_count()} cores (shared). The texts of all shared datasets "
         f"({len(texts)} documents) repeated to each size; the fit reads and tokenizes the file once, "
-        "then trains from a shuffled bag-of-words file on disk (gensim MmCorpus). Vocabulary capped by keep_n "
+        "then trains from a shuffled bag-of-words file on disk (int32 pairs read through a memory map, whose pages count in the resident set while mapped although the OS can reclaim them). Vocabulary capped by keep_n "
         "(default 10,000), so the model's matrices stop growing.",
         "",
         "| documents | MB on disk | vocabulary | wall time (s) | s per 1k docs | peak memory (MB) | converged |",
