@@ -9,7 +9,8 @@ topics (its tokenization and vocabulary included), so wall time and peak memory
 
 - textkit: ``TopicModel(20)``, the library's defaults (its own tokenizer,
   ``topic_tokenizer()``: no tokens under 3 characters or mixing letters and digits;
-  a 10,000-word vocabulary; the corpus shuffled on disk; 5 passes); coherence is not
+  a 10,000-word vocabulary; the corpus shuffled on disk; topics started from an NMF of
+  the tf-idf; 3 passes); coherence is not
   computed inside the fit (``measures=()``), all methods are scored below alike.
   ``textkit-seed1``/``-seed2`` are the same with ``random_state`` 1 and 2, to show
   how much one fit's scores vary;

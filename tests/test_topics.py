@@ -86,6 +86,47 @@ def test_auto_k_picks_the_number_of_vocabularies_and_returns_the_curve():
     assert best["k"] == 3 and model.scores_["c_v"] == best["c_v"]
 
 
+def test_auto_k_breaks_near_ties_towards_fewer_topics():
+    """Beyond two vocabularies, extra topics only split one in coherent halves: the curve is flat, K stays 2."""
+    model = TopicModel("auto", k_min=2, k_max=6, k_step=1, workers=1).fit(TWO)
+    assert model.num_topics_ == 2
+    top = max(row["c_v"] for row in model.k_scores_)
+    assert all(row["c_v"] >= top - 0.01 for row in model.k_scores_)  # a tie everywhere: the rule decided
+
+
+@pytest.mark.parametrize("init", ["nmf", "random"])
+def test_both_starts_separate_two_vocabularies(init):
+    model = fitted(init=init)
+    assert sorted(map(set, model.top_word_lists(10)), key=sorted) == sorted([set(FARM), set(WAR)], key=sorted)
+
+
+def test_nmf_start_gives_each_topic_one_vocabulary_before_training(monkeypatch):
+    """With no pass at all, the NMF start alone already holds the two topics."""
+    from gensim.models import LdaModel
+
+    monkeypatch.setattr(LdaModel, "update", lambda self, corpus, **kw: None)
+    topics = [set(words) for words in fitted().top_word_lists(10)]
+    assert sorted(topics, key=sorted) == sorted([set(FARM), set(WAR)], key=sorted)
+
+
+def test_unknown_start_is_a_config_error():
+    with pytest.raises(ConfigError, match="init must be one of nmf, random, not 'kmeans'"):
+        TopicModel(2, init="kmeans").fit(TWO)
+
+
+def test_bag_of_words_view_subsets_and_remaps_without_changing_the_bags(tmp_path, monkeypatch):
+    from textkit import topics
+
+    monkeypatch.setattr(topics, "_REMAP_EVERY", 2)  # a fresh memory map every second article
+    bags = [[(0, 1), (2, 3)], [], [(1, 5)], [(0, 2), (1, 1), (2, 1)], [(2, 7)]]
+    written = topics._BowFile.write(str(tmp_path / "bows.bin"), bags)
+    keep_all = np.arange(3)
+    assert list(written.view(keep_all)) == bags
+    subset = written.view(np.array([1, -1, 0]), order=np.array([4, 3, 0]))  # word 1 dropped, 0 and 2 swapped
+    assert len(subset) == 3
+    assert list(subset) == [[(0, 7)], [(1, 2), (0, 1)], [(1, 1), (0, 3)]]
+
+
 def test_coherence_runs_in_one_process_without_nan():
     model = fitted()
     scores = coherence_scores([model.top_word_lists(10)], TokenStream(TWO, model.tokenizer_), model.dictionary_)

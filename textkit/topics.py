@@ -35,6 +35,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -43,6 +44,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
 
 from textkit.articles import Article, fingerprint
 from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
@@ -53,10 +55,15 @@ logger = logging.getLogger(__name__)
 TOPICS_KIND = "topics"
 MEASURES = ("c_v", "c_npmi", "u_mass")
 SELECT_BY = ("quality", "c_v", "c_npmi", "u_mass")
+INITS = ("nmf", "random")
 DIVERSITY_TOPN = 25  # Dieng, Ruiz & Blei (2020) define topic diversity on the top 25 words
 DEFAULT_NO_BELOW = 5
-DEFAULT_PASSES = 5
-MIN_UPDATES = 30  # online LDA needs a few dozen updates to settle; passes are raised to reach them
+DEFAULT_PASSES = 3
+MIN_UPDATES = 15  # online LDA needs a dozen or more updates to settle; passes are raised to reach them
+NMF_SAMPLE = 20_000  # articles the NMF start is fitted on: its memory stays bounded on any corpus
+NMF_ITERATIONS = 50
+_REMAP_EVERY = 2000
+K_TIE = 0.01  # coherence differences below this do not justify more topics
 _MONTH = re.compile(r"^\d{4}-\d{2}")
 _CONVERGED_MESSAGE = "%i/%i documents converged within %i iterations"
 
@@ -238,12 +245,16 @@ class _BowView:
         self.bows, self.renumber, self.order = bows, renumber, order
 
     def __len__(self) -> int:
-        return len(self.bows.offsets) - 1
+        return len(self.order) if self.order is not None else len(self.bows.offsets) - 1
 
     def __iter__(self) -> Iterator[list[tuple[int, int]]]:
         offsets = self.bows.offsets
-        pairs = np.memmap(self.bows.path, dtype=np.int32, mode="r").reshape(-1, 2)
-        for i in self.order if self.order is not None else range(len(self)):
+        for n, i in enumerate(self.order if self.order is not None else range(len(self))):
+            if n % _REMAP_EVERY == 0:
+                # Pages of a memory map count in the process's memory until it is unmapped;
+                # a fresh map every few thousand articles keeps that bounded by the chunk,
+                # not the file (the pages stay in the OS cache either way).
+                pairs = np.memmap(self.bows.path, dtype=np.int32, mode="r").reshape(-1, 2)
             doc = pairs[offsets[i]:offsets[i + 1]]
             ids = self.renumber[doc[:, 0]]
             kept = ids >= 0
@@ -350,7 +361,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
     select_by : {"c_v", "c_npmi", "u_mass", "quality"}
         How ``"auto"`` picks K: the highest mean coherence, or ``"quality"``,
         ``c_v`` × topic diversity (the "topic quality" of Dieng et al. 2020 with
-        ``c_v``), which leans to fewer, broader topics.
+        ``c_v``), which leans to fewer, broader topics. Scores within 0.01 of the
+        best count as a tie, won by the fewest topics: from the NMF start, surplus
+        topics split a real one into halves that are just as coherent.
     tokenizer : Tokenizer, optional
         Default :func:`topic_tokenizer` (lowercase, English + news stop words, no
         numbers, no tokens shorter than 3 characters or mixing letters and digits).
@@ -376,11 +389,19 @@ class TopicModel(BaseEstimator, TransformerMixin):
         single-process ``LdaModel`` can: it needs ``workers=1`` (or the default).
     eta : None, "symmetric", "auto", float or array
         Topic-word prior (gensim). With ``seeds``, a float or None only.
+    init : {"nmf", "random"}
+        How the topics start. ``"nmf"``: from scikit-learn's NMF of the articles'
+        tf-idf (50 iterations on at most 20,000 articles, about a second), so online
+        LDA refines distinct word groups instead of settling wherever its first chunks
+        lead. ``"random"``: gensim's own near-uniform random start. On 20 Newsgroups
+        (K = 20, seeds 0–2, one process) the NMF start raised NPMI from 0.047–0.099
+        (5 passes) to 0.113–0.119 with 3 passes, in 40% less time.
     passes : int or None
-        Passes over the corpus. ``None``: 5, or more on a small corpus so that
-        training makes at least 30 online updates (one per ``chunksize`` articles).
-        On 20 Newsgroups (11k posts, 6 updates a pass) 10 passes gave no better
-        topics than 5, and 98% of the posts already converged (``summary_.converged``).
+        Passes over the corpus. ``None``: 3, or more on a small corpus so that
+        training makes at least 15 online updates (one per ``chunksize`` articles).
+        From the NMF start, 2, 3 and 5 passes gave the same coherence on 20 Newsgroups
+        (11k posts, 6 updates a pass); ``summary_.converged`` shows how many articles
+        converged.
     iterations : int
         Inference iterations per document and update; ``summary_.converged`` shows
         whether they were enough.
@@ -428,6 +449,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         keep_n: int = 10_000,
         alpha: Any = "symmetric",
         eta: Any = None,
+        init: str = "nmf",
         passes: int | None = None,
         iterations: int = 100,
         chunksize: int = 2000,
@@ -450,6 +472,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.keep_n = keep_n
         self.alpha = alpha
         self.eta = eta
+        self.init = init
         self.passes = passes
         self.iterations = iterations
         self.chunksize = chunksize
@@ -515,12 +538,13 @@ class TopicModel(BaseEstimator, TransformerMixin):
             del dictionary, unfiltered_ids
             order = np.random.RandomState(self.random_state).permutation(n_docs)
             corpus = bows.view(renumber, order)
+            start = self._start_counts(bows.view(renumber, np.sort(order[:NMF_SAMPLE]))) if self.init == "nmf" else None
             self.passes_ = self.passes or max(DEFAULT_PASSES, math.ceil(MIN_UPDATES / math.ceil(n_docs / self.chunksize)))
             texts = TokenStream(X, self.tokenizer_)
             if len(ks) > 1:
-                self.lda_, self.k_scores_ = self._choose_k(ks, corpus, texts, seed_tokens)
+                self.lda_, self.k_scores_ = self._choose_k(ks, corpus, texts, seed_tokens, start)
             else:
-                self.lda_ = self._fit_lda(corpus, ks[0], seed_tokens)
+                self.lda_ = self._fit_lda(corpus, ks[0], seed_tokens, start)
                 self.k_scores_ = []
             self.num_topics_ = self.lda_.num_topics
             self.labels_ = self._auto_labels(list(seed_tokens))
@@ -535,6 +559,12 @@ class TopicModel(BaseEstimator, TransformerMixin):
         return self
 
     def _candidate_ks(self) -> list[int]:
+        """Check the parameters; the K (one, or the range for ``"auto"``) to fit."""
+        unknown = sorted(set(self.measures) - {"c_v", "c_npmi", "u_mass", "c_uci"})
+        if unknown:
+            raise ConfigError(f"unknown coherence measure(s): {', '.join(unknown)}", hint="use c_v, c_npmi, u_mass or c_uci")
+        if self.init not in INITS:
+            raise ConfigError(f"init must be one of {', '.join(INITS)}, not {self.init!r}")
         if self.num_topics == "auto":
             if not 2 <= self.k_min <= self.k_max or self.k_step < 1:
                 raise ConfigError(
@@ -548,9 +578,6 @@ class TopicModel(BaseEstimator, TransformerMixin):
             return list(range(self.k_min, self.k_max + 1, self.k_step))
         if isinstance(self.num_topics, bool) or not isinstance(self.num_topics, (int, np.integer)) or self.num_topics < 1:
             raise ConfigError(f"num_topics must be a positive whole number or 'auto', not {self.num_topics!r}")
-        unknown = sorted(set(self.measures) - {"c_v", "c_npmi", "u_mass", "c_uci"})
-        if unknown:
-            raise ConfigError(f"unknown coherence measure(s): {', '.join(unknown)}", hint="use c_v, c_npmi, u_mass or c_uci")
         return [int(self.num_topics)]
 
     def _note(self, message: str) -> None:
@@ -623,7 +650,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
                 eta[topic, word] = max(base, self.seed_strength * self.dictionary_.cfs.get(word, 1))
         return eta
 
-    def _fit_lda(self, corpus: Any, num_topics: int, seed_tokens: dict[str, list[str]]) -> Any:
+    def _fit_lda(self, corpus: Any, num_topics: int, seed_tokens: dict[str, list[str]], start: Any) -> Any:
         from gensim.models import LdaModel, LdaMulticore
 
         workers = self.workers
@@ -640,17 +667,53 @@ class TopicModel(BaseEstimator, TransformerMixin):
             iterations=self.iterations, alpha=self.alpha, eta=eta, random_state=self.random_state, eval_every=None,
         )
         lda = LdaModel(**common) if workers == 1 or auto_alpha else LdaMulticore(workers=workers - 1, **common)
+        topics = self._initial_topics(start, num_topics, seed_tokens) if self.init == "nmf" else lda.state.sstats
         if seed_tokens:
-            # The prior alone cannot move a topic that random initialisation put elsewhere:
-            # the seeded topics also start from their seed words' prior weight.
+            # The prior alone cannot move a topic that its start put elsewhere: the seeded
+            # topics also start from their seed words' prior weight.
             seeded = len(seed_tokens)
-            lda.state.sstats[:seeded] += eta[:seeded] - eta[:seeded].min(axis=1, keepdims=True)
-            lda.sync_state()
+            topics[:seeded] += eta[:seeded] - eta[:seeded].min(axis=1, keepdims=True)
+        lda.state.sstats = topics.astype(lda.dtype)
+        lda.sync_state()
         lda.update(corpus)
         return lda
 
-    def _choose_k(self, ks: list[int], corpus: Any, texts: TokenStream, seed_tokens: dict[str, list[str]]) -> tuple[Any, list[dict[str, float]]]:
-        models = [self._fit_lda(corpus, k, seed_tokens) for k in ks]
+    def _start_counts(self, sample: Any) -> Any:
+        """Articles × words count matrix (scipy CSR) of ``sample``, for the NMF start."""
+        from gensim.matutils import corpus2csc
+
+        return corpus2csc(sample, num_terms=len(self.dictionary_), num_docs=len(sample), dtype=np.float64).T.tocsr()
+
+    def _initial_topics(self, counts: Any, num_topics: int, seed_tokens: dict[str, list[str]]) -> np.ndarray:
+        """Starting topic-word counts from scikit-learn's NMF of the tf-idf of ``counts`` (articles × words).
+
+        Online LDA from gensim's near-uniform random start settles in whichever local
+        optimum its first chunks lead to; NMF finds distinct, coherent word groups in a
+        second. Each NMF component becomes one topic's counts, scaled to the corpus
+        size; a seeded topic takes the component that weighs its seed words most.
+        """
+        from sklearn.decomposition import NMF
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+        # nndsvda (deterministic SVD-based start) needs K <= min(articles, words).
+        init = "nndsvda" if num_topics <= min(tfidf.shape) else "random"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # a rough start is all that is needed
+            components = NMF(num_topics, init=init, max_iter=NMF_ITERATIONS, random_state=self.random_state).fit(tfidf).components_
+        order: list[int] = []
+        for tokens in seed_tokens.values():
+            ids = [self.dictionary_.token2id[t] for t in tokens]
+            free = [c for c in range(num_topics) if c not in order]
+            order.append(max(free, key=lambda c: components[c, ids].sum()))
+        order += [c for c in range(num_topics) if c not in order]
+        topics = components[order]
+        return topics / max(topics.sum(), np.finfo(float).tiny) * counts.sum()
+
+    def _choose_k(
+        self, ks: list[int], corpus: Any, texts: TokenStream, seed_tokens: dict[str, list[str]], start: Any
+    ) -> tuple[Any, list[dict[str, float]]]:
+        models = [self._fit_lda(corpus, k, seed_tokens, start) for k in ks]
         word_lists = [_top_word_lists(m, self.dictionary_, max(self.topn, DIVERSITY_TOPN)) for m in models]
         measures = list(dict.fromkeys([*self.measures, *(["c_v"] if self.select_by == "quality" else [])]))
         scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn, corpus=corpus)
@@ -659,7 +722,10 @@ class TopicModel(BaseEstimator, TransformerMixin):
             diversity = topic_diversity(words)
             curve.append({"k": k, **score, "diversity": diversity, "quality": score["c_v"] * diversity if "c_v" in score else None})
         key = "quality" if self.select_by == "quality" else self.select_by
-        best = max(range(len(ks)), key=lambda i: (curve[i][key], -ks[i]))  # ties: fewer topics
+        # A topic split in two coherent halves scores as well as the whole, so a larger K
+        # must beat the best score by more than a tie: the fewest topics within K_TIE win.
+        top = max(row[key] for row in curve)
+        best = min(i for i in range(len(ks)) if curve[i][key] >= top - K_TIE)
         self._cached_scores = {m: curve[best][m] for m in self.measures}
         return models[best], curve
 

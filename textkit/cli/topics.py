@@ -29,7 +29,8 @@ def fit(
     k_step: int = typer.Option(5, "--step", help="Step between the K tried by --num-topics auto."),
     seeds: Optional[str] = typer.Option(None, "--seeds", help="Seeds file: lines 'topic_name: word, word, word'."),
     phrases: bool = typer.Option(False, "--phrases/--no-phrases", help="Learn collocations (foreign_minister) first."),
-    passes: Optional[int] = typer.Option(None, "--passes", help="Passes over the corpus [default: 5, more on small corpora]."),
+    passes: Optional[int] = typer.Option(None, "--passes", help="Passes over the corpus [default: 3, more on small corpora]."),
+    init: str = typer.Option("nmf", "--init", help="How topics start: nmf (from an NMF of the tf-idf) or random (gensim's)."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
     random_state: int = typer.Option(0, "--random-state", help="Seed of the fit."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
@@ -52,7 +53,7 @@ def fit(
     result = fit_topics(
         stream, name, models_dir=models_dir, force=force,
         num_topics="auto" if num_topics == "auto" else int(num_topics), k_min=k_min, k_max=k_max, k_step=k_step,
-        seeds=load_seeds(seeds) if seeds else None, phrases=phrases, passes=passes, workers=workers,
+        seeds=load_seeds(seeds) if seeds else None, phrases=phrases, init=init, passes=passes, workers=workers,
         random_state=random_state,
     )
     model, metrics = result.model, result.manifest["metrics"]
