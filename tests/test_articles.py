@@ -230,6 +230,16 @@ def test_read_many_chains_sources_and_stats(tmp_path):
     assert stream.stats.articles == 3
 
 
+def test_duplicate_ids_are_counted_across_sources_and_anew_each_pass(tmp_path):
+    a = write(tmp_path / "a.jsonl", '{"id": "1", "text": "x"}\n{"id": "2", "text": "y"}\n')
+    b = write(tmp_path / "b.jsonl", '{"id": "2", "text": "y again"}\n{"id": "2", "text": "y thrice"}\n{"id": "3", "text": "z"}\n')
+    stream = read_many([a, b])
+    for _ in range(2):
+        assert len(list(stream)) == 5
+        assert stream.stats.duplicate_ids == 2
+        assert stream.streams[1].stats.duplicate_ids == 1  # within b alone
+
+
 def test_write_jsonl_round_trip(tmp_path):
     articles = [Article(id="1", text="t", headline="H", labels=("a", "b"), date="2024-01-02")]
     path = tmp_path / "out.jsonl"
