@@ -101,9 +101,8 @@ def main() -> None:
         "",
         f"Command: `{command}`; {os.cpu_count()} cores (shared). The texts of all shared datasets "
         f"({len(texts)} documents) repeated to each size; the fit reads and tokenizes the file once, "
-        "then trains from a shuffled bag-of-words file on disk (int32 pairs read through a memory map, mapped afresh "
-        "every 2,000 articles so that its pages do not pile up in the resident set). Topics start from an NMF of at most "
-        "20,000 articles. Vocabulary capped by keep_n "
+        "then trains from a shuffled bag-of-words file on disk (int32 pairs, one read per article). Topics start from "
+        "an NMF of at most 20,000 articles. Vocabulary capped by keep_n "
         "(default 10,000), so the model's matrices stop growing.",
         "",
         "| documents | MB on disk | vocabulary | wall time (s) | s per 1k docs | peak memory (MB) | converged |",
