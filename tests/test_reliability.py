@@ -441,6 +441,20 @@ def test_a_real_sigint_exits_130_without_a_traceback(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_reader_that_stops_early_gets_exit_141_and_no_traceback(tmp_path):
+    """`textkit segment big_dump.txt | head -1`: the closed pipe is not reported as an error."""
+    dump = tmp_path / "big.txt"
+    dump.write_text((Path(__file__).parents[1] / "data" / "sample_dump.txt").read_text(encoding="utf-8") * 20, encoding="utf-8")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "textkit", "segment", str(dump)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert child.stdout.readline().startswith(b'{"id": ')
+    child.stdout.close()  # far more than a pipe buffer is still to come
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 141
+    assert "Traceback" not in err and "Exception ignored" not in err and "error:" not in err
+
+
 def test_shell_completion_is_installable(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--show-completion", "bash"])

@@ -316,3 +316,26 @@ def test_sklearn_conventions():
     model = TopicModel(3, passes=4, seeds={"a": ["wheat"]})
     assert clone(model).get_params() == model.get_params()
     assert not any(k.endswith("_") for k in vars(model))
+
+
+# -- benchmark floor (slow: reads ../shared/datasets, about half a minute) -------------------
+@pytest.mark.slow
+def test_default_topics_on_20_newsgroups_meet_the_coherence_targets():
+    """Issue 4's targets (c_v >= 0.55, NPMI >= 0.10), scored as experiments/bench_topics.py scores them."""
+    import sys
+    from pathlib import Path
+
+    from gensim.corpora import Dictionary
+
+    from textkit.tokenize import Tokenizer
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
+    import _datasets
+
+    if not (_datasets.DATASETS / "20newsgroups").is_dir():
+        pytest.skip(f"{_datasets.DATASETS} does not hold 20newsgroups")
+    texts = _datasets.load("20ng-stripped", "train")[0]
+    model = TopicModel(20, workers=1, measures=()).fit(texts)  # one process: the same topics every run
+    reference = [Tokenizer().tokenize(t) for t in texts]
+    scores = coherence_scores([model.top_word_lists(10)], reference, Dictionary(reference), measures=("c_v", "c_npmi"))[0]
+    assert scores["c_v"] >= 0.55 and scores["c_npmi"] >= 0.10, scores

@@ -398,7 +398,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         LDA refines distinct word groups instead of settling wherever its first chunks
         lead. ``"random"``: gensim's own near-uniform random start. On 20 Newsgroups
         (K = 20, three seeds) the NMF start with 3 passes gave NPMI 0.11–0.12 where
-        the random start with 5 gave 0.05–0.10, in 40% less time
+        the random start with 5 gave 0.06–0.09, in about 40% less time
         (``experiments/bench_topics.py``).
     passes : int or None
         Passes over the corpus. ``None``: 3, or more on a small corpus so that

@@ -5,7 +5,9 @@ import scikit-learn/gensim inside their functions, so ``textkit --help`` is quic
 
 Exit codes: 0 success; 1 an error (a :class:`~textkit.errors.TextkitError`, a disk or
 permission problem, or a bug: one red line on stderr, ``--debug`` shows the
-traceback); 2 a usage error (unknown option, bad value); 130 interrupted (Ctrl-C).
+traceback); 2 a usage error (unknown option, bad value); 130 interrupted (Ctrl-C);
+141 the reader of the output went away (``textkit predict ... | head``), as for any
+command killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from textkit.cli import _output
 from textkit.store import STRICT_ENV
 
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what the shell reports for coreutils in `... | head`
 
 app = typer.Typer(
     name="textkit",
@@ -79,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as usage:  # typer's (vendored click) usage errors: exit 2
         usage.show()
         return usage.exit_code
+    except SystemExit as exit_:
+        # On a closed pipe typer's click silences stdout and calls sys.exit(1), which would
+        # read as a failure; no error line either: the reader chose to stop reading.
+        if isinstance(exit_.__context__, BrokenPipeError):
+            return EXIT_BROKEN_PIPE
+        raise
     except Exception as error:
         if _output.settings.debug:
             raise
