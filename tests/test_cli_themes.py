@@ -69,7 +69,7 @@ def test_train_prints_what_it_saved(tmp_path, capsys):
     code, out, err = run(capsys, "train", data, "--name", "x", "--models-dir", tmp_path / "m", "--cv", 3)
     assert code == 0, err
     assert out.startswith("3-fold cross-validation:\n")
-    assert f"saved model 'x' (3 labels, 60 articles, " in out
+    assert "saved model 'x' (3 labels, 60 articles, " in out
     assert out.rstrip().endswith(f"in {tmp_path / 'm'}/x")
     manifest = json.loads((tmp_path / "m" / "x" / "manifest.json").read_text())
     assert manifest["metrics"]["cv"]["folds"] == 3

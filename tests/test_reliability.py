@@ -460,3 +460,23 @@ def test_shell_completion_is_installable(capsys):
         main(["--show-completion", "bash"])
     assert done.value.code == 0
     assert "complete -o default -F _textkit_completion textkit" in capsys.readouterr().out
+
+
+def test_saved_models_outputs_reports_and_archives_follow_the_umask(tmp_path):
+    """Shared like any file the user makes: tempfile's private 0600/0700 must not leak into the results."""
+    from textkit.atomic import atomic_write
+    from textkit.store import ModelStore
+
+    old = os.umask(0o022)
+    try:
+        store = ModelStore(tmp_path / "models")
+        store.save(ToyModel(1.0), "m")
+        with atomic_write(tmp_path / "out" / "predictions.jsonl") as handle:
+            handle.write("{}\n")
+        store.export_archive("m", tmp_path / "m.tar.gz")
+    finally:
+        os.umask(old)
+    assert (store.root / "m").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "out" / "predictions.jsonl").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "m.tar.gz").stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["predictions.jsonl"]

@@ -8,7 +8,6 @@ import sys
 import tarfile
 import warnings
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from toymodel import ToyModel

@@ -41,6 +41,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from textkit import __version__
+from textkit.atomic import atomic_write, share_like_mkdir
 from textkit.errors import IntegrityError, ModelStoreError
 
 MANIFEST = "manifest.json"
@@ -251,6 +252,7 @@ class ModelStore:
             self.root.mkdir(parents=True, exist_ok=True)
             self.cleanup()
             staging = Path(tempfile.mkdtemp(prefix=f".{action}-{name}-{_owner()}-", dir=self.root))
+            share_like_mkdir(staging)  # it becomes the model's folder: others in the team must read it
         except OSError as error:
             raise ModelStoreError(f"cannot write to the model store {self.root} ({error.strerror or error})") from None
         try:
@@ -348,14 +350,18 @@ class ModelStore:
                 hint="train one, or pass --models-dir / set $TEXTKIT_MODELS_DIR",
             )
         path = folder / MANIFEST
-        if not path.is_file():
+        try:
+            # Read in one try: a save replacing this model may rename its folder away at any
+            # moment, and load() retries on ModelStoreError, not on a raw FileNotFoundError.
+            if path.stat().st_size > _MAX_MANIFEST_BYTES:
+                raise ModelStoreError(f"{path} is too large to be a textkit manifest")
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise ModelStoreError(
                 f"{folder} has no {MANIFEST}: it is not a textkit model (or its save was cut short)",
                 hint=f"delete it with 'textkit models delete {name}'",
-            )
-        if path.stat().st_size > _MAX_MANIFEST_BYTES:
-            raise ModelStoreError(f"{path} is too large to be a textkit manifest")
-        return check_manifest(path.read_bytes(), str(path))
+            ) from None
+        return check_manifest(data, str(path))
 
     def verify(self, name: str) -> dict[str, Any]:
         """Check every artifact's presence and sha256 against the manifest; return the manifest."""
@@ -473,23 +479,14 @@ class ModelStore:
             raise ModelStoreError(f"{target} already exists", hint="overwrite it with --force (force=True in Python)")
         folder = self.path(name)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        except OSError as error:
-            raise ModelStoreError(f"cannot write {target} ({error.strerror or error})") from None
-        try:
-            with os.fdopen(descriptor, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
+            with atomic_write(target, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as archive:
                 for filename in (MANIFEST, *manifest["artifacts"]):
                     data = (folder / filename).read_bytes()
                     member = tarfile.TarInfo(f"{name}/{filename}")
                     member.size, member.mode, member.mtime = len(data), 0o644, int(time.time())
                     archive.addfile(member, io.BytesIO(data))
-            os.replace(temporary, target)
-        except BaseException as error:
-            Path(temporary).unlink(missing_ok=True)
-            if isinstance(error, OSError):
-                raise ModelStoreError(f"cannot write {target} ({error.strerror or error})") from None
-            raise
+        except OSError as error:
+            raise ModelStoreError(f"cannot write {target} ({error.strerror or error})") from None
         return target
 
     def import_archive(self, path: str | Path, *, name: str | None = None, force: bool = False) -> dict[str, Any]:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from textkit.atomic import atomic_write
 from textkit.errors import InputError
 from textkit.topics import TopicModel, load_topic_model
 
@@ -192,11 +191,8 @@ def write_report(name: str, output: str | Path, *, models_dir: str | Path | None
     text = render_report(model, manifest)
     target = Path(output)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with atomic_write(target, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(temporary, target)
     except OSError as error:
         raise InputError(f"cannot write the report to {target} ({error.strerror or error})") from None
     return target

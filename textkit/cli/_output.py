@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, TypeVar
 
 import typer
+
+from textkit.atomic import atomic_write
 
 T = TypeVar("T")
 
@@ -92,21 +92,10 @@ def human_size(size: int) -> str:
 
 @contextmanager
 def atomic_output(path: str | None) -> Iterator[IO[str]]:
-    """Write to ``path`` through a temporary file renamed into place on success.
-
-    ``None`` or ``-`` means stdout. An error or Ctrl-C leaves no partial file behind.
-    """
+    """Write to ``path`` atomically (:func:`textkit.atomic.atomic_write`); ``None`` or ``-``: stdout."""
     if path is None or path == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
+        yield handle
