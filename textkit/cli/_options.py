@@ -1,4 +1,4 @@
-"""Options shared by every command that reads articles, and the call that applies them."""
+"""Options shared by the commands that read articles or write per-article results, and the calls that apply them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ ENCODING_ERRORS = typer.Option(
     "strict", "--encoding-errors", help="strict (refuse bad bytes), replace or ignore."
 )
 SKIP_BAD = typer.Option(False, "--skip-bad", help="Skip malformed records (and count them) instead of stopping.")
+INPUT = typer.Option(None, "--input", "-i", help="Articles: any format the reader takes.")
+OUTPUT_FORMAT = typer.Option(
+    None, "--format", "-f", help="table, jsonl or csv [default: table on a terminal, else jsonl; csv for a .csv --output]."
+)
+OUTPUT = typer.Option(None, "--output", "-o", help="File to write (atomically) [default: stdout].")
 MODELS_DIR = typer.Option(
     None, "--models-dir", help="Model store folder [default: $TEXTKIT_MODELS_DIR or models/]."
 )

@@ -74,11 +74,9 @@ def train(
 def predict(
     texts: Optional[list[str]] = typer.Argument(None, help="Texts to tag [default: --input, else standard input]."),
     model: str = MODEL_NAME,
-    input: Optional[str] = typer.Option(None, "--input", "-i", help="Articles to tag: any format the reader takes."),
-    format: Optional[str] = typer.Option(
-        None, "--format", "-f", help="table, jsonl or csv [default: table on a terminal, else jsonl; csv for a .csv --output]."
-    ),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="File to write (atomically) [default: stdout]."),
+    input: Optional[str] = opt.INPUT,
+    format: Optional[str] = opt.OUTPUT_FORMAT,
+    output: Optional[str] = opt.OUTPUT,
     threshold: Optional[float] = typer.Option(None, "--threshold", help="One score threshold for every label."),
     top_k: Optional[int] = typer.Option(None, "--top-k", help="Give each article its K best labels."),
     explain: bool = typer.Option(False, "--explain", help="Add the terms behind each predicted label."),

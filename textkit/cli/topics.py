@@ -124,11 +124,9 @@ def label(
 def infer(
     texts: Optional[list[str]] = typer.Argument(None, help="Texts [default: --input, else standard input]."),
     name: str = NAME,
-    input: Optional[str] = typer.Option(None, "--input", "-i", help="Articles: any format the reader takes."),
-    format: Optional[str] = typer.Option(
-        None, "--format", "-f", help="table, jsonl or csv [default: table on a terminal, else jsonl; csv for a .csv --output]."
-    ),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="File to write (atomically) [default: stdout]."),
+    input: Optional[str] = opt.INPUT,
+    format: Optional[str] = opt.OUTPUT_FORMAT,
+    output: Optional[str] = opt.OUTPUT,
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,
