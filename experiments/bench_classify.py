@@ -44,13 +44,17 @@ DATASETS = ["reuters", "20ng", "20ng-stripped", "bbc"]
 SYSTEMS = ["textkit", "textkit-tuned", "baseline", "fasttext"]
 SYSTEM_NAMES = {
     "textkit": "textkit default (ThemeClassifier())",
-    "textkit-tuned": "textkit tuned: textkit.evaluate.search over its default grid (C, n-grams, min_df; 3-fold CV), 150 s budget, training time includes the search",
+    "textkit-tuned": "textkit tuned: textkit.themes.evaluate.search over its default grid (C, n-grams, min_df; 3-fold CV), 150 s budget, training time includes the search",
     "baseline": "hand-written: TfidfVectorizer() + LinearSVC() (one-vs-rest if multi-label)",
     "fasttext": "fastText supervised (wordNgrams=2, epoch=25, lr=1.0 as in its tutorial, training lines shuffled, bucket=200k instead of 2M so the model is ~90 MB not ~800 MB, 1 thread)",
 }
 # Targets of issue 3 for textkit's default configuration.
-TARGETS = {"reuters": {"micro_f1": 0.88, "macro_f1": 0.60}, "20ng": {"accuracy": 0.87},
-           "20ng-stripped": {"accuracy": 0.73}, "bbc": {"accuracy": 0.98}}
+TARGETS = {
+    "reuters": {"micro_f1": 0.88, "macro_f1": 0.60},
+    "20ng": {"accuracy": 0.87},
+    "20ng-stripped": {"accuracy": 0.73},
+    "bbc": {"accuracy": 0.98},
+}
 QUICK_TRAIN, QUICK_TEST, LATENCY_TEXTS, QUICK_LATENCY_TEXTS = 1500, 600, 200, 50
 SEARCH_BUDGET, QUICK_SEARCH_BUDGET = 150.0, 20.0
 
@@ -92,23 +96,27 @@ class Textkit(System):
         self.tuned = tuned
 
     def fit(self, texts, labels, multilabel, quick):
-        from textkit.classify import ThemeClassifier
+        from textkit.themes.classify import ThemeClassifier
 
         self.model = ThemeClassifier()
         if self.tuned:
-            from textkit.evaluate import search
+            from textkit.themes.evaluate import search
 
             result = search(self.model, texts, labels, time_budget=QUICK_SEARCH_BUDGET if quick else SEARCH_BUDGET)
             self.model = result.estimator
-            self.info = {"best_params": result.best_params, "cv_score": result.best_score,
-                         "trials": len(result.trials), "complete": result.complete}
+            self.info = {
+                "best_params": result.best_params,
+                "cv_score": result.best_score,
+                "trials": len(result.trials),
+                "complete": result.complete,
+            }
         else:
             self.model.fit(texts, labels)
         self.info["multilabel"] = bool(self.model.multilabel_)
 
     def save_and_load(self, folder):
-        from textkit.predict import load_classifier
-        from textkit.store import save
+        from textkit.store.modelstore import save
+        from textkit.workflows.themes import load_classifier
 
         manifest = save(self.model, "bench", models_dir=folder)
         self.model = load_classifier("bench", folder)
@@ -119,7 +127,7 @@ class Textkit(System):
 
     def predict_one(self, text):
         # What a service calls: labels and scores for one text, through the library.
-        from textkit.predict import predict_stream
+        from textkit.workflows.themes import predict_stream
 
         return next(predict_stream(self.model, [text]))
 
@@ -183,7 +191,13 @@ class FastText(System):
         self.labels = {"__label__" + label.replace(" ", "_"): label for row in labels for label in row}
         try:
             self.model = fasttext.train_supervised(
-                handle.name, wordNgrams=2, epoch=25, lr=1.0, bucket=200_000, thread=1, verbose=0,
+                handle.name,
+                wordNgrams=2,
+                epoch=25,
+                lr=1.0,
+                bucket=200_000,
+                thread=1,
+                verbose=0,
                 loss="ova" if multilabel else "softmax",
             )
         finally:
@@ -212,12 +226,18 @@ class FastText(System):
 
 
 def make_system(name: str) -> System:
-    return {"textkit": lambda: Textkit(False), "textkit-tuned": lambda: Textkit(True),
-            "baseline": Baseline, "fasttext": FastText}[name]()
+    return {
+        "textkit": lambda: Textkit(False),
+        "textkit-tuned": lambda: Textkit(True),
+        "baseline": Baseline,
+        "fasttext": FastText,
+    }[name]()
 
 
 # -- one worker run -----------------------------------------------------------------------
-def quality(truth: list[list[str]], predicted: list[list[str]], classes: list[str], multilabel: bool) -> dict[str, float]:
+def quality(
+    truth: list[list[str]], predicted: list[list[str]], classes: list[str], multilabel: bool
+) -> dict[str, float]:
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.preprocessing import MultiLabelBinarizer
 
@@ -233,8 +253,10 @@ def quality(truth: list[list[str]], predicted: list[list[str]], classes: list[st
         }
     y_true = [row[0] for row in truth]
     y_pred = [row[0] if row else "" for row in predicted]
-    return {"accuracy": round(accuracy_score(y_true, y_pred), 4),
-            "macro_f1": round(f1_score(y_true, y_pred, average="macro", labels=classes, zero_division=0), 4)}
+    return {
+        "accuracy": round(accuracy_score(y_true, y_pred), 4),
+        "macro_f1": round(f1_score(y_true, y_pred, average="macro", labels=classes, zero_division=0), 4),
+    }
 
 
 def worker(system_name: str, dataset: str, quick: bool) -> dict[str, Any]:
@@ -265,15 +287,20 @@ def worker(system_name: str, dataset: str, quick: bool) -> dict[str, Any]:
         latencies.append((time.perf_counter() - start) * 1000)
     latencies.sort()
     return {
-        "dataset": dataset, "system": system_name, "train_docs": len(train_texts), "test_docs": len(test_texts),
-        "labels": len(classes), "multilabel": multilabel,
+        "dataset": dataset,
+        "system": system_name,
+        "train_docs": len(train_texts),
+        "test_docs": len(test_texts),
+        "labels": len(classes),
+        "multilabel": multilabel,
         **quality(test_labels, predicted, classes, multilabel),
         "train_seconds": round(train_seconds, 2),
         "batch_docs_per_s": round(len(test_texts) / batch_seconds),
         "latency_ms_median": round(statistics.median(latencies), 3),
         "latency_ms_p95": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
         "model_mb": round(size / 1e6, 2),
-        "data_rss_mb": round(data_rss), "peak_rss_mb": round(rss_mb()),
+        "data_rss_mb": round(data_rss),
+        "peak_rss_mb": round(rss_mb()),
         **({"info": system.info} if system.info else {}),
     }
 
@@ -316,7 +343,9 @@ def markdown(rows: list[dict[str, Any]], quick: bool, seconds: float) -> str:
         if "error" in row:
             lines.append(f"| {row['dataset']} | {row['system']} | {fmt_quality(row)} | | | | | | |")
             continue
-        base = next((r for r in rows if r["dataset"] == row["dataset"] and r["system"] == "baseline" and "error" not in r), None)
+        base = next(
+            (r for r in rows if r["dataset"] == row["dataset"] and r["system"] == "baseline" and "error" not in r), None
+        )
         ratio = f"{row['train_seconds'] / base['train_seconds']:.1f}" if base else ""
         lines.append(
             f"| {row['dataset']} | {row['system']} | {fmt_quality(row)} | {row['train_seconds']:.1f} | {ratio} | "
@@ -362,14 +391,15 @@ def main() -> None:
         for system in systems:
             row = run_worker(system, dataset, args.quick)
             rows.append(row)
-            print(f"{dataset:14} {system:14} {fmt_quality(row):40} "
-                  f"{row.get('train_seconds', '-')} s", flush=True)
+            print(f"{dataset:14} {system:14} {fmt_quality(row):40} {row.get('train_seconds', '-')} s", flush=True)
     report = markdown(rows, args.quick, time.perf_counter() - start)
     print("\n" + report)
     stem = "classify-quick" if args.quick else "classify"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{stem}.md").write_text(report, encoding="utf-8")
-    (RESULTS / f"{stem}.json").write_text(json.dumps({"quick": args.quick, "rows": rows}, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{stem}.json").write_text(
+        json.dumps({"quick": args.quick, "rows": rows}, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pathlib import Path
 from _datasets import load
 from sklearn.feature_extraction.text import CountVectorizer
 
-from textkit.tokenize import Tokenizer
+from textkit.text.tokenize import Tokenizer
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -50,8 +50,15 @@ def main() -> None:
     rows = []
     for name, function in contenders.items():
         seconds, tokens = best_time(function, texts, args.repeat)
-        rows.append({"tokenizer": name, "seconds": round(seconds, 3), "mb_per_s": round(megabytes / seconds, 2),
-                     "tokens_per_s": round(tokens / seconds), "tokens": tokens})
+        rows.append(
+            {
+                "tokenizer": name,
+                "seconds": round(seconds, 3),
+                "mb_per_s": round(megabytes / seconds, 2),
+                "tokens_per_s": round(tokens / seconds),
+                "tokens": tokens,
+            }
+        )
         print(f"{name}: {seconds:.2f} s", flush=True)
     baseline = rows[0]["mb_per_s"]
     for row in rows:
@@ -71,7 +78,10 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "tokenizer.md").write_text("# Tokenizer throughput\n\n" + table, encoding="utf-8")
     (RESULTS / "tokenizer.json").write_text(
-        json.dumps({"documents": len(texts), "megabytes": round(megabytes, 2), "repeat": args.repeat, "rows": rows}, indent=2) + "\n",
+        json.dumps(
+            {"documents": len(texts), "megabytes": round(megabytes, 2), "repeat": args.repeat, "rows": rows}, indent=2
+        )
+        + "\n",
         encoding="utf-8",
     )
 

@@ -24,7 +24,7 @@ topics (its tokenization and vocabulary included), so wall time and peak memory
 - tomotopy: ``LDAModel(k=20, min_df=5)``, 1,000 Gibbs iterations on all cores, on the
   plain tokens (skipped if tomotopy is not installed).
 
-"Plain tokenization" is ``textkit.tokenize.Tokenizer()``: lowercase words, English
+"Plain tokenization" is ``textkit.text.tokenize.Tokenizer()``: lowercase words, English
 stop words, no numbers, no phrases. Scoring is the same for all: gensim
 ``CoherenceModel`` ``c_v`` and ``c_npmi`` of each topic's top 10 words, with the plain
 tokenization of the same corpus as reference (``processes=1``), and topic diversity
@@ -46,8 +46,15 @@ from _datasets import load
 
 RESULTS = Path(__file__).resolve().parent / "results"
 METHODS = (
-    "textkit", "textkit-seed1", "textkit-seed2", "textkit-random", "textkit-random-seed1", "textkit-random-seed2",
-    "gensim", "sklearn", "tomotopy",
+    "textkit",
+    "textkit-seed1",
+    "textkit-seed2",
+    "textkit-random",
+    "textkit-random-seed1",
+    "textkit-random-seed2",
+    "gensim",
+    "sklearn",
+    "tomotopy",
 )
 LABELS = {
     "textkit": "textkit TopicModel (defaults)",
@@ -63,14 +70,14 @@ LABELS = {
 
 
 def fit_textkit(texts: list[str], k: int, random_state: int = 0) -> list[list[str]]:
-    from textkit.topics import TopicModel
+    from textkit.topics.model import TopicModel
 
     model = TopicModel(k, measures=(), random_state=random_state).fit(texts)
     return model.top_word_lists(25)
 
 
 def fit_textkit_random(texts: list[str], k: int, random_state: int = 0) -> list[list[str]]:
-    from textkit.topics import TopicModel
+    from textkit.topics.model import TopicModel
 
     model = TopicModel(k, measures=(), init="random", passes=5, random_state=random_state).fit(texts)
     return model.top_word_lists(25)
@@ -80,15 +87,23 @@ def fit_gensim(texts: list[str], k: int) -> list[list[str]]:
     from gensim.corpora import Dictionary
     from gensim.models import LdaModel
 
-    from textkit.tokenize import Tokenizer
+    from textkit.text.tokenize import Tokenizer
 
     docs = [Tokenizer().tokenize(t) for t in texts]
     dictionary = Dictionary(docs)
     dictionary.filter_extremes(no_below=20, no_above=0.5)
     corpus = [dictionary.doc2bow(d) for d in docs]
     model = LdaModel(
-        corpus=corpus, id2word=dictionary, num_topics=k, chunksize=2000, passes=20, iterations=400,
-        alpha="auto", eta="auto", eval_every=None, random_state=0,
+        corpus=corpus,
+        id2word=dictionary,
+        num_topics=k,
+        chunksize=2000,
+        passes=20,
+        iterations=400,
+        alpha="auto",
+        eta="auto",
+        eval_every=None,
+        random_state=0,
     )
     return [[w for w, _ in model.show_topic(t, topn=25)] for t in range(k)]
 
@@ -98,7 +113,7 @@ def fit_sklearn(texts: list[str], k: int) -> list[list[str]]:
     from sklearn.decomposition import LatentDirichletAllocation
     from sklearn.feature_extraction.text import CountVectorizer
 
-    from textkit.tokenize import Tokenizer
+    from textkit.text.tokenize import Tokenizer
 
     vectorizer = CountVectorizer(tokenizer=Tokenizer(), lowercase=False, token_pattern=None, min_df=5, max_df=0.5)
     counts = vectorizer.fit_transform(texts)
@@ -112,7 +127,7 @@ def fit_tomotopy(texts: list[str], k: int) -> list[list[str]]:
 
     import tomotopy
 
-    from textkit.tokenize import Tokenizer
+    from textkit.text.tokenize import Tokenizer
 
     model = tomotopy.LDAModel(k=k, min_df=5, seed=0)
     for tokens in map(Tokenizer().tokenize, texts):
@@ -129,19 +144,23 @@ def run_one(method: str, k: int, limit: int | None) -> dict:
     name, _, seed = method.partition("-seed")
     topics = globals()[f"fit_{name.replace('-', '_')}"](texts, k, *([int(seed)] if seed else []))
     seconds = time.perf_counter() - started
-    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    )
     return {"method": method, "seconds": seconds, "peak_mb": peak_kb / 1024, "topics": topics}
 
 
 def score(results: list[dict], limit: int | None) -> None:
     from gensim.corpora import Dictionary
 
-    from textkit.tokenize import Tokenizer
-    from textkit.topics import coherence_scores, topic_diversity
+    from textkit.text.tokenize import Tokenizer
+    from textkit.topics.model import coherence_scores, topic_diversity
 
     reference = [Tokenizer().tokenize(t) for t in load("20ng-stripped", "train")[0][:limit]]
     dictionary = Dictionary(reference)
-    scores = coherence_scores([r["topics"] for r in results], reference, dictionary, measures=("c_v", "c_npmi"), topn=10)
+    scores = coherence_scores(
+        [r["topics"] for r in results], reference, dictionary, measures=("c_v", "c_npmi"), topn=10
+    )
     for result, s in zip(results, scores):
         result.update(s, diversity=topic_diversity(result["topics"], 25))
 
@@ -180,31 +199,40 @@ def main() -> None:
     ]
     documents = args.limit or 11314
     command = "python experiments/bench_topics.py" + (f" --limit {args.limit}" if args.limit else "")
-    text = "\n".join([
-        f"# LDA topics on 20 Newsgroups (train, {documents} posts, headers/footers/quotes removed), K = {args.topics}",
-        "",
-        f"Command: `{command}`; machine: {platform.machine()}, {__import__('os').cpu_count()} cores (shared), "
-        f"Python {platform.python_version()}.",
-        "Fit time: raw texts to topics, tokenization included. Coherence: gensim CoherenceModel, top 10 words, "
-        "the plain tokenization of the same corpus as reference; diversity: distinct share of the top 25 words.",
-        "The reference is the same for every method: `Tokenizer()` (lowercase, English + news stop words and "
-        "contractions, no numbers, tokens of 2+ characters); textkit's own topic tokenizer keeps a subset of its "
-        "words, so each of its topic words is in the reference.",
-        "The 20 Newsgroups file is sorted by newsgroup: the online learners (textkit, gensim) see it in that order. "
-        "textkit shuffles its corpus file before training; the gensim tutorial pipeline trains in file order.",
-        "",
-        header, *rows, "",
-        "Top words (first 8) of each method's topics:", "",
-        *[f"- **{LABELS[r['method']]}**: " + " · ".join(" ".join(t[:8]) for t in r["topics"][:5]) + " · …" for r in results],
-        "",
-    ])
+    text = "\n".join(
+        [
+            f"# LDA topics on 20 Newsgroups (train, {documents} posts, headers/footers/quotes removed), K = {args.topics}",
+            "",
+            f"Command: `{command}`; machine: {platform.machine()}, {__import__('os').cpu_count()} cores (shared), "
+            f"Python {platform.python_version()}.",
+            "Fit time: raw texts to topics, tokenization included. Coherence: gensim CoherenceModel, top 10 words, "
+            "the plain tokenization of the same corpus as reference; diversity: distinct share of the top 25 words.",
+            "The reference is the same for every method: `Tokenizer()` (lowercase, English + news stop words and "
+            "contractions, no numbers, tokens of 2+ characters); textkit's own topic tokenizer keeps a subset of its "
+            "words, so each of its topic words is in the reference.",
+            "The 20 Newsgroups file is sorted by newsgroup: the online learners (textkit, gensim) see it in that order. "
+            "textkit shuffles its corpus file before training; the gensim tutorial pipeline trains in file order.",
+            "",
+            header,
+            *rows,
+            "",
+            "Top words (first 8) of each method's topics:",
+            "",
+            *[
+                f"- **{LABELS[r['method']]}**: " + " · ".join(" ".join(t[:8]) for t in r["topics"][:5]) + " · …"
+                for r in results
+            ],
+            "",
+        ]
+    )
     print(text)
     RESULTS.mkdir(exist_ok=True)
     suffix = "" if not args.limit else "-quick"
     (RESULTS / f"topics{suffix}.md").write_text(text, encoding="utf-8")
-    (RESULTS / f"topics{suffix}.json").write_text(json.dumps(
-        {"documents": documents, "topics": args.topics, "command": command, "results": results}, indent=1
-    ), encoding="utf-8")
+    (RESULTS / f"topics{suffix}.json").write_text(
+        json.dumps({"documents": documents, "topics": args.topics, "command": command, "results": results}, indent=1),
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

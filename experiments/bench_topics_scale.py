@@ -31,15 +31,22 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def fit_one(path: str, topics: int, passes: int | None) -> dict:
-    from textkit.articles import read_articles
-    from textkit.topics import TopicModel
+    from textkit.reading.articles import read_articles
+    from textkit.topics.model import TopicModel
 
     started = time.perf_counter()
     model = TopicModel(topics, passes=passes, measures=()).fit(read_articles(path))
     seconds = time.perf_counter() - started
-    peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return {"seconds": seconds, "peak_mb": peak_kb / 1024, "vocabulary": len(model.dictionary_),
-            "documents": model.summary_.documents, "converged": model.summary_.converged}
+    peak_kb = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    )
+    return {
+        "seconds": seconds,
+        "peak_mb": peak_kb / 1024,
+        "vocabulary": len(model.dictionary_),
+        "documents": model.summary_.documents,
+        "converged": model.summary_.converged,
+    }
 
 
 def plot(rows: list[dict], target: Path) -> None:
@@ -120,7 +127,9 @@ def main() -> None:
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "topics_scale.md").write_text(text, encoding="utf-8")
-    (RESULTS / "topics_scale.json").write_text(json.dumps({"command": command, "results": rows}, indent=1), encoding="utf-8")
+    (RESULTS / "topics_scale.json").write_text(
+        json.dumps({"command": command, "results": rows}, indent=1), encoding="utf-8"
+    )
     plot(rows, RESULTS / "topics_scale.png")
 
 

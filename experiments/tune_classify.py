@@ -26,8 +26,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
-from textkit.classify import ThemeClassifier
-from textkit.tokenize import Tokenizer  # noqa: F401 - for --config "tokenizer=Tokenizer(...)"
+from textkit.text.tokenize import Tokenizer  # noqa: F401 - for --config "tokenizer=Tokenizer(...)"
+from textkit.themes.classify import ThemeClassifier
 
 RESULTS = Path(__file__).parent / "results" / "tune_classify.json"
 
@@ -49,16 +49,23 @@ def run(name: str, configs: list[str]) -> list[dict]:
         binarizer = MultiLabelBinarizer().fit(labels)
         y, truth = binarizer.transform(labels), binarizer.transform(test_labels)
     else:
-        y, truth = [l[0] for l in labels], [l[0] for l in test_labels]
+        y, truth = [row[0] for row in labels], [row[0] for row in test_labels]
     rows = []
     start = time.perf_counter()
     vectorizer = TfidfVectorizer()
     baseline = (OneVsRestClassifier(LinearSVC()) if multilabel else LinearSVC()).fit(vectorizer.fit_transform(texts), y)
     base_seconds = time.perf_counter() - start
-    rows.append({"dataset": name, "config": "baseline", "fit_s": round(base_seconds, 2), "ratio": 1.0,
-                 **quality(multilabel, truth, baseline.predict(vectorizer.transform(test_texts)))})
+    rows.append(
+        {
+            "dataset": name,
+            "config": "baseline",
+            "fit_s": round(base_seconds, 2),
+            "ratio": 1.0,
+            **quality(multilabel, truth, baseline.predict(vectorizer.transform(test_texts))),
+        }
+    )
     for config in configs:
-        params = eval(f"dict({config})")  # noqa: S307 - a developer's own command line
+        params = eval(f"dict({config})")
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -72,9 +79,17 @@ def run(name: str, configs: list[str]) -> list[dict]:
             model.predict_labels([text])
         one_ms = (time.perf_counter() - start) / min(200, len(test_texts)) * 1000
         expected = model.binarize(test_labels) if multilabel else truth
-        rows.append({"dataset": name, "config": config or "default", "fit_s": round(seconds, 2),
-                     "ratio": round(seconds / base_seconds, 2), **quality(multilabel, expected, predicted),
-                     "docs_per_s": round(docs_per_second), "one_text_ms": round(one_ms, 2)})
+        rows.append(
+            {
+                "dataset": name,
+                "config": config or "default",
+                "fit_s": round(seconds, 2),
+                "ratio": round(seconds / base_seconds, 2),
+                **quality(multilabel, expected, predicted),
+                "docs_per_s": round(docs_per_second),
+                "one_text_ms": round(one_ms, 2),
+            }
+        )
     return rows
 
 

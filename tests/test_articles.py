@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from textkit.articles import Article, fingerprint, read_articles, read_many, split_labels, write_jsonl
 from textkit.errors import InputError
+from textkit.reading.articles import Article, fingerprint, read_articles, read_many, split_labels, write_jsonl
 
 
 def write(path, content, mode="w"):
@@ -19,15 +19,33 @@ def write(path, content, mode="w"):
 def test_jsonl_reads_every_field(tmp_path):
     path = write(
         tmp_path / "a.jsonl",
-        json.dumps({"id": "x1", "headline": "Talks Open", "text": "Body  text ", "labels": ["diplomacy"],
-                    "date": "2024-02-01", "place": "Damascus", "source": "NNA"}) + "\n\n"
-        + json.dumps({"text": "Second"}) + "\n",
+        json.dumps(
+            {
+                "id": "x1",
+                "headline": "Talks Open",
+                "text": "Body  text ",
+                "labels": ["diplomacy"],
+                "date": "2024-02-01",
+                "place": "Damascus",
+                "source": "NNA",
+            }
+        )
+        + "\n\n"
+        + json.dumps({"text": "Second"})
+        + "\n",
     )
     stream = read_articles(path)
     articles = list(stream)
     assert articles == [
-        Article(id="x1", text="Body text", headline="Talks Open", labels=("diplomacy",), date="2024-02-01",
-                place="Damascus", source="NNA"),
+        Article(
+            id="x1",
+            text="Body text",
+            headline="Talks Open",
+            labels=("diplomacy",),
+            date="2024-02-01",
+            place="Damascus",
+            source="NNA",
+        ),
         Article(id="a:3", text="Second"),
     ]
     assert stream.stats.articles == 2
@@ -92,8 +110,7 @@ def test_undecodable_bytes_name_the_line_and_the_fix(tmp_path):
     with pytest.raises(InputError) as error:
         list(read_articles(path))
     assert str(error.value) == (
-        f"{path}:2: bytes are not valid utf-8 (byte 0xe9) "
-        "(pass --encoding (e.g. latin-1) or --encoding-errors replace)"
+        f"{path}:2: bytes are not valid utf-8 (byte 0xe9) (pass --encoding (e.g. latin-1) or --encoding-errors replace)"
     )
     assert [a.text for a in read_articles(path, encoding="latin-1")] == ["ok", "café"]
     assert [a.text for a in read_articles(path, encoding_errors="replace")] == ["ok", "caf\ufffd"]
@@ -121,14 +138,18 @@ def test_missing_path_and_unknown_suffix(tmp_path):
 def test_csv_with_quoted_newlines_and_label_separators(tmp_path):
     path = write(
         tmp_path / "a.csv",
-        'id,headline,body,themes\n'
+        "id,headline,body,themes\n"
         'r1,Budget Passed,"First paragraph.\n\nSecond, with comma.",economy;domestic_politics\n'
-        'r2,,Plain body,military | terrorism\n',
+        "r2,,Plain body,military | terrorism\n",
     )
     articles = list(read_articles(path, text_field="body", label_field="themes"))
     assert articles == [
-        Article(id="r1", text="First paragraph.\n\nSecond, with comma.", headline="Budget Passed",
-                labels=("economy", "domestic_politics")),
+        Article(
+            id="r1",
+            text="First paragraph.\n\nSecond, with comma.",
+            headline="Budget Passed",
+            labels=("economy", "domestic_politics"),
+        ),
         Article(id="r2", text="Plain body", labels=("military", "terrorism")),
     ]
 
@@ -142,7 +163,10 @@ def test_csv_without_the_text_column(tmp_path):
     path = write(tmp_path / "a.csv", "title,body\nx,y\n")
     with pytest.raises(InputError) as error:
         list(read_articles(path))
-    assert str(error.value) == f"{path}:1: no column 'text'; columns are title, body (name the text column with --text-field)"
+    assert (
+        str(error.value)
+        == f"{path}:1: no column 'text'; columns are title, body (name the text column with --text-field)"
+    )
 
 
 def test_empty_csv(tmp_path):
@@ -184,7 +208,10 @@ def test_load_files_layout_takes_labels_from_folders(tmp_path):
     (tmp_path / "military").mkdir()
     write(tmp_path / "economy" / "1.txt", "Wheat prices rose.")
     write(tmp_path / "military" / "7.txt", "Units advanced.")
-    assert [(a.id, a.labels) for a in read_articles(tmp_path)] == [("economy/1", ("economy",)), ("military/7", ("military",))]
+    assert [(a.id, a.labels) for a in read_articles(tmp_path)] == [
+        ("economy/1", ("economy",)),
+        ("military/7", ("military",)),
+    ]
 
 
 def test_folder_counts_empty_files(tmp_path):
@@ -232,7 +259,10 @@ def test_read_many_chains_sources_and_stats(tmp_path):
 
 def test_duplicate_ids_are_counted_across_sources_and_anew_each_pass(tmp_path):
     a = write(tmp_path / "a.jsonl", '{"id": "1", "text": "x"}\n{"id": "2", "text": "y"}\n')
-    b = write(tmp_path / "b.jsonl", '{"id": "2", "text": "y again"}\n{"id": "2", "text": "y thrice"}\n{"id": "3", "text": "z"}\n')
+    b = write(
+        tmp_path / "b.jsonl",
+        '{"id": "2", "text": "y again"}\n{"id": "2", "text": "y thrice"}\n{"id": "3", "text": "z"}\n',
+    )
     stream = read_many([a, b])
     for _ in range(2):
         assert len(list(stream)) == 5
@@ -245,7 +275,13 @@ def test_write_jsonl_round_trip(tmp_path):
     path = tmp_path / "out.jsonl"
     with open(path, "w", encoding="utf-8") as handle:
         assert write_jsonl(articles, handle) == 1
-    assert json.loads(path.read_text()) == {"id": "1", "text": "t", "headline": "H", "labels": ["a", "b"], "date": "2024-01-02"}
+    assert json.loads(path.read_text()) == {
+        "id": "1",
+        "text": "t",
+        "headline": "H",
+        "labels": ["a", "b"],
+        "date": "2024-01-02",
+    }
     assert list(read_articles(path)) == articles
 
 

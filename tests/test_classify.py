@@ -16,16 +16,16 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils.validation import check_is_fitted
 
-from textkit.articles import Article
-from textkit.classify import ThemeClassifier, _blend_weight, _tune_thresholds
 from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
+from textkit.reading.articles import Article
+from textkit.themes.classify import ThemeClassifier, _blend_weight, _tune_thresholds
 
 VOCAB = {
     "diplomacy": "ambassador treaty summit envoy embassy negotiations delegation",
     "economy": "inflation tariffs budget exports investment currency growth",
     "terrorism": "bomb attack militants explosion insurgents hostage gunmen",
 }
-COMMON = "government officials week country city region report people".split()
+COMMON = ["government", "officials", "week", "country", "city", "region", "report", "people"]
 
 
 def corpus(n: int = 60, seed: int = 0) -> tuple[list[str], list[list[str]]]:
@@ -340,9 +340,12 @@ def test_default_configuration_on_benchmarks(name: str) -> None:
 def test_single_label_predict_labels_agrees_with_predict():
     # Calibrated scores must never reorder labels: the label shown first is the one
     # predict() gives (per-label sigmoids once made them disagree on BBC).
-    texts = [f"army unit {i} drill" for i in range(8)] + [f"wheat harvest {i} tons" for i in range(8)] + [
-        f"cabinet decree {i} session" for i in range(8)
-    ] + ["army harvest session", "wheat drill decree", "cabinet tons unit"]
+    texts = (
+        [f"army unit {i} drill" for i in range(8)]
+        + [f"wheat harvest {i} tons" for i in range(8)]
+        + [f"cabinet decree {i} session" for i in range(8)]
+        + ["army harvest session", "wheat drill decree", "cabinet tons unit"]
+    )
     labels = ["military"] * 8 + ["economy"] * 8 + ["politics"] * 8 + ["military", "economy", "politics"]
     model = ThemeClassifier(cv=2).fit(texts, labels)
     probe = ["army wheat", "decree harvest", "drill session tons", "unit cabinet"]

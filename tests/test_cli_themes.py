@@ -6,15 +6,15 @@ import re
 
 import pytest
 
-from textkit.articles import fingerprint, read_articles
 from textkit.cli import main
+from textkit.reading.articles import fingerprint, read_articles
 
 VOCAB = {
     "diplomacy": "envoy summit talks ambassador negotiations embassy mediation treaty",
     "military": "troops airstrike artillery tanks brigade offensive soldiers drone",
     "economy": "inflation currency bank market exports budget prices investment",
 }
-FILLER = "city region week officials government people country report".split()
+FILLER = ["city", "region", "week", "officials", "government", "people", "country", "report"]
 
 
 def themed_text(labels, rng):
@@ -85,8 +85,17 @@ def test_train_refuses_an_existing_name_without_force(trained, capsys):
 def test_predict_texts_as_jsonl(trained, capsys):
     _, _, models = trained
     code, out, err = run(
-        capsys, "predict", "troops airstrike artillery tanks", "envoy summit talks embassy",
-        "inflation currency bank prices", "--model", "t", "--models-dir", models, "--format", "jsonl",
+        capsys,
+        "predict",
+        "troops airstrike artillery tanks",
+        "envoy summit talks embassy",
+        "inflation currency bank prices",
+        "--model",
+        "t",
+        "--models-dir",
+        models,
+        "--format",
+        "jsonl",
     )
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
@@ -112,8 +121,9 @@ def test_predict_input_file_keeps_order_and_csv_header(trained, capsys, tmp_path
 def test_predict_top_k_and_output_file(trained, capsys, tmp_path):
     _, _, models = trained
     target = tmp_path / "out" / "p.jsonl"
-    code, out, _ = run(capsys, "predict", "troops summit", "--model", "t", "--models-dir", models,
-                       "--top-k", 2, "--output", target)
+    code, out, _ = run(
+        capsys, "predict", "troops summit", "--model", "t", "--models-dir", models, "--top-k", 2, "--output", target
+    )
     assert code == 0 and out == ""
     [record] = [json.loads(line) for line in target.read_text().splitlines()]
     assert len(record["labels"]) == 2
@@ -134,8 +144,18 @@ def test_predict_reads_jsonl_from_stdin(trained, monkeypatch, capsys):
 
 def test_predict_explain_adds_the_terms_behind_each_label(trained, capsys):
     _, _, models = trained
-    code, out, err = run(capsys, "predict", "troops airstrike artillery", "--model", "t", "--models-dir", models,
-                         "--explain", "--format", "jsonl")
+    code, out, err = run(
+        capsys,
+        "predict",
+        "troops airstrike artillery",
+        "--model",
+        "t",
+        "--models-dir",
+        models,
+        "--explain",
+        "--format",
+        "jsonl",
+    )
     assert code == 0, err
     record = json.loads(out)
     assert list(record["explanation"]) == ["military"]
@@ -144,10 +164,11 @@ def test_predict_explain_adds_the_terms_behind_each_label(trained, capsys):
 
 def test_predict_table_format(trained, capsys):
     _, _, models = trained
-    code, out, _ = run(capsys, "predict", "troops airstrike artillery", "--model", "t", "--models-dir", models,
-                       "--format", "table")
+    code, out, _ = run(
+        capsys, "predict", "troops airstrike artillery", "--model", "t", "--models-dir", models, "--format", "table"
+    )
     assert code == 0
-    header, rule, row = out.splitlines()
+    header, _rule, row = out.splitlines()
     assert header.split() == ["id", "labels", "top", "scores"]
     assert re.fullmatch(r"1   military  military [01]\.\d\d  \w+ 0\.\d\d  \w+ 0\.\d\d", row)
 
@@ -158,7 +179,10 @@ def test_predict_skip_bad_reports_the_line(trained, capsys, tmp_path):
     data.write_text('{"id": "a", "text": "troops tanks"}\nnot json\n{"id": "b", "text": "bank prices"}\n')
     code, _, err = run(capsys, "predict", "--input", data, "--model", "t", "--models-dir", models)
     assert code == 1
-    assert err == f"error: {data}:2: invalid JSON (Expecting value) (fix the record or pass --skip-bad to skip and count it)\n"
+    assert (
+        err
+        == f"error: {data}:2: invalid JSON (Expecting value) (fix the record or pass --skip-bad to skip and count it)\n"
+    )
     code, out, err = run(capsys, "predict", "--input", data, "--model", "t", "--models-dir", models, "--skip-bad")
     assert code == 0
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["a", "b"]
@@ -179,8 +203,9 @@ def test_evaluate_json_and_table(trained, capsys, tmp_path):
 
 def test_explain_label_and_text(trained, capsys):
     _, _, models = trained
-    code, out, err = run(capsys, "explain", "--model", "t", "--models-dir", models, "--label", "economy",
-                         "--terms", 3, "--json")
+    code, out, err = run(
+        capsys, "explain", "--model", "t", "--models-dir", models, "--label", "economy", "--terms", 3, "--json"
+    )
     assert code == 0, err
     explanation = json.loads(out)
     assert list(explanation) == ["economy"]
@@ -209,12 +234,15 @@ def test_folder_that_is_not_a_textkit_model(tmp_path, capsys):
 def test_a_model_of_another_kind_is_refused(tmp_path, capsys):
     from toymodel import ToyModel
 
-    from textkit.store import save
+    from textkit.store.modelstore import save
 
     save(ToyModel(), "toy", models_dir=tmp_path)
     code, _, err = run(capsys, "predict", "text", "--model", "toy", "--models-dir", tmp_path)
     assert code == 1
-    assert err == "error: model 'toy' is a 'toy' model, not a theme classifier (name a model trained with 'textkit train')\n"
+    assert (
+        err
+        == "error: model 'toy' is a 'toy' model, not a theme classifier (name a model trained with 'textkit train')\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -244,7 +272,7 @@ def test_empty_training_set(tmp_path, capsys):
 
 
 def test_unlabelled_training_articles(tmp_path, capsys):
-    data = write_jsonl(tmp_path / "d.jsonl", labelled_articles(n=6) + [{"id": "z", "text": "no labels here"}])
+    data = write_jsonl(tmp_path / "d.jsonl", [*labelled_articles(n=6), {"id": "z", "text": "no labels here"}])
     code, _, err = run(capsys, "train", data, "--models-dir", tmp_path / "m")
     assert code == 1
     assert err == "error: 1 of 7 articles have no labels (first: z) (label them, or check --label-field)\n"
@@ -262,8 +290,11 @@ def test_evaluate_needs_labels(trained, tmp_path, capsys):
     ("records", "options", "message"),
     [
         (labelled_articles(), ["--model", "forest"], "unknown model 'forest' (choose one of svm, logreg, sgd, nb)"),
-        ([{"text": "troops tanks", "labels": ["military"]}] * 4, [],
-         "only one class ('military') in the training labels (a classifier needs examples of at least two labels)"),
+        (
+            [{"text": "troops tanks", "labels": ["military"]}] * 4,
+            [],
+            "only one class ('military') in the training labels (a classifier needs examples of at least two labels)",
+        ),
         (labelled_articles(), ["--cv", "1"], "cv must be at least 2 folds, not 1"),
     ],
 )

@@ -15,8 +15,8 @@ import pytest
 
 from textkit.cli import main
 
-FARM = "wheat harvest grain farmers crop barley export tractor field rain".split()
-WAR = "missile army soldiers tank border troops artillery drone attack navy".split()
+FARM = ["wheat", "harvest", "grain", "farmers", "crop", "barley", "export", "tractor", "field", "rain"]
+WAR = ["missile", "army", "soldiers", "tank", "border", "troops", "artillery", "drone", "attack", "navy"]
 
 
 @pytest.fixture(scope="module")
@@ -27,20 +27,41 @@ def store(tmp_path_factory):
     lines = []
     for i in range(60):
         words, label = (FARM, "economy") if i % 2 else (WAR, "military")
-        record = {"id": f"a{i}", "text": " ".join(rng.choice(words) for _ in range(30)),
-                  "labels": [label], "date": f"2024-0{1 + i // 30}-10"}
+        record = {
+            "id": f"a{i}",
+            "text": " ".join(rng.choice(words) for _ in range(30)),
+            "labels": [label],
+            "date": f"2024-0{1 + i // 30}-10",
+        }
         lines.append(json.dumps(record))
     data = folder / "articles.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     models = folder / "models"
-    code = main(["topics", "fit", str(data), "--num-topics", "auto", "--min", "2", "--max", "4", "--step", "1",
-                 "--workers", "1", "--models-dir", str(models)])
+    code = main(
+        [
+            "topics",
+            "fit",
+            str(data),
+            "--num-topics",
+            "auto",
+            "--min",
+            "2",
+            "--max",
+            "4",
+            "--step",
+            "1",
+            "--workers",
+            "1",
+            "--models-dir",
+            str(models),
+        ]
+    )
     assert code == 0
     return folder, data, models
 
 
 def test_fit_prints_the_k_curve_topics_and_saves_a_manifest(store, capsys):
-    folder, data, models = store
+    _folder, data, models = store
     manifest = json.loads((models / "topics" / "manifest.json").read_text())
     assert manifest["kind"] == "topics" and manifest["params"]["num_topics_fitted"] == 2
     assert [row["k"] for row in manifest["metrics"]["k_curve"]] == [2, 3, 4]
@@ -70,7 +91,10 @@ def test_label_infer_csv_and_jsonl(store, tmp_path, capsys):
     assert main(["topics", "label", f"{farm}=Farming", "--models-dir", str(models)]) == 0
     capsys.readouterr()
     out = tmp_path / "topics.csv"
-    assert main(["topics", "infer", "tractor harvest wheat", "tank army", "--models-dir", str(models), "-o", str(out)]) == 0
+    assert (
+        main(["topics", "infer", "tractor harvest wheat", "tank army", "--models-dir", str(models), "-o", str(out)])
+        == 0
+    )
     rows = list(csv.reader(io.StringIO(out.read_text())))
     assert rows[0][:2] == ["id", "labels"] and "Farming" in rows[0]
     assert rows[1][:2] == ["1", "Farming"] and rows[2][1] != "Farming"
@@ -83,7 +107,8 @@ def test_label_infer_csv_and_jsonl(store, tmp_path, capsys):
 def test_infer_reads_stdin():
     result = subprocess.run(
         [sys.executable, "-m", "textkit", "topics", "infer", "--models-dir", "/nonexistent-store", "-f", "jsonl"],
-        input=b'{"text": "wheat"}\n', capture_output=True,
+        input=b'{"text": "wheat"}\n',
+        capture_output=True,
     )
     assert result.returncode == 1
     assert result.stderr.decode().startswith("error: no model named 'topics' in /nonexistent-store")
@@ -119,7 +144,22 @@ def test_fit_errors_are_one_line(tmp_path, capsys):
     )
     seeds = tmp_path / "seeds.txt"
     seeds.write_text("farm: wheat, tomato\n", encoding="utf-8")
-    assert main(["topics", "fit", str(data), "--num-topics", "2", "--seeds", str(seeds), "--models-dir", str(tmp_path / "m")]) == 1
+    assert (
+        main(
+            [
+                "topics",
+                "fit",
+                str(data),
+                "--num-topics",
+                "2",
+                "--seeds",
+                str(seeds),
+                "--models-dir",
+                str(tmp_path / "m"),
+            ]
+        )
+        == 1
+    )
     assert capsys.readouterr().err.splitlines()[-1].startswith("error: seed words not found in the corpus: tomato")
     assert main(["topics", "fit", str(data), "--num-topics", "many"]) == 1
     assert "--num-topics must be a number or 'auto', not 'many'" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from toymodel import ToyModel, fit_real, predictions
 
-from textkit.store import ModelStore
+from textkit.store.modelstore import ModelStore
 
 TESTS = Path(__file__).parent
 
@@ -18,7 +18,9 @@ def start_together(code: str, processes: int, go: Path) -> list[subprocess.Popen
     """Start ``processes`` children that wait for ``go`` to exist, then run ``code``."""
     prelude = f"import pathlib, time\nwhile not pathlib.Path({str(go)!r}).exists(): time.sleep(0.01)\n"
     children = [
-        subprocess.Popen([sys.executable, "-c", prelude + code], cwd=TESTS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", prelude + code], cwd=TESTS, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(processes)
     ]
     time.sleep(0.5)
@@ -41,7 +43,7 @@ def test_many_processes_predict_identically_with_one_model(tmp_path, kind):
     store = ModelStore(tmp_path / "models")
     store.save(model, "shared")
     code = (
-        "import json; from textkit.store import ModelStore; from toymodel import predictions\n"
+        "import json; from textkit.store.modelstore import ModelStore; from toymodel import predictions\n"
         f"print(json.dumps(predictions(ModelStore({str(store.root)!r}).load('shared').model)))\n"
     )
     outputs = finish(start_together(code, 4, tmp_path / "go"))
@@ -53,13 +55,13 @@ def test_loads_succeed_while_another_process_keeps_replacing_the_model(tmp_path)
     store.save(ToyModel(1.0), "m")
     done = tmp_path / "done"
     writer_code = (
-        "from toymodel import ToyModel; from textkit.store import ModelStore\n"
+        "from toymodel import ToyModel; from textkit.store.modelstore import ModelStore\n"
         f"store = ModelStore({str(store.root)!r})\n"
         "for i in range(40): store.save(ToyModel(float(1 + i % 2)), 'm', force=True)\n"
         f"open({str(done)!r}, 'w').close()\n"
     )
     reader_code = (
-        "import os; from textkit.store import ModelStore\n"
+        "import os; from textkit.store.modelstore import ModelStore\n"
         f"store = ModelStore({str(store.root)!r}); weights = set(); loads = 0\n"
         f"while not os.path.exists({str(done)!r}) or loads == 0:\n"
         "    weights.add(store.load('m').model.weight); loads += 1\n"
@@ -80,7 +82,7 @@ def test_loads_succeed_while_another_process_keeps_replacing_the_model(tmp_path)
 def test_concurrent_saves_of_one_name_leave_one_complete_model(tmp_path):
     store = ModelStore(tmp_path / "models")
     code = (
-        "import os; from toymodel import ToyModel; from textkit.store import ModelStore\n"
+        "import os; from toymodel import ToyModel; from textkit.store.modelstore import ModelStore\n"
         f"ModelStore({str(store.root)!r}).save(ToyModel(float(os.getpid())), 'm', force=True)\n"
     )
     finish(start_together(code, 4, tmp_path / "go"))

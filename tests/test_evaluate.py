@@ -7,9 +7,9 @@ import json
 import pytest
 from test_classify import corpus
 
-from textkit.classify import ThemeClassifier
 from textkit.errors import ConfigError, TrainingError
-from textkit.evaluate import cross_validate, evaluate, report, search
+from textkit.themes.classify import ThemeClassifier
+from textkit.themes.evaluate import cross_validate, evaluate, report, search
 
 
 def test_multilabel_report_exact_numbers() -> None:

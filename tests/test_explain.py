@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from test_classify import VOCAB, corpus
 
-from textkit.classify import ThemeClassifier
 from textkit.errors import ConfigError, NotFittedError
-from textkit.explain import explain_text, top_terms
+from textkit.themes.classify import ThemeClassifier
+from textkit.themes.explain import explain_text, top_terms
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,9 @@ def test_top_terms_are_the_themes_own_words(model: ThemeClassifier) -> None:
 
 def test_top_terms_of_one_label_and_errors(model: ThemeClassifier) -> None:
     assert list(top_terms(model, "economy", n=2)) == ["economy"]
-    with pytest.raises(ConfigError, match="^unknown label 'sports' \\(the model's labels: diplomacy, economy, terrorism\\)$"):
+    with pytest.raises(
+        ConfigError, match="^unknown label 'sports' \\(the model's labels: diplomacy, economy, terrorism\\)$"
+    ):
         top_terms(model, "sports")
     with pytest.raises(ConfigError, match="the number of terms must be at least 1, not 0"):
         top_terms(model, n=0)

@@ -1,4 +1,4 @@
-"""textkit.predict: streamed predictions in input order, writers, and train_model."""
+"""textkit.workflows.themes: streamed predictions in input order, writers, and train_model."""
 
 import io
 import itertools
@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from textkit.articles import Article
 from textkit.errors import ConfigError, ModelStoreError, TrainingError
-from textkit.predict import load_classifier, predict_stream, write_records
-from textkit.train import train_model
+from textkit.reading.articles import Article
+from textkit.workflows.themes import load_classifier, predict_stream, write_records
+from textkit.workflows.train import train_model
 
 
 class CountingModel:
@@ -29,8 +29,7 @@ class CountingModel:
         return np.array([[0.9, 0.1] if "bank" in t.lower() else [0.2, 0.8] for t in texts])
 
     def predict_labels(self, texts, threshold=None, top_k=None):
-        return [tuple(c for c, s in zip(self.classes_, row) if s >= (threshold or 0.5))
-                for row in self._scores(texts)]
+        return [tuple(c for c, s in zip(self.classes_, row) if s >= (threshold or 0.5)) for row in self._scores(texts)]
 
 
 def test_records_are_in_input_order_with_ids_labels_scores():
@@ -59,8 +58,10 @@ def test_bad_options_are_refused():
 
 
 def test_write_records_jsonl_and_csv_exactly():
-    records = [{"id": "a", "labels": ["economy", "military"], "scores": {"economy": 0.9, "military": 0.6}},
-               {"id": "b", "labels": [], "scores": {"economy": 0.1, "military": 0.2}}]
+    records = [
+        {"id": "a", "labels": ["economy", "military"], "scores": {"economy": 0.9, "military": 0.6}},
+        {"id": "b", "labels": [], "scores": {"economy": 0.1, "military": 0.2}},
+    ]
     out = io.StringIO()
     assert write_records(records, out, "jsonl", ["economy", "military"]) == 2
     assert out.getvalue() == (
@@ -74,14 +75,18 @@ def test_write_records_jsonl_and_csv_exactly():
 
 # -- with the real classifier --------------------------------------------------------------------
 def articles():
-    themes = {"economy": "bank inflation currency market", "military": "troops tanks artillery brigade",
-              "diplomacy": "envoy summit talks embassy"}
+    themes = {
+        "economy": "bank inflation currency market",
+        "military": "troops tanks artillery brigade",
+        "diplomacy": "envoy summit talks embassy",
+    }
     out = []
     for i in range(30):
         label = sorted(themes)[i % 3]
         words = themes[label].split()
-        out.append(Article(id=f"a{i}", text=" ".join(words[i % 4:] + words[: i % 4]) + f" week{i % 5}",
-                           labels=(label,)))
+        out.append(
+            Article(id=f"a{i}", text=" ".join(words[i % 4 :] + words[: i % 4]) + f" week{i % 5}", labels=(label,))
+        )
     return out
 
 

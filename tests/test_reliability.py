@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from toymodel import ToyModel, fit_real, predictions
 
-from textkit.articles import Article, read_articles
 from textkit.cli import _output, main
 from textkit.errors import InputError, IntegrityError, ModelStoreError
-from textkit.store import ARTIFACT, MANIFEST, ModelStore, manifest_checksum
+from textkit.reading.articles import Article, read_articles
+from textkit.store.modelstore import ARTIFACT, MANIFEST, ModelStore, manifest_checksum
 
 TESTS = Path(__file__).parent
 
@@ -89,7 +89,11 @@ def test_a_50_mb_single_article(tmp_path, name):
         path.write_text(f'id,text,labels\nbig,"{body}",economy\n', encoding="utf-8")
     start = time.perf_counter()
     [article] = list(read_articles(path))
-    assert (article.id, article.labels, len(article.text)) == ("big", ("economy",), len(body) - 1)  # trailing space cleaned
+    assert (article.id, article.labels, len(article.text)) == (
+        "big",
+        ("economy",),
+        len(body) - 1,
+    )  # trailing space cleaned
     assert time.perf_counter() - start < 20
 
 
@@ -108,7 +112,9 @@ def test_csv_with_quoted_newlines_keeps_records_and_line_numbers(tmp_path):
     assert stream.stats.errors == [f"{path}:7: row has more cells than the header's 3"]
 
 
-@pytest.mark.parametrize("name, content", [("b.jsonl", '{"text": "hi", "labels": ["a"]}\n'), ("b.csv", "text,labels\nhi,a\n")])
+@pytest.mark.parametrize(
+    "name, content", [("b.jsonl", '{"text": "hi", "labels": ["a"]}\n'), ("b.csv", "text,labels\nhi,a\n")]
+)
 def test_bom_is_ignored(tmp_path, name, content):
     path = tmp_path / name
     path.write_bytes(b"\xef\xbb\xbf" + content.encode("utf-8"))
@@ -276,7 +282,7 @@ def test_kill_during_save_leaves_the_old_model_loadable(saved, tmp_path):
     # The child re-saves the model with a writer that stalls halfway: it is killed mid-write.
     code = (
         "import pathlib, time, joblib\n"
-        "from textkit.store import ModelStore\n"
+        "from textkit.store.modelstore import ModelStore\n"
         f"store = ModelStore({str(store.root)!r})\n"
         "model = store.load('m').model\n"
         "def stalling_dump(value, handle, **kwargs):\n"
@@ -344,9 +350,9 @@ def test_an_os_error_is_one_line(tmp_path, capsys):
 
 
 def test_a_bug_is_one_line_pointing_to_debug(tmp_path, capsys, monkeypatch):
-    import textkit.store
+    import textkit.store.modelstore
 
-    monkeypatch.setattr(textkit.store.ModelStore, "list", lambda self: 1 / 0)
+    monkeypatch.setattr(textkit.store.modelstore.ModelStore, "list", lambda self: 1 / 0)
     assert main(["models", "list", "--models-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (
         "error: internal error (ZeroDivisionError: division by zero); this is a bug in textkit: "
@@ -401,12 +407,12 @@ def test_other_library_version_warns_in_one_line_or_is_refused_with_strict(old_s
 
 def test_warnings_are_shown_as_one_line(capsys):
     with _output.warnings_as_lines():
-        warnings.warn("model 'm' was saved with scikit-learn 0.24.2", UserWarning)
+        warnings.warn("model 'm' was saved with scikit-learn 0.24.2", UserWarning, stacklevel=2)
     assert capsys.readouterr().err == "warning: model 'm' was saved with scikit-learn 0.24.2\n"
 
 
 def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path, capsys, monkeypatch):
-    import textkit.articles
+    import textkit.reading.articles
 
     dump = tmp_path / "d.txt"
     dump.write_text("Headline Words Here\n\nDAMASCUS, (SANA)- A body long enough to be an article, said the source.\n")
@@ -415,7 +421,7 @@ def test_ctrl_c_exits_130_and_leaves_no_partial_output(tmp_path, capsys, monkeyp
         handle.write('{"id": "partial"}\n')
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(textkit.articles, "write_jsonl", write_some_then_interrupt)
+    monkeypatch.setattr(textkit.reading.articles, "write_jsonl", write_some_then_interrupt)
     assert main(["segment", str(dump), "-o", str(tmp_path / "out.jsonl")]) == 130
     assert capsys.readouterr().err == "error: interrupted\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.txt"]
@@ -426,7 +432,9 @@ def test_a_real_sigint_exits_130_without_a_traceback(tmp_path):
     # `segment -` waits on standard input, like a long run, with its temporary output open; then Ctrl-C.
     child = subprocess.Popen(
         [sys.executable, "-m", "textkit", "segment", "-", "-o", str(out)],
-        stdin=subprocess.PIPE, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".out.jsonl.*.part")):  # the output is open, the input being read
@@ -444,9 +452,13 @@ def test_a_real_sigint_exits_130_without_a_traceback(tmp_path):
 def test_a_reader_that_stops_early_gets_exit_141_and_no_traceback(tmp_path):
     """`textkit segment big_dump.txt | head -1`: the closed pipe is not reported as an error."""
     dump = tmp_path / "big.txt"
-    dump.write_text((Path(__file__).parents[1] / "data" / "sample_dump.txt").read_text(encoding="utf-8") * 20, encoding="utf-8")
+    dump.write_text(
+        (Path(__file__).parents[1] / "data" / "sample_dump.txt").read_text(encoding="utf-8") * 20, encoding="utf-8"
+    )
     child = subprocess.Popen(
-        [sys.executable, "-m", "textkit", "segment", str(dump)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "textkit", "segment", str(dump)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert child.stdout.readline().startswith(b'{"id": ')
     child.stdout.close()  # far more than a pipe buffer is still to come
@@ -465,7 +477,7 @@ def test_shell_completion_is_installable(capsys):
 def test_saved_models_outputs_reports_and_archives_follow_the_umask(tmp_path):
     """Shared like any file the user makes: tempfile's private 0600/0700 must not leak into the results."""
     from textkit.atomic import atomic_write
-    from textkit.store import ModelStore
+    from textkit.store.modelstore import ModelStore
 
     old = os.umask(0o022)
     try:

@@ -5,9 +5,18 @@ from collections import Counter
 
 import pytest
 
-from textkit.articles import read_articles, sample_corpus_path
+from textkit.reading.articles import read_articles, sample_corpus_path
 
-THEMES = {"terrorism", "sovereignty", "condolences", "diplomacy", "military", "economy", "humanitarian", "domestic_politics"}
+THEMES = {
+    "terrorism",
+    "sovereignty",
+    "condolences",
+    "diplomacy",
+    "military",
+    "economy",
+    "humanitarian",
+    "domestic_politics",
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +49,14 @@ def test_a_keyword_rule_does_not_get_everything_right(corpus):
     # Tagging a theme whenever a word of its name appears must be far from perfect,
     # or the corpus would not exercise a classifier.
     stems = {
-        "terrorism": "terror", "sovereignty": "sovereign", "condolences": "condolence", "diplomacy": "diplomat",
-        "military": "military", "economy": "econom", "humanitarian": "humanitarian", "domestic_politics": "parliament",
+        "terrorism": "terror",
+        "sovereignty": "sovereign",
+        "condolences": "condolence",
+        "diplomacy": "diplomat",
+        "military": "military",
+        "economy": "econom",
+        "humanitarian": "humanitarian",
+        "domestic_politics": "parliament",
     }
     exact = sum({t for t, s in stems.items() if s in a.full_text.lower()} == set(a.labels) for a in corpus)
     assert exact / len(corpus) < 0.5

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from textkit.articles import read_articles
-from textkit.clean import clean_text
+from textkit.reading.articles import read_articles
+from textkit.text.clean import clean_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,10 +1,10 @@
 import pytest
 
-from textkit.segment import segment_dump, split_dateline
+from textkit.reading.segment import segment_dump, split_dateline
 
 ISSUE_EXAMPLE = """Minister Discusses Wheat Harvest Plans with Farmers' Union
 
-HOMS, (ST)- Agriculture Minister Samir Khalil discussed on Monday the plans for the coming wheat harvest with the heads of the farmers' union in the province.   
+HOMS, (ST)- Agriculture Minister Samir Khalil discussed on Monday the plans for the coming wheat harvest with the heads of the farmers' union in the province.
 
 Second paragraph of the same article.
 
@@ -108,7 +108,10 @@ def test_headline_ending_with_a_full_stop_and_unicode_normalised():
     dump = "Condolences Cable Sent to Algeria.\n\nDamascus \u2014 The president sent a cable of condolences\u00a0to his \u201cbrother\u201d, the president of Algeria, over the victims of the floods.\n"
     [article] = segment_dump(dump).articles
     assert article.headline == "Condolences Cable Sent to Algeria."
-    assert article.text == 'The president sent a cable of condolences to his "brother", the president of Algeria, over the victims of the floods.'
+    assert (
+        article.text
+        == 'The president sent a cable of condolences to his "brother", the president of Algeria, over the victims of the floods.'
+    )
 
 
 def test_only_noise_gives_no_article():
@@ -176,6 +179,6 @@ def test_date_line_between_headline_and_body_becomes_the_date():
     ],
 )
 def test_parse_date_line(line, expected):
-    from textkit.segment import parse_date_line
+    from textkit.reading.segment import parse_date_line
 
     assert parse_date_line(line) == expected

@@ -15,7 +15,7 @@ from toymodel import ToyModel
 import textkit
 from textkit.cli import main
 from textkit.errors import IntegrityError, ModelStoreError
-from textkit.store import (
+from textkit.store.modelstore import (
     ARTIFACT,
     MANIFEST,
     ModelStore,
@@ -61,7 +61,17 @@ def test_round_trip_and_manifest_fields(store):
     assert loaded.model.predict(["abcd"]) == [8.0]
     assert loaded.manifest == manifest
     assert list(manifest) == [
-        "format", "name", "kind", "created", "versions", "params", "labels", "metrics", "data", "artifacts", "checksum",
+        "format",
+        "name",
+        "kind",
+        "created",
+        "versions",
+        "params",
+        "labels",
+        "metrics",
+        "data",
+        "artifacts",
+        "checksum",
     ]
     assert (manifest["format"], manifest["name"], manifest["kind"]) == (1, "toy", "toy")
     assert manifest["params"] == {"weight": 2.0}
@@ -95,7 +105,9 @@ def test_saving_over_a_model_needs_force(store):
     store.save(ToyModel(1.0), "m")
     with pytest.raises(ModelStoreError) as error:
         store.save(ToyModel(2.0), "m")
-    assert str(error.value) == f"model 'm' already exists in {store.root} (replace it with --force (force=True in Python))"
+    assert (
+        str(error.value) == f"model 'm' already exists in {store.root} (replace it with --force (force=True in Python))"
+    )
     assert store.load("m").model.weight == 1.0
     store.save(ToyModel(2.0), "m", force=True)
     assert store.load("m").model.weight == 2.0
@@ -180,7 +192,9 @@ def test_list_shows_kind_created_size_metric_and_broken_folders(store):
     (store.root / "c").mkdir()
     rows = store.list()
     assert [(r.name, r.kind, r.metric) for r in rows] == [
-        ("a", "toy", ("cv.micro_f1", 0.8125)), ("b", "toy", ("topics", 12.0)), ("c", None, None),
+        ("a", "toy", ("cv.micro_f1", 0.8125)),
+        ("b", "toy", ("topics", 12.0)),
+        ("c", None, None),
     ]
     folder = store.path("a")
     assert rows[0].bytes == sum(p.stat().st_size for p in folder.iterdir())
@@ -258,7 +272,10 @@ def exported_files(store, name="m"):
         ({"name": "/etc/evil"}, "member '/etc/evil' points outside the store; refused"),
         ({"name": "m/../../evil"}, "member 'm/../../evil' points outside the store; refused"),
         ({"name": "m/link", "type": tarfile.SYMTYPE, "linkname": "/etc/passwd"}, "member 'm/link' is a link or device"),
-        ({"name": "m/hard", "type": tarfile.LNKTYPE, "linkname": "m/model.joblib"}, "member 'm/hard' is a link or device"),
+        (
+            {"name": "m/hard", "type": tarfile.LNKTYPE, "linkname": "m/model.joblib"},
+            "member 'm/hard' is a link or device",
+        ),
         ({"name": "m/sub/deep"}, "member 'm/sub/deep' is not a file of the model's folder; refused"),
         ({"name": "other/file"}, "must hold exactly one model folder, it has 2"),
         ({"name": "m/extra.py"}, "has files the manifest does not list: extra.py; refused"),
@@ -285,7 +302,8 @@ def test_tampered_archive_is_refused_before_it_enters_the_store(store, tmp_path)
     flipped = bytearray(files[ARTIFACT])
     flipped[len(flipped) // 2] ^= 0xFF
     archive = make_archive(
-        tmp_path / "t.tar.gz", [({"name": "m/manifest.json"}, files[MANIFEST]), ({"name": "m/model.joblib"}, bytes(flipped))]
+        tmp_path / "t.tar.gz",
+        [({"name": "m/manifest.json"}, files[MANIFEST]), ({"name": "m/model.joblib"}, bytes(flipped))],
     )
     other = ModelStore(tmp_path / "other")
     with pytest.raises(IntegrityError, match="model.joblib does not match its manifest's sha256"):
@@ -343,8 +361,14 @@ def test_cli_list_show_export_import_delete(tmp_path, capsys):
 
     assert main(["models", "list", *where, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == [
-        {"name": "m", "kind": "toy", "created": created, "bytes": size,
-         "metric": {"name": "micro_f1", "value": 0.8125}, "problem": None}
+        {
+            "name": "m",
+            "kind": "toy",
+            "created": created,
+            "bytes": size,
+            "metric": {"name": "micro_f1", "value": 0.8125},
+            "problem": None,
+        }
     ]
 
     assert main(["models", "show", "m", *where]) == 0
@@ -385,8 +409,11 @@ def test_show_renders_nested_manifests_readably():
     from textkit.cli.models import _readable
 
     manifest = {
-        "name": "t", "labels": ["a", "b"], "params": {"tokenizer": {"stem": False}, "seeds": None, "empty": {}},
-        "topics": [{"id": 0, "words": [["war", 0.5], ["army", 0.25]]}, {}], "checksum": "x",
+        "name": "t",
+        "labels": ["a", "b"],
+        "params": {"tokenizer": {"stem": False}, "seeds": None, "empty": {}},
+        "topics": [{"id": 0, "words": [["war", 0.5], ["army", 0.25]]}, {}],
+        "checksum": "x",
     }
     assert _readable(manifest, "ok") == (
         "name: t\nlabels: a, b\nparams:\n  tokenizer:\n    stem: False\n  seeds: None\n  empty: -\n"

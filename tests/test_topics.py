@@ -9,9 +9,9 @@ import random
 import numpy as np
 import pytest
 
-from textkit.articles import Article
 from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
-from textkit.topics import (
+from textkit.reading.articles import Article
+from textkit.topics.model import (
     TokenStream,
     TopicModel,
     coherence_scores,
@@ -22,9 +22,9 @@ from textkit.topics import (
     topic_diversity,
 )
 
-FARM = "wheat harvest grain farmers crop barley export tractor field rain".split()
-WAR = "missile army soldiers tank border troops artillery drone attack navy".split()
-VOTE = "election parliament vote ballot candidate campaign party minister coalition poll".split()
+FARM = ["wheat", "harvest", "grain", "farmers", "crop", "barley", "export", "tractor", "field", "rain"]
+WAR = ["missile", "army", "soldiers", "tank", "border", "troops", "artillery", "drone", "attack", "navy"]
+VOTE = ["election", "parliament", "vote", "ballot", "candidate", "campaign", "party", "minister", "coalition", "poll"]
 
 
 def documents(*vocabularies: list[str], per_topic: int = 30, length: int = 30, seed: int = 0) -> list[str]:
@@ -62,7 +62,10 @@ def test_single_worker_fit_is_reproducible_and_random_state_matters():
 
 def test_transform_is_deterministic_and_rows_sum_to_one():
     model = fitted()
-    a, b = model.transform(["tractor rain harvest", "army tank"]), model.transform(["tractor rain harvest", "army tank"])
+    a, b = (
+        model.transform(["tractor rain harvest", "army tank"]),
+        model.transform(["tractor rain harvest", "army tank"]),
+    )
     np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(a.sum(axis=1), 1.0)
 
@@ -115,7 +118,7 @@ def test_unknown_start_is_a_config_error():
 
 
 def test_bag_of_words_view_subsets_and_renumbers_the_bags(tmp_path):
-    from textkit import topics
+    from textkit.topics import model as topics
 
     bags = [[(0, 1), (2, 3)], [], [(1, 5)], [(0, 2), (1, 1), (2, 1)], [(2, 7)]]
     written = topics._BowFile.write(str(tmp_path / "bows.bin"), bags)
@@ -148,7 +151,7 @@ def test_fit_tokenizes_once_and_removes_its_corpus_file(tmp_path, monkeypatch):
     """One tokenizing pass builds the vocabulary and the on-disk corpus; the folder goes after the fit."""
     import tempfile
 
-    from textkit import topics
+    from textkit.topics import model as topics
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     calls = []
@@ -227,7 +230,7 @@ class OtherKind:
 
 
 def test_load_refuses_another_kind(tmp_path):
-    from textkit.store import save
+    from textkit.store.modelstore import save
 
     save(OtherKind(), "themes", models_dir=tmp_path)
     with pytest.raises(ModelStoreError, match="model 'themes' is a 'themes' model, not a topic model"):
@@ -261,7 +264,9 @@ def test_no_words_after_tokenizing():
 
 
 def test_vocabulary_emptied_by_filtering():
-    with pytest.raises(TrainingError, match=r"filtering the vocabulary \(no_below=100, no_above=0.5\) removed all 20 words"):
+    with pytest.raises(
+        TrainingError, match=r"filtering the vocabulary \(no_below=100, no_above=0.5\) removed all 20 words"
+    ):
         TopicModel(2, no_below=100).fit(TWO)
 
 
@@ -301,7 +306,9 @@ def test_seeds_file(tmp_path):
     path.write_text("# seeds\ncondolences: condolences, martyrdom , sympathy\n\neconomy: trade\n", encoding="utf-8")
     assert load_seeds(path) == {"condolences": ["condolences", "martyrdom", "sympathy"], "economy": ["trade"]}
     path.write_text("economy trade\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"seeds.txt:1: expected 'topic_name: word, word, \.\.\.', got 'economy trade'"):
+    with pytest.raises(
+        InputError, match=r"seeds.txt:1: expected 'topic_name: word, word, \.\.\.', got 'economy trade'"
+    ):
         load_seeds(path)
     path.write_text("a: x\na: y\n", encoding="utf-8")
     with pytest.raises(InputError, match="seeds.txt:2: topic 'a' is seeded twice"):
@@ -327,7 +334,7 @@ def test_default_topics_on_20_newsgroups_meet_the_coherence_targets():
 
     from gensim.corpora import Dictionary
 
-    from textkit.tokenize import Tokenizer
+    from textkit.text.tokenize import Tokenizer
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
     import _datasets
@@ -337,5 +344,7 @@ def test_default_topics_on_20_newsgroups_meet_the_coherence_targets():
     texts = _datasets.load("20ng-stripped", "train")[0]
     model = TopicModel(20, workers=1, measures=()).fit(texts)  # one process: the same topics every run
     reference = [Tokenizer().tokenize(t) for t in texts]
-    scores = coherence_scores([model.top_word_lists(10)], reference, Dictionary(reference), measures=("c_v", "c_npmi"))[0]
+    scores = coherence_scores([model.top_word_lists(10)], reference, Dictionary(reference), measures=("c_v", "c_npmi"))[
+        0
+    ]
     assert scores["c_v"] >= 0.55 and scores["c_npmi"] >= 0.10, scores

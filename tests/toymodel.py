@@ -18,8 +18,8 @@ class ToyModel:
 
 
 # -- real textkit models, small and quick to fit -----------------------------------------
-FARM = "wheat harvest grain farmers crop barley export tractor field rain".split()
-WAR = "missile army soldiers tank border troops artillery drone attack navy".split()
+FARM = ["wheat", "harvest", "grain", "farmers", "crop", "barley", "export", "tractor", "field", "rain"]
+WAR = ["missile", "army", "soldiers", "tank", "border", "troops", "artillery", "drone", "attack", "navy"]
 PROBES = ["farmers export wheat and barley", "the army moved tanks to the border", "", "رئيس الوزراء"]
 
 
@@ -39,10 +39,10 @@ def fit_real(kind: str):
     """A fitted ThemeClassifier (``"themes"``) or TopicModel (``"topics"``)."""
     texts, labels = small_corpus()
     if kind == "themes":
-        from textkit.classify import ThemeClassifier
+        from textkit.themes.classify import ThemeClassifier
 
         return ThemeClassifier(cv=None, min_df=1).fit(texts, labels)
-    from textkit.topics import TopicModel
+    from textkit.topics.model import TopicModel
 
     return TopicModel(2, workers=1, measures=()).fit(texts)
 

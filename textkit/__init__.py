@@ -1,9 +1,9 @@
 """textkit: clean, tag and explore news corpora.
 
-The data flows one way through the modules: :mod:`~textkit.articles` (read) →
-:mod:`~textkit.segment` / :mod:`~textkit.clean` / :mod:`~textkit.tokenize` →
-:mod:`~textkit.features` → :mod:`~textkit.classify` / :mod:`~textkit.topics` →
-:mod:`~textkit.store` (save and load). Heavy libraries (scikit-learn, gensim) are
+The data flows one way through the modules: :mod:`~textkit.reading.articles` (read) →
+:mod:`~textkit.reading.segment` / :mod:`~textkit.text.clean` / :mod:`~textkit.text.tokenize` →
+:mod:`~textkit.themes.features` → :mod:`~textkit.themes.classify` / :mod:`~textkit.topics.model` →
+:mod:`~textkit.store.modelstore` (save and load). Heavy libraries (scikit-learn, gensim) are
 imported only by the modules that need them, so ``import textkit`` is quick.
 """
 
@@ -16,27 +16,27 @@ __version__ = "0.1.0"
 
 # Public names, imported on first use so `import textkit` (and the CLI's --help) stays fast.
 _LAZY = {
-    "Article": "textkit.articles",
-    "read_articles": "textkit.articles",
-    "read_many": "textkit.articles",
-    "segment_dump": "textkit.segment",
-    "clean_text": "textkit.clean",
-    "Tokenizer": "textkit.tokenize",
+    "Article": "textkit.reading.articles",
+    "read_articles": "textkit.reading.articles",
+    "read_many": "textkit.reading.articles",
+    "segment_dump": "textkit.reading.segment",
+    "clean_text": "textkit.text.clean",
+    "Tokenizer": "textkit.text.tokenize",
     "TextkitError": "textkit.errors",
-    "ThemeClassifier": "textkit.classify",
-    "EvaluationReport": "textkit.evaluate",
-    "evaluate": "textkit.evaluate",
-    "search": "textkit.evaluate",
-    "train_model": "textkit.train",
-    "predict_stream": "textkit.predict",
-    "TopicModel": "textkit.topics",
-    "fit_topics": "textkit.topics",
-    "cross_validate": "textkit.evaluate",
-    "top_terms": "textkit.explain",
-    "explain_text": "textkit.explain",
-    "save": "textkit.store",
-    "load": "textkit.store",
-    "ModelStore": "textkit.store",
+    "ThemeClassifier": "textkit.themes.classify",
+    "EvaluationReport": "textkit.themes.evaluate",
+    "evaluate": "textkit.themes.evaluate",
+    "search": "textkit.themes.evaluate",
+    "train_model": "textkit.workflows.train",
+    "predict_stream": "textkit.workflows.themes",
+    "TopicModel": "textkit.topics.model",
+    "fit_topics": "textkit.topics.model",
+    "cross_validate": "textkit.themes.evaluate",
+    "top_terms": "textkit.themes.explain",
+    "explain_text": "textkit.themes.explain",
+    "save": "textkit.store.modelstore",
+    "load": "textkit.store.modelstore",
+    "ModelStore": "textkit.store.modelstore",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -18,7 +18,7 @@ import typer
 
 from textkit import __version__
 from textkit.cli import _output
-from textkit.store import STRICT_ENV
+from textkit.store.modelstore import STRICT_ENV
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what the shell reports for coreutils in `... | head`
@@ -41,11 +41,15 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _global_options(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print results only: no progress or summaries."),
     strict: bool = typer.Option(
-        False, "--strict", help="Refuse models saved with other scikit-learn/gensim/numpy versions [env: TEXTKIT_STRICT=1]."
+        False,
+        "--strict",
+        help="Refuse models saved with other scikit-learn/gensim/numpy versions [env: TEXTKIT_STRICT=1].",
     ),
 ) -> None:
     """Clean, tag and explore news corpora."""

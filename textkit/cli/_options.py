@@ -10,23 +10,23 @@ FORMAT = typer.Option(None, "--format-in", help="Force the input reader: jsonl, 
 TEXT_FIELD = typer.Option("text", "--text-field", help="JSONL field / CSV column holding the text.")
 LABEL_FIELD = typer.Option("labels", "--label-field", help="JSONL field / CSV column holding the labels.")
 ENCODING = typer.Option("utf-8", "--encoding", help="Encoding of the input files.")
-ENCODING_ERRORS = typer.Option(
-    "strict", "--encoding-errors", help="strict (refuse bad bytes), replace or ignore."
-)
+ENCODING_ERRORS = typer.Option("strict", "--encoding-errors", help="strict (refuse bad bytes), replace or ignore.")
 SKIP_BAD = typer.Option(False, "--skip-bad", help="Skip malformed records (and count them) instead of stopping.")
 INPUT = typer.Option(None, "--input", "-i", help="Articles: any format the reader takes.")
 OUTPUT_FORMAT = typer.Option(
-    None, "--format", "-f", help="table, jsonl or csv [default: table on a terminal, else jsonl; csv for a .csv --output]."
+    None,
+    "--format",
+    "-f",
+    help="table, jsonl or csv [default: table on a terminal, else jsonl; csv for a .csv --output].",
 )
 OUTPUT = typer.Option(None, "--output", "-o", help="File to write (atomically) [default: stdout].")
-MODELS_DIR = typer.Option(
-    None, "--models-dir", help="Model store folder [default: $TEXTKIT_MODELS_DIR or models/]."
-)
+MODELS_DIR = typer.Option(None, "--models-dir", help="Model store folder [default: $TEXTKIT_MODELS_DIR or models/].")
+
 
 def reader_kwargs(
     format_in: str | None, text_field: str, label_field: str, encoding: str, encoding_errors: str, skip_bad: bool
 ) -> dict[str, Any]:
-    """Keyword arguments for :func:`textkit.articles.read_articles` from the shared options."""
+    """Keyword arguments for :func:`textkit.reading.articles.read_articles` from the shared options."""
     return {
         "format": format_in,
         "text_field": text_field,
@@ -47,7 +47,7 @@ def read_inputs(
     skip_bad: bool,
 ) -> Any:
     """The articles of the data paths given on the command line, or the sample corpus."""
-    from textkit.articles import read_many, sample_corpus_path
+    from textkit.reading.articles import read_many, sample_corpus_path
 
     return read_many(
         paths or [sample_corpus_path()],
@@ -69,12 +69,12 @@ def texts_or_input(
 
     Texts given as arguments, else the ``--input`` file, else JSONL on standard input
     (refused when standard input is a terminal: nobody is typing JSON). ``stream`` is
-    the :class:`~textkit.articles.ArticleStream` read, or ``None`` for arguments.
+    the :class:`~textkit.reading.articles.ArticleStream` read, or ``None`` for arguments.
     """
     import sys
 
-    from textkit.articles import read_articles
     from textkit.errors import ConfigError, InputError
+    from textkit.reading.articles import read_articles
 
     if texts and input:
         raise ConfigError("give texts as arguments or --input FILE, not both")

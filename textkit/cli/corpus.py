@@ -23,7 +23,7 @@ def segment(
     encoding_errors: str = opt.ENCODING_ERRORS,
 ) -> None:
     """Split a raw dump of pasted news pages into articles (JSONL)."""
-    from textkit.articles import read_articles, write_jsonl
+    from textkit.reading.articles import read_articles, write_jsonl
 
     stream = read_articles(dump, format="dump", encoding=encoding, encoding_errors=encoding_errors)
     with atomic_output(output) as handle:
@@ -44,7 +44,7 @@ def stats(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Read, clean and tokenize a corpus and summarize it: sizes, labels, months, top tokens."""
-    from textkit.corpus_stats import summarize
+    from textkit.text.stats import summarize
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     summary = summarize(stream)

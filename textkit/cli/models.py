@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _store(models_dir: Optional[str]) -> Any:
-    from textkit.store import ModelStore
+    from textkit.store.modelstore import ModelStore
 
     return ModelStore(models_dir)
 

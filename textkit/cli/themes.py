@@ -22,15 +22,21 @@ def register(app: typer.Typer) -> None:
 
 
 def train(
-    paths: Optional[list[str]] = typer.Argument(None, help="Labelled data files or folders [default: the sample corpus]."),
+    paths: Optional[list[str]] = typer.Argument(
+        None, help="Labelled data files or folders [default: the sample corpus]."
+    ),
     name: str = typer.Option("themes", "--name", help="Name to save the model under."),
     model: Optional[str] = typer.Option(None, "--model", help="Classifier: svm, logreg, sgd or nb [default: svm]."),
-    c: Optional[float] = typer.Option(None, "--C", "-C", help="Regularisation strength (larger fits the data more closely)."),
+    c: Optional[float] = typer.Option(
+        None, "--C", "-C", help="Regularisation strength (larger fits the data more closely)."
+    ),
     ngrams: Optional[int] = typer.Option(None, "--ngrams", help="Longest word n-gram (1: words only) [default: 2]."),
     min_df: Optional[int] = typer.Option(None, "--min-df", help="Ignore terms in fewer articles than this."),
     max_df: Optional[float] = typer.Option(None, "--max-df", help="Ignore terms in more than this share of articles."),
     char_ngrams: Optional[bool] = typer.Option(None, "--char-ngrams/--no-char-ngrams", help="Add character n-grams."),
-    phrases: Optional[bool] = typer.Option(None, "--phrases/--no-phrases", help="Learn collocations (foreign_minister)."),
+    phrases: Optional[bool] = typer.Option(
+        None, "--phrases/--no-phrases", help="Learn collocations (foreign_minister)."
+    ),
     tune_thresholds: Optional[bool] = typer.Option(
         None, "--tune-thresholds/--no-tune-thresholds", help="Tune per-label thresholds by CV (multi-label)."
     ),
@@ -48,15 +54,21 @@ def train(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Train a theme classifier on labelled articles and save it in the model store."""
-    from textkit.store import ModelStore
-    from textkit.train import train_model
+    from textkit.store.modelstore import ModelStore
+    from textkit.workflows.train import train_model
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     # Only the options given are passed: the classifier's own defaults stay the one source.
     given = {
-        "model": model, "C": c, "ngram_range": (1, ngrams) if ngrams else None, "min_df": min_df,
-        "max_df": max_df, "char_ngrams": char_ngrams, "phrases": phrases,
-        "tune_thresholds": tune_thresholds, "ensure_top_label": ensure_top_label,
+        "model": model,
+        "C": c,
+        "ngram_range": (1, ngrams) if ngrams else None,
+        "min_df": min_df,
+        "max_df": max_df,
+        "char_ngrams": char_ngrams,
+        "phrases": phrases,
+        "tune_thresholds": tune_thresholds,
+        "ensure_top_label": ensure_top_label,
     }
     params = {k: v for k, v in given.items() if v is not None}
     result = train_model(stream, name, models_dir=models_dir, model_params=params, cv=cv, force=force)
@@ -89,14 +101,17 @@ def predict(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Tag texts with themes: one output line per article, in input order, with labels and scores."""
-    from textkit.predict import load_classifier, predict_stream, write_records
+    from textkit.workflows.themes import load_classifier, predict_stream, write_records
 
     fmt = opt.output_format(format, output)
     items, stream = opt.texts_or_input(texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "tag")
     classifier = load_classifier(model, models_dir)
     records = predict_stream(
-        classifier, progress(items, "tagging"),
-        threshold=threshold, top_k=top_k, explain=terms if explain else 0,
+        classifier,
+        progress(items, "tagging"),
+        threshold=threshold,
+        top_k=top_k,
+        explain=terms if explain else 0,
     )
     with atomic_output(output) as handle:
         if fmt == "table":
@@ -139,8 +154,8 @@ def evaluate(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Score a saved model against labelled articles: per-label and averaged metrics."""
-    from textkit.articles import read_articles
-    from textkit.predict import evaluate_saved
+    from textkit.reading.articles import read_articles
+    from textkit.workflows.themes import evaluate_saved
 
     stream = read_articles(
         path, **opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
@@ -162,7 +177,7 @@ def explain(
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
     """Show why: a label's top positive and negative terms, or the terms behind one text's labels."""
-    from textkit.predict import explain_saved
+    from textkit.workflows.themes import explain_saved
 
     explanation = explain_saved(model, text, label=label, n=terms, models_dir=models_dir)
     typer.echo(json.dumps(explanation, ensure_ascii=False, indent=2) if as_json else _explanation_text(explanation))

@@ -23,14 +23,20 @@ def register(app: typer.Typer) -> None:
 def fit(
     paths: Optional[list[str]] = typer.Argument(None, help="Data files or folders [default: the sample corpus]."),
     name: str = NAME,
-    num_topics: str = typer.Option("auto", "--num-topics", "-k", help="Number of topics, or auto to choose it by coherence."),
+    num_topics: str = typer.Option(
+        "auto", "--num-topics", "-k", help="Number of topics, or auto to choose it by coherence."
+    ),
     k_min: int = typer.Option(5, "--min", help="Smallest K tried by --num-topics auto."),
     k_max: int = typer.Option(30, "--max", help="Largest K tried by --num-topics auto."),
     k_step: int = typer.Option(5, "--step", help="Step between the K tried by --num-topics auto."),
     seeds: Optional[str] = typer.Option(None, "--seeds", help="Seeds file: lines 'topic_name: word, word, word'."),
     phrases: bool = typer.Option(False, "--phrases/--no-phrases", help="Learn collocations (foreign_minister) first."),
-    passes: Optional[int] = typer.Option(None, "--passes", help="Passes over the corpus [default: 3, more on small corpora]."),
-    init: str = typer.Option("nmf", "--init", help="How topics start: nmf (from an NMF of the tf-idf) or random (gensim's)."),
+    passes: Optional[int] = typer.Option(
+        None, "--passes", help="Passes over the corpus [default: 3, more on small corpora]."
+    ),
+    init: str = typer.Option(
+        "nmf", "--init", help="How topics start: nmf (from an NMF of the tf-idf) or random (gensim's)."
+    ),
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
     random_state: int = typer.Option(0, "--random-state", help="Seed of the fit."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
@@ -44,16 +50,26 @@ def fit(
 ) -> None:
     """Fit an LDA topic model on a corpus and save it in the model store."""
     from textkit.errors import ConfigError
-    from textkit.topics import fit_topics, load_seeds
+    from textkit.topics.model import fit_topics, load_seeds
 
     if num_topics != "auto" and not num_topics.isdigit():
         raise ConfigError(f"--num-topics must be a number or 'auto', not {num_topics!r}")
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     note(f"fitting topics on {stream.source} ...")
     result = fit_topics(
-        stream, name, models_dir=models_dir, force=force,
-        num_topics="auto" if num_topics == "auto" else int(num_topics), k_min=k_min, k_max=k_max, k_step=k_step,
-        seeds=load_seeds(seeds) if seeds else None, phrases=phrases, init=init, passes=passes, workers=workers,
+        stream,
+        name,
+        models_dir=models_dir,
+        force=force,
+        num_topics="auto" if num_topics == "auto" else int(num_topics),
+        k_min=k_min,
+        k_max=k_max,
+        k_step=k_step,
+        seeds=load_seeds(seeds) if seeds else None,
+        phrases=phrases,
+        init=init,
+        passes=passes,
+        workers=workers,
         random_state=random_state,
     )
     model, metrics = result.model, result.manifest["metrics"]
@@ -61,7 +77,10 @@ def fit(
         note(f"note: {message}")
     note(f"read {stream.stats.summary()}")
     if model.k_scores_:
-        rows = [[r["k"], *(f"{r[m]:.3f}" for m in ("c_v", "c_npmi", "u_mass", "diversity", "quality"))] for r in model.k_scores_]
+        rows = [
+            [r["k"], *(f"{r[m]:.3f}" for m in ("c_v", "c_npmi", "u_mass", "diversity", "quality"))]
+            for r in model.k_scores_
+        ]
         typer.echo(table(rows, ["K", "c_v", "c_npmi", "u_mass", "diversity", "c_v x diversity"]) + "\n")
     typer.echo(_topics_table(model.topics()))
     scores = ", ".join(f"{k} {metrics[k]:.3f}" for k in ("c_v", "c_npmi", "u_mass", "diversity") if k in metrics)
@@ -73,8 +92,7 @@ def fit(
 
 def _topics_table(topics: list[dict[str, Any]], words: int = 8) -> str:
     rows = [
-        [t["id"], t["label"], f"{t['prevalence']:.1%}", ", ".join(w for w, _ in t["words"][:words])]
-        for t in topics
+        [t["id"], t["label"], f"{t['prevalence']:.1%}", ", ".join(w for w, _ in t["words"][:words])] for t in topics
     ]
     return table(rows, ["topic", "label", "share", "top words"])
 
@@ -87,13 +105,16 @@ def show(
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
     """Show a topic model's topics: label, share of the corpus, top words."""
-    from textkit.topics import load_topic_model
+    from textkit.topics.model import load_topic_model
 
     model, manifest = load_topic_model(name, models_dir)
     if as_json:
         payload = {
-            "name": name, "topics": model.topics(words), "metrics": manifest.get("metrics", {}),
-            "summary": model.summary_.to_dict(), "params": manifest.get("params", {}),
+            "name": name,
+            "topics": model.topics(words),
+            "metrics": manifest.get("metrics", {}),
+            "summary": model.summary_.to_dict(),
+            "params": manifest.get("params", {}),
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
@@ -108,7 +129,7 @@ def label(
 ) -> None:
     """Rename topics of a saved model (the labels are saved with it)."""
     from textkit.errors import ConfigError
-    from textkit.topics import relabel
+    from textkit.topics.model import relabel
 
     labels = {}
     for assignment in assignments:
@@ -135,18 +156,23 @@ def infer(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Topic shares and dominant topic of each text, one output line per text in input order."""
-    from textkit.predict import write_records
-    from textkit.topics import load_topic_model
+    from textkit.topics.model import load_topic_model
+    from textkit.workflows.themes import write_records
 
     fmt = opt.output_format(format, output)
-    items, stream = opt.texts_or_input(texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "infer")
+    items, stream = opt.texts_or_input(
+        texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "infer"
+    )
     model, _ = load_topic_model(name, models_dir)
     records = model.infer(progress(items, "inferring"))
     with atomic_output(output) as handle:
         if fmt == "table":
             rows = [
-                [r["id"], ", ".join(r["labels"]) or "-",
-                 "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3])]
+                [
+                    r["id"],
+                    ", ".join(r["labels"]) or "-",
+                    "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]),
+                ]
                 for r in records
             ]
             handle.write(table(rows, ["id", "topic", "top topics"]) + "\n")
@@ -163,7 +189,7 @@ def report(
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
     """Write a self-contained HTML report: K curve, top words, prevalence, trends, topics x themes."""
-    from textkit.topic_report import write_report
+    from textkit.topics.report import write_report
 
     path = write_report(name, output, models_dir=models_dir)
     typer.echo(f"wrote {path}")

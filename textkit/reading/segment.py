@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from textkit.clean import clean_text, normalize_unicode
+from textkit.text.clean import clean_text, normalize_unicode
 
 # "HOMS, (ST)-", "Damascus, (ST)_", "CITY (SANA)-", "Moscow, SANA -", "Damascus -" (en dash
 # normalised to "-" before matching). The place is one to four capitalised words.
@@ -33,14 +33,41 @@ _BOILERPLATE = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?\"')\]]$")
 _WORD = re.compile(r"[^\W_][\w'-]*")
-_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with over after amid".split())
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "over",
+        "after",
+        "amid",
+    ]
+)
 
 # A publication-date line between headline and body ("Sunday, 12 May 2024 10:35",
 # "May 12, 2024", "2024-05-12"): it belongs to the article, not to the noise.
-_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?"
-_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
-          r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+)
 _TIME = r"(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?)?"
 _DATE_LINE = re.compile(
     "^" + _WEEKDAY + r"(?:"
@@ -57,7 +84,7 @@ BODY_MIN_WORDS = 25
 
 @dataclass
 class Segment:
-    """One article found in a dump, before it becomes an :class:`~textkit.articles.Article`."""
+    """One article found in a dump, before it becomes an :class:`~textkit.reading.articles.Article`."""
 
     headline: str
     paragraphs: list[str]
@@ -98,7 +125,7 @@ def split_dateline(paragraph: str) -> tuple[str | None, str | None, str]:
     source = match.group("source") or match.group("bare_source")
     if match.group("place2") and len(_WORD.findall(place)) > 3:
         return None, None, paragraph
-    return _title(place), source.strip() if source else None, paragraph[match.end():].lstrip()
+    return _title(place), source.strip() if source else None, paragraph[match.end() :].lstrip()
 
 
 def _title(place: str) -> str:

@@ -34,9 +34,9 @@ import time
 import warnings
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -112,10 +112,8 @@ def library_versions() -> dict[str, str]:
 
     versions = {"textkit": __version__, "python": platform.python_version()}
     for package in ("scikit-learn", "gensim", "numpy", "scipy", "joblib"):
-        try:
+        with suppress(PackageNotFoundError):
             versions[package] = version(package)
-        except PackageNotFoundError:
-            pass
     return versions
 
 
@@ -228,7 +226,7 @@ class ModelStore:
                 "format": FORMAT_VERSION,
                 "name": name,
                 "kind": description.pop("kind"),
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
                 "versions": library_versions(),
                 **description,
                 "metrics": metrics if metrics is not None else description.get("metrics", {}),
@@ -376,7 +374,9 @@ class ModelStore:
         try:
             data = artifact.read_bytes()
         except FileNotFoundError:
-            raise IntegrityError(f"model {name!r} is missing {filename}", hint="re-train or re-import the model") from None
+            raise IntegrityError(
+                f"model {name!r} is missing {filename}", hint="re-train or re-import the model"
+            ) from None
         except OSError as error:
             raise ModelStoreError(f"cannot read {artifact} ({error.strerror or error})") from None
         if hashlib.sha256(data).hexdigest() != manifest["artifacts"][filename]["sha256"]:
@@ -452,7 +452,9 @@ class ModelStore:
                 rows.append(ModelInfo(folder.name, None, None, size, None, problem=str(error)))
                 continue
             rows.append(
-                ModelInfo(folder.name, manifest["kind"], manifest.get("created"), size, main_metric(manifest.get("metrics")))
+                ModelInfo(
+                    folder.name, manifest["kind"], manifest.get("created"), size, main_metric(manifest.get("metrics"))
+                )
             )
         return rows
 
@@ -515,7 +517,11 @@ class ModelStore:
                 unexpected = set(members) - {MANIFEST, *manifest["artifacts"]}
                 missing = set(manifest["artifacts"]) - set(members)
                 if missing or unexpected:
-                    problem = f"lacks {', '.join(sorted(missing))}" if missing else f"has files the manifest does not list: {', '.join(sorted(unexpected))}"
+                    problem = (
+                        f"lacks {', '.join(sorted(missing))}"
+                        if missing
+                        else f"has files the manifest does not list: {', '.join(sorted(unexpected))}"
+                    )
                     raise IntegrityError(f"{source} {problem}; refused")
                 with self._staging("importing", target_name) as staging:
                     for filename, info in manifest["artifacts"].items():
@@ -547,7 +553,9 @@ def _describe(model: Any) -> dict[str, Any]:
         raise ModelStoreError(f"{type(model).__name__}.describe() must return at least 'kind' (a string) and 'params'")
     reserved = sorted(set(description) & set(_STORE_KEYS))
     if reserved:
-        raise ModelStoreError(f"{type(model).__name__}.describe() may not set {', '.join(reserved)}: the store writes them")
+        raise ModelStoreError(
+            f"{type(model).__name__}.describe() may not set {', '.join(reserved)}: the store writes them"
+        )
     return description
 
 
@@ -610,8 +618,12 @@ def check_manifest(raw: bytes, where: str) -> dict[str, Any]:
     if not isinstance(artifacts, dict) or ARTIFACT not in artifacts or not isinstance(manifest["versions"], dict):
         raise ModelStoreError(f"{where} lists no {ARTIFACT} artifact")
     for filename, info in artifacts.items():
-        if Path(filename).name != filename or filename in (MANIFEST, ".", "..") or not isinstance(info, dict) \
-                or not isinstance(info.get("sha256"), str):
+        if (
+            Path(filename).name != filename
+            or filename in (MANIFEST, ".", "..")
+            or not isinstance(info, dict)
+            or not isinstance(info.get("sha256"), str)
+        ):
             raise IntegrityError(f"{where}: artifact entry {filename!r} is not a plain file name with a sha256")
     return manifest
 
@@ -688,7 +700,9 @@ def _check_versions(name: str, saved: dict[str, str], strict: bool) -> None:
                 warnings.warn(message, VersionWarning, stacklevel=3)
 
 
-def save(model: Any, name: str, *, models_dir: str | Path | None = None, force: bool = False, **info: Any) -> dict[str, Any]:
+def save(
+    model: Any, name: str, *, models_dir: str | Path | None = None, force: bool = False, **info: Any
+) -> dict[str, Any]:
     """Save ``model`` as ``name`` in the store (see :meth:`ModelStore.save`); return the manifest."""
     return ModelStore(models_dir).save(model, name, force=force, **info)
 

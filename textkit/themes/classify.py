@@ -1,13 +1,13 @@
 """Theme classifiers: TF-IDF features and a linear model, multi-label or single-label.
 
 :class:`ThemeClassifier` is a scikit-learn estimator that takes raw texts (or
-:class:`~textkit.articles.Article` objects) and labels. Whether the task is
+:class:`~textkit.reading.articles.Article` objects) and labels. Whether the task is
 multi-label (an article tagged ``terrorism`` + ``diplomacy``) or single-label is
 read from the labels.
 
 Every model it offers is linear in the TF-IDF features, so after fitting it keeps
 one matrix of per-label weights (``coef_``) and intercepts: prediction is one
-sparse product, and :mod:`textkit.explain` reads the weights directly.
+sparse product, and :mod:`textkit.themes.explain` reads the weights directly.
 
 Per-label thresholds and probability calibration come from one internal
 cross-validation on the training data. The folds reuse the features of the
@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-from textkit.articles import Article
 from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
-from textkit.features import make_vectorizer
-from textkit.tokenize import Tokenizer
+from textkit.reading.articles import Article
+from textkit.text.tokenize import Tokenizer
+from textkit.themes.features import make_vectorizer
 
 MODELS = ("svm", "logreg", "sgd", "nb")
 
@@ -80,7 +80,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
     class_weight : None or "balanced"
         Passed to ``svm``, ``logreg`` and ``sgd``.
     ngram_range, min_df, max_df, sublinear_tf, char_ngrams
-        Features, see :func:`textkit.features.make_vectorizer`.
+        Features, see :func:`textkit.themes.features.make_vectorizer`.
     tokenizer : Tokenizer, optional
         Default ``Tokenizer()``.
     phrases : bool
@@ -158,7 +158,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- fitting -----------------------------------------------------------------------
-    def fit(self, X: Iterable[str | Article], y: Any) -> "ThemeClassifier":
+    def fit(self, X: Iterable[str | Article], y: Any) -> ThemeClassifier:
         """Fit features, model, thresholds and calibration on texts ``X`` and labels ``y``.
 
         Parameters
@@ -247,7 +247,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             from sklearn.svm import LinearSVC
 
             default_c = _DEFAULT_C["svm"] if multilabel else _DEFAULT_SINGLE_LABEL_SVM_C
-            base = LinearSVC(C=_default(self.C, default_c), class_weight=self.class_weight, random_state=self.random_state)
+            base = LinearSVC(
+                C=_default(self.C, default_c), class_weight=self.class_weight, random_state=self.random_state
+            )
         elif self.model == "logreg":
             from sklearn.linear_model import LogisticRegression
 
@@ -261,8 +263,10 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             from sklearn.linear_model import SGDClassifier
 
             base = SGDClassifier(
-                loss="modified_huber", alpha=_default(self.alpha, _DEFAULT_ALPHA["sgd"]),
-                class_weight=self.class_weight, random_state=self.random_state,
+                loss="modified_huber",
+                alpha=_default(self.alpha, _DEFAULT_ALPHA["sgd"]),
+                class_weight=self.class_weight,
+                random_state=self.random_state,
             )
         elif self.model == "nb":
             from sklearn.naive_bayes import ComplementNB
@@ -444,9 +448,8 @@ def _encode_labels(y: Any, n_texts: int) -> tuple[np.ndarray, np.ndarray, bool]:
         Y, classes, multilabel = Y.astype(int), np.arange(Y.shape[1]), True
     else:
         y = list(y)
-        if all(isinstance(v, (list, tuple, set, frozenset)) for v in y) and y:
-            if all(len(v) == 1 for v in y):
-                y = [next(iter(v)) for v in y]
+        if all(isinstance(v, (list, tuple, set, frozenset)) for v in y) and y and all(len(v) == 1 for v in y):
+            y = [next(iter(v)) for v in y]
         multilabel = bool(y) and not any(isinstance(v, str) or np.isscalar(v) for v in y)
         if multilabel:
             from sklearn.preprocessing import MultiLabelBinarizer
@@ -498,8 +501,7 @@ def _vectorize(vectorizer: Any, texts: list[str], min_df: float, max_df: float) 
         message = str(error)
         if "empty vocabulary" in message or "no terms remain" in message:
             raise TrainingError(
-                f"no words left after tokenizing the {len(texts)} training texts "
-                f"(min_df={min_df})",
+                f"no words left after tokenizing the {len(texts)} training texts (min_df={min_df})",
                 hint="the texts are empty or only stop words and numbers; or lower min_df for a small corpus",
             ) from None
         if "max_df corresponds to < documents than min_df" in message:

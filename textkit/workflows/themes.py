@@ -18,8 +18,8 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from textkit.articles import Article
 from textkit.errors import ConfigError, InputError, ModelStoreError
+from textkit.reading.articles import Article
 
 THEMES_KIND = "themes"
 OutputFormat = Literal["jsonl", "csv"]
@@ -33,7 +33,7 @@ def load_classifier(name: str = "themes", models_dir: str | Path | None = None) 
     ModelStoreError
         No such model, a damaged one, or a model of another kind (e.g. topics).
     """
-    from textkit.store import ModelStore
+    from textkit.store.modelstore import ModelStore
 
     store = ModelStore(models_dir)
     kind = store.manifest(name).get("kind")
@@ -48,15 +48,15 @@ def load_classifier(name: str = "themes", models_dir: str | Path | None = None) 
 def evaluate_saved(name: str, articles: Iterable[Article], *, models_dir: str | Path | None = None) -> Any:
     """Evaluate the saved theme model ``name`` on labelled articles (``textkit evaluate``).
 
-    Returns a :class:`textkit.evaluate.EvaluationReport`.
+    Returns a :class:`textkit.themes.evaluate.EvaluationReport`.
 
     Raises
     ------
     InputError
         No articles, or articles without labels.
     """
-    from textkit.evaluate import evaluate
-    from textkit.train import labelled_list
+    from textkit.themes.evaluate import evaluate
+    from textkit.workflows.train import labelled_list
 
     model = load_classifier(name, models_dir)
     articles = labelled_list(articles, "evaluate on", InputError)  # metrics need every prediction at once
@@ -69,11 +69,11 @@ def explain_saved(
     """Why the saved model ``name`` tags what it tags (``textkit explain``).
 
     Without ``text``: ``{label: {"positive": [(term, weight)...], "negative": [...]}}``
-    for ``label`` or every label (:func:`textkit.explain.top_terms`). With ``text``:
+    for ``label`` or every label (:func:`textkit.themes.explain.top_terms`). With ``text``:
     ``{label: [(term, contribution)...]}`` for each label predicted for it, or only
-    ``label`` if it is predicted (:func:`textkit.explain.explain_text`).
+    ``label`` if it is predicted (:func:`textkit.themes.explain.explain_text`).
     """
-    from textkit.explain import explain_text, top_terms
+    from textkit.themes.explain import explain_text, top_terms
 
     model = load_classifier(name, models_dir)
     if text is None:
@@ -110,7 +110,7 @@ def predict_stream(
         instead of the tuned ones, or the ``top_k`` best labels.
     explain : int
         If positive, add ``"explanation"``: for each predicted label, the ``explain``
-        terms that contributed most (see :func:`textkit.explain.explain_text`).
+        terms that contributed most (see :func:`textkit.themes.explain.explain_text`).
     batch_size : int
         Articles predicted together; larger batches are faster and use more memory.
     digits : int
@@ -128,7 +128,7 @@ def predict_stream(
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise ConfigError(f"threshold must be between 0 and 1, not {threshold}")
     if explain:
-        from textkit.explain import explain_text
+        from textkit.themes.explain import explain_text
     classes = [str(c) for c in model.classes_]
     numbered = (_as_article(item, n) for n, item in enumerate(articles, start=1))
     while batch := list(islice(numbered, batch_size)):
@@ -151,7 +151,9 @@ def _explanation(explained: Any, labels: Sequence[str]) -> dict[str, Any]:
     return {label: explained[label] for label in labels if label in explained}
 
 
-def write_records(records: Iterable[dict[str, Any]], handle: IO[str], format: OutputFormat, classes: Sequence[str]) -> int:
+def write_records(
+    records: Iterable[dict[str, Any]], handle: IO[str], format: OutputFormat, classes: Sequence[str]
+) -> int:
     """Write prediction records as JSONL or CSV; return how many were written.
 
     CSV columns: ``id``, ``labels`` (joined with ``;``), one score column per class

@@ -1,6 +1,6 @@
 """Why a theme classifier tags what it tags: label top terms and per-text contributions.
 
-Every :class:`~textkit.classify.ThemeClassifier` is linear in its TF-IDF features,
+Every :class:`~textkit.themes.classify.ThemeClassifier` is linear in its TF-IDF features,
 so a label's score for a text is the sum over the text's terms of
 ``weight × tf-idf value``; these functions read those products directly.
 """
@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from textkit.errors import ConfigError, NotFittedError
-from textkit.features import feature_names
+from textkit.themes.features import feature_names
 
 # Feature names of a fitted vectorizer, built once per model (hundreds of thousands
 # of strings: too slow to rebuild for every explained text).
-_NAMES: "weakref.WeakKeyDictionary[Any, np.ndarray]" = weakref.WeakKeyDictionary()
+_NAMES: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
 
 Terms = list[tuple[str, float]]
 

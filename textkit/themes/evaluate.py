@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from textkit.articles import Article
 from textkit.errors import ConfigError, TrainingError
+from textkit.reading.articles import Article
 
 # Searched by default, the classifier's defaults first so a tight budget still
 # returns a sensible model.
@@ -70,7 +70,7 @@ class EvaluationReport:
         lines = [f"{'label':<{width}}  precision  recall     f1  support"]
         for label, row in self.per_label.items():
             numbers = f"{row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  {row['support']:7d}"
-            lines.append(f"{str(label):<{width}}  {numbers}")
+            lines.append(f"{label!s:<{width}}  {numbers}")
         lines.append("")
         source = f"{self.folds}-fold cross-validation, " if self.folds else ""
         lines.append(f"{source}{self.n_samples} texts")
@@ -141,7 +141,7 @@ def evaluate(model: Any, X: Iterable[str | Article], y: Sequence[Any]) -> Evalua
 
     Labels in ``y`` that the model does not know count as missed.
     """
-    from textkit.classify import _texts
+    from textkit.themes.classify import _texts
 
     texts = _texts(X, training=False)
     if len(texts) != len(y):
@@ -153,7 +153,7 @@ def evaluate(model: Any, X: Iterable[str | Article], y: Sequence[Any]) -> Evalua
 
 def _folds(y: Any, n_texts: int, cv: int, random_state: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
     """Stratified train/test index pairs for ``y`` and whether it is multi-label."""
-    from textkit.classify import _encode_labels
+    from textkit.themes.classify import _encode_labels
 
     if not isinstance(cv, int) or cv < 2:
         raise ConfigError(f"cv must be an integer of at least 2, not {cv!r}")
@@ -191,7 +191,7 @@ def cross_validate(
     """
     from sklearn.base import clone
 
-    from textkit.classify import _texts
+    from textkit.themes.classify import _texts
 
     texts = _texts(X)
     labels = list(y)
@@ -235,7 +235,7 @@ def search(
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid, cross_val_score
 
-    from textkit.classify import _texts
+    from textkit.themes.classify import _texts
 
     texts = _texts(X)
     labels = list(y)

@@ -19,7 +19,7 @@ import numpy as np
 
 from textkit.atomic import atomic_write
 from textkit.errors import InputError
-from textkit.topics import TopicModel, load_topic_model
+from textkit.topics.model import TopicModel, load_topic_model
 
 TRENDS_SHOWN = 8  # lines in the trend chart: more are unreadable; the rest are in the table
 
@@ -72,7 +72,7 @@ def top_words_chart(model: TopicModel, words: int = 10) -> str:
         ax.set_title(f"{topic['id']}: {_short(topic['label'], 34)}", fontsize=9)
         ax.tick_params(labelsize=8)
         ax.set_xlabel("P(word | topic)", fontsize=7)
-    for ax in axes[len(topics):]:
+    for ax in axes[len(topics) :]:
         ax.set_visible(False)
     return _png(figure)
 
@@ -114,12 +114,27 @@ def themes_heatmap(model: TopicModel) -> str:
     figure = _figure(1.0 * len(labels) + 4, 0.35 * model.num_topics_ + 1.8)
     ax = figure.subplots()
     image = ax.imshow(matrix, aspect="auto", cmap="Blues", vmin=0)
-    ax.set_xticks(range(len(labels)), [f"{lab}\n({summary.label_counts[lab]})" for lab in labels], rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(model.num_topics_), [f"{t}: {_short(lab, 30)}" for t, lab in enumerate(model.labels_)], fontsize=8)
+    ax.set_xticks(
+        range(len(labels)),
+        [f"{lab}\n({summary.label_counts[lab]})" for lab in labels],
+        rotation=45,
+        ha="right",
+        fontsize=8,
+    )
+    ax.set_yticks(
+        range(model.num_topics_), [f"{t}: {_short(lab, 30)}" for t, lab in enumerate(model.labels_)], fontsize=8
+    )
     for (row, column), value in np.ndenumerate(matrix):
         if value >= 0.05:
-            ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                    color="white" if value > matrix.max() * 0.6 else "black")
+            ax.text(
+                column,
+                row,
+                f"{value:.2f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if value > matrix.max() * 0.6 else "black",
+            )
     figure.colorbar(image, ax=ax, label="mean topic share")
     ax.set_title("Topics × theme labels")
     return _png(figure)
@@ -145,40 +160,70 @@ def render_report(model: TopicModel, manifest: dict[str, Any]) -> str:
         f"({summary.empty_documents} without any word of the vocabulary), vocabulary of {len(model.dictionary_)} words; "
         f"created {esc(str(manifest.get('created', '')))}.</p>",
     ]
-    scores = [(k, metrics[k]) for k in ("c_v", "c_npmi", "u_mass", "diversity", "converged") if isinstance(metrics.get(k), (int, float))]
+    scores = [
+        (k, metrics[k])
+        for k in ("c_v", "c_npmi", "u_mass", "diversity", "converged")
+        if isinstance(metrics.get(k), (int, float))
+    ]
     if scores:
-        parts.append("<table><tr>" + "".join(f"<th>{esc(k)}</th>" for k, _ in scores) + "</tr><tr>"
-                     + "".join(f"<td>{v:.3f}</td>" for _, v in scores) + "</tr></table>")
+        parts.append(
+            "<table><tr>"
+            + "".join(f"<th>{esc(k)}</th>" for k, _ in scores)
+            + "</tr><tr>"
+            + "".join(f"<td>{v:.3f}</td>" for _, v in scores)
+            + "</tr></table>"
+        )
     for message in getattr(model, "notes_", []):
         parts.append(f"<p><em>Note: {esc(message)}</em></p>")
-    parts.append("<h2>Topics</h2><table><tr><th>topic</th><th>label</th><th>share</th><th>articles (dominant)</th><th>top words</th></tr>")
+    parts.append(
+        "<h2>Topics</h2><table><tr><th>topic</th><th>label</th><th>share</th><th>articles (dominant)</th><th>top words</th></tr>"
+    )
     for topic in model.topics(10):
         words = ", ".join(w for w, _ in topic["words"])
-        parts.append(f"<tr><td>{topic['id']}</td><td>{esc(topic['label'])}</td><td>{topic['prevalence']:.1%}</td>"
-                     f"<td>{summary.dominant_counts[topic['id']]}</td><td>{esc(words)}</td></tr>")
+        parts.append(
+            f"<tr><td>{topic['id']}</td><td>{esc(topic['label'])}</td><td>{topic['prevalence']:.1%}</td>"
+            f"<td>{summary.dominant_counts[topic['id']]}</td><td>{esc(words)}</td></tr>"
+        )
     parts.append("</table>")
 
     def image(title: str, data: str, text: str = "") -> None:
-        parts.append(f"<h2>{esc(title)}</h2>" + (f"<p>{esc(text)}</p>" if text else "")
-                     + f"<img alt='{esc(title)}' src='data:image/png;base64,{data}'>")
+        parts.append(
+            f"<h2>{esc(title)}</h2>"
+            + (f"<p>{esc(text)}</p>" if text else "")
+            + f"<img alt='{esc(title)}' src='data:image/png;base64,{data}'>"
+        )
 
     if model.k_scores_:
-        image("Choosing the number of topics", k_curve_chart(model.k_scores_, model.num_topics_),
-              "K was chosen where c_v × topic diversity is highest.")
+        image(
+            "Choosing the number of topics",
+            k_curve_chart(model.k_scores_, model.num_topics_),
+            "K was chosen where c_v × topic diversity is highest.",
+        )
     image("Top words", top_words_chart(model))
     image("Prevalence", prevalence_chart(model))
     if summary.months:
         image("Trends over time", trends_chart(model))
         months = list(summary.months)
-        parts.append("<table><tr><th>topic</th>" + "".join(f"<th>{esc(m)}<br>({summary.month_counts[m]})</th>" for m in months) + "</tr>")
+        parts.append(
+            "<table><tr><th>topic</th>"
+            + "".join(f"<th>{esc(m)}<br>({summary.month_counts[m]})</th>" for m in months)
+            + "</tr>"
+        )
         for topic, label in enumerate(model.labels_):
-            parts.append(f"<tr><td>{esc(label)}</td>" + "".join(f"<td>{summary.months[m][topic]:.2f}</td>" for m in months) + "</tr>")
+            parts.append(
+                f"<tr><td>{esc(label)}</td>"
+                + "".join(f"<td>{summary.months[m][topic]:.2f}</td>" for m in months)
+                + "</tr>"
+            )
         parts.append("</table>")
     else:
         parts.append("<p>The articles have no dates: no trends over time.</p>")
     if summary.labels:
-        image("Topics and theme labels", themes_heatmap(model),
-              "Each column: the mean topic shares of the articles carrying that theme label.")
+        image(
+            "Topics and theme labels",
+            themes_heatmap(model),
+            "Each column: the mean topic shares of the articles carrying that theme label.",
+        )
     else:
         parts.append("<p>The articles have no theme labels: no topics × themes table.</p>")
     parts.append("</body></html>")

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from textkit.clean import normalize_unicode
 from textkit.errors import ConfigError
+from textkit.text.clean import normalize_unicode
 
 # A word: letters/digits with inner hyphens kept (al-assad, s-300). Possessive 's is
 # removed and other apostrophes dropped (don't -> dont) before matching.
@@ -29,14 +29,65 @@ NUMBER_TOKEN = "#num"
 # as they come out once apostrophes are dropped (don't -> dont). They add to
 # scikit-learn's English list, they do not replace it.
 NEWS_STOP_WORDS = frozenset(
-    """
-    said says say saying told tells according added adding also would could
-    mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday
-    today yesterday tomorrow
-    dont doesnt didnt isnt arent wasnt werent wont wouldnt cant couldnt shouldnt
-    hasnt havent hadnt im ive youre youve youll hes shes theyre theyve weve lets
-    thats theres whats ll ve
-    """.split()
+    [
+        "said",
+        "says",
+        "say",
+        "saying",
+        "told",
+        "tells",
+        "according",
+        "added",
+        "adding",
+        "also",
+        "would",
+        "could",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "wont",
+        "wouldnt",
+        "cant",
+        "couldnt",
+        "shouldnt",
+        "hasnt",
+        "havent",
+        "hadnt",
+        "im",
+        "ive",
+        "youre",
+        "youve",
+        "youll",
+        "hes",
+        "shes",
+        "theyre",
+        "theyve",
+        "weve",
+        "lets",
+        "thats",
+        "theres",
+        "whats",
+        "ll",
+        "ve",
+    ]
 )
 
 # Words of scikit-learn's list that carry meaning in news ("UN envoy").
@@ -87,7 +138,7 @@ class Tokenizer:
         Learned collocations joined with ``_`` (``foreign_minister``); set by
         :meth:`learn_phrases`.
     normalize : bool
-        Apply NFKC and quote/dash normalisation first (see :mod:`textkit.clean`).
+        Apply NFKC and quote/dash normalisation first (see :mod:`textkit.text.clean`).
     """
 
     def __init__(
@@ -195,7 +246,11 @@ class Tokenizer:
         if self.numbers == "drop":
             tokens = [w for w in words if w not in stops and len(w) >= min_length and not w.isdigit()]
         elif self.numbers == "token":
-            tokens = [NUMBER_TOKEN if w.isdigit() else w for w in words if w not in stops and (len(w) >= min_length or w.isdigit())]
+            tokens = [
+                NUMBER_TOKEN if w.isdigit() else w
+                for w in words
+                if w not in stops and (len(w) >= min_length or w.isdigit())
+            ]
         else:
             tokens = [w for w in words if w not in stops and len(w) >= min_length]
         if not self.keep_mixed:
@@ -223,9 +278,7 @@ class Tokenizer:
             yield self.tokenize(text)
 
     # -- phrases -----------------------------------------------------------------------
-    def learn_phrases(
-        self, texts: Iterable[str], *, min_count: int = 5, threshold: float = 10.0
-    ) -> "Tokenizer":
+    def learn_phrases(self, texts: Iterable[str], *, min_count: int = 5, threshold: float = 10.0) -> Tokenizer:
         """Learn collocations (``foreign_minister``) from ``texts`` with gensim ``Phrases``.
 
         Returns ``self`` with :attr:`phrases` set; ``texts`` may be a stream, it is
@@ -233,8 +286,6 @@ class Tokenizer:
         """
         from gensim.models.phrases import Phrases
 
-        learner = Phrases(
-            (self._words(t) for t in texts), min_count=min_count, threshold=threshold, delimiter="_"
-        )
+        learner = Phrases((self._words(t) for t in texts), min_count=min_count, threshold=threshold, delimiter="_")
         self.phrases = learner.freeze()
         return self

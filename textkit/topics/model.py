@@ -50,9 +50,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 
-from textkit.articles import Article, fingerprint
 from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
-from textkit.tokenize import Tokenizer
+from textkit.reading.articles import Article, fingerprint
+from textkit.text.tokenize import Tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _check_reiterable(items: Iterable[Any]) -> None:
     if iter(items) is items:
         raise ConfigError(
             "topic models read the corpus several times, and a one-shot iterator can be read only once",
-            hint="pass a list or a stream from textkit.articles.read_articles",
+            hint="pass a list or a stream from textkit.reading.articles.read_articles",
         )
 
 
@@ -135,9 +135,7 @@ def load_seeds(path: str | Path) -> dict[str, list[str]]:
         name = name.strip()
         words_list = [w.strip() for w in words.split(",") if w.strip()]
         if not colon or not name or not words_list:
-            raise InputError(
-                f"{path}:{number}: expected 'topic_name: word, word, ...', got {line[:60]!r}"
-            )
+            raise InputError(f"{path}:{number}: expected 'topic_name: word, word, ...', got {line[:60]!r}")
         if name in seeds:
             raise InputError(f"{path}:{number}: topic {name!r} is seeded twice", hint="merge its words into one line")
         seeds[name] = words_list
@@ -204,8 +202,13 @@ def coherence_scores(
         # which would install a handler on the user's root logger.
         union = [w for topics in trimmed for t in topics for w in t]
         model = CoherenceModel(
-            topics=[union], texts=texts, corpus=corpus if measure == "u_mass" else None,
-            dictionary=dictionary, coherence=measure, topn=len(union), processes=1,
+            topics=[union],
+            texts=texts,
+            corpus=corpus if measure == "u_mass" else None,
+            dictionary=dictionary,
+            coherence=measure,
+            topn=len(union),
+            processes=1,
         )
         model.estimate_probabilities()
         model.topn = min(topn, max(len(t) for topics in trimmed for t in topics))
@@ -233,7 +236,7 @@ class _BowFile:
         self.path, self.offsets = path, offsets
 
     @classmethod
-    def write(cls, path: str, bows: Iterable[list[tuple[int, int]]]) -> "_BowFile":
+    def write(cls, path: str, bows: Iterable[list[tuple[int, int]]]) -> _BowFile:
         offsets = array("q", [0])
         with open(path, "wb") as out:
             for bow in bows:
@@ -241,7 +244,7 @@ class _BowFile:
                 offsets.append(offsets[-1] + len(bow))
         return cls(path, np.frombuffer(offsets, dtype=np.int64))
 
-    def view(self, renumber: np.ndarray, order: np.ndarray | None = None) -> "_BowView":
+    def view(self, renumber: np.ndarray, order: np.ndarray | None = None) -> _BowView:
         """The articles (in ``order``, else as written) with word ``i`` renamed ``renumber[i]``; -1 drops it."""
         return _BowView(self, renumber, order)
 
@@ -487,7 +490,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.measures = measures
 
     # -- fitting -------------------------------------------------------------------------
-    def fit(self, X: Iterable[Article | str], y: Any = None) -> "TopicModel":
+    def fit(self, X: Iterable[Article | str], y: Any = None) -> TopicModel:
         """Fit the topics of ``X`` (articles or strings; re-iterable: it is read several times).
 
         Raises
@@ -530,7 +533,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
             seed_tokens = self._seed_tokens(max(ks) if self.num_topics == "auto" else ks[0])
             # _filtered may filter `dictionary` in place (an explicit no_below): keep its ids first.
             unfiltered_ids, unfiltered_size = dict(dictionary.token2id), len(dictionary)
-            self.dictionary_ = self._filtered(dictionary, max(ks), [t for tokens in seed_tokens.values() for t in tokens])
+            self.dictionary_ = self._filtered(
+                dictionary, max(ks), [t for tokens in seed_tokens.values() for t in tokens]
+            )
             # Training reads the bags of words renumbered to the filtered vocabulary, in a
             # random order. Online LDA takes each chunk for a random sample of the corpus,
             # but dumps come sorted (by date, source, label) and the topics then follow the
@@ -542,7 +547,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
             order = np.random.RandomState(self.random_state).permutation(n_docs)
             corpus = bows.view(renumber, order)
             start = self._start_counts(bows.view(renumber, np.sort(order[:NMF_SAMPLE]))) if self.init == "nmf" else None
-            self.passes_ = self.passes or max(DEFAULT_PASSES, math.ceil(MIN_UPDATES / math.ceil(n_docs / self.chunksize)))
+            self.passes_ = self.passes or max(
+                DEFAULT_PASSES, math.ceil(MIN_UPDATES / math.ceil(n_docs / self.chunksize))
+            )
             texts = TokenStream(X, self.tokenizer_)
             if len(ks) > 1:
                 self.lda_, self.k_scores_ = self._choose_k(ks, corpus, texts, seed_tokens, start)
@@ -565,7 +572,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
         """Check the parameters; the K (one, or the range for ``"auto"``) to fit."""
         unknown = sorted(set(self.measures) - {"c_v", "c_npmi", "u_mass", "c_uci"})
         if unknown:
-            raise ConfigError(f"unknown coherence measure(s): {', '.join(unknown)}", hint="use c_v, c_npmi, u_mass or c_uci")
+            raise ConfigError(
+                f"unknown coherence measure(s): {', '.join(unknown)}", hint="use c_v, c_npmi, u_mass or c_uci"
+            )
         if self.init not in INITS:
             raise ConfigError(f"init must be one of {', '.join(INITS)}, not {self.init!r}")
         if self.num_topics == "auto":
@@ -579,7 +588,11 @@ class TopicModel(BaseEstimator, TransformerMixin):
             if self.select_by != "quality" and self.select_by not in self.measures:
                 raise ConfigError(f"select_by={self.select_by!r} needs {self.select_by!r} among the measures")
             return list(range(self.k_min, self.k_max + 1, self.k_step))
-        if isinstance(self.num_topics, bool) or not isinstance(self.num_topics, (int, np.integer)) or self.num_topics < 1:
+        if (
+            isinstance(self.num_topics, bool)
+            or not isinstance(self.num_topics, (int, np.integer))
+            or self.num_topics < 1
+        ):
             raise ConfigError(f"num_topics must be a positive whole number or 'auto', not {self.num_topics!r}")
         return [int(self.num_topics)]
 
@@ -594,7 +607,8 @@ class TopicModel(BaseEstimator, TransformerMixin):
         if len(self.seeds) > num_topics:
             raise ConfigError(
                 f"the seeds name {len(self.seeds)} topics ({', '.join(self.seeds)}) but the model has only "
-                f"{num_topics}", hint="ask for more topics or seed fewer",
+                f"{num_topics}",
+                hint="ask for more topics or seed fewer",
             )
         tokens: dict[str, list[str]] = {}
         for name, words in self.seeds.items():
@@ -613,11 +627,14 @@ class TopicModel(BaseEstimator, TransformerMixin):
                 hint="check their spelling; seed words are matched after tokenizing (lowercase, no stop words)",
             )
         if self.no_below is not None:
-            dictionary.filter_extremes(no_below=self.no_below, no_above=self.no_above, keep_n=self.keep_n, keep_tokens=keep)
+            dictionary.filter_extremes(
+                no_below=self.no_below, no_above=self.no_above, keep_n=self.keep_n, keep_tokens=keep
+            )
             if len(dictionary) == 0:
                 raise TrainingError(
                     f"filtering the vocabulary (no_below={self.no_below}, no_above={self.no_above}) removed all "
-                    f"{words_before} words", hint="lower no_below or raise no_above",
+                    f"{words_before} words",
+                    hint="lower no_below or raise no_above",
                 )
             return dictionary
         wanted = 5 * k_max
@@ -666,8 +683,15 @@ class TopicModel(BaseEstimator, TransformerMixin):
             raise ConfigError("alpha='auto' is learned by the single-process LdaModel only", hint="use workers=1")
         eta = self._eta(num_topics, seed_tokens)
         common = dict(
-            id2word=self.dictionary_, num_topics=num_topics, chunksize=self.chunksize, passes=self.passes_,
-            iterations=self.iterations, alpha=self.alpha, eta=eta, random_state=self.random_state, eval_every=None,
+            id2word=self.dictionary_,
+            num_topics=num_topics,
+            chunksize=self.chunksize,
+            passes=self.passes_,
+            iterations=self.iterations,
+            alpha=self.alpha,
+            eta=eta,
+            random_state=self.random_state,
+            eval_every=None,
         )
         lda = LdaModel(**common) if workers == 1 or auto_alpha else LdaMulticore(workers=workers - 1, **common)
         topics = self._initial_topics(start, num_topics, seed_tokens) if self.init == "nmf" else lda.state.sstats
@@ -703,7 +727,11 @@ class TopicModel(BaseEstimator, TransformerMixin):
         init = "nndsvda" if num_topics <= min(tfidf.shape) else "random"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # a rough start is all that is needed
-            components = NMF(num_topics, init=init, max_iter=NMF_ITERATIONS, random_state=self.random_state).fit(tfidf).components_
+            components = (
+                NMF(num_topics, init=init, max_iter=NMF_ITERATIONS, random_state=self.random_state)
+                .fit(tfidf)
+                .components_
+            )
         order: list[int] = []
         for tokens in seed_tokens.values():
             ids = [self.dictionary_.token2id[t] for t in tokens]
@@ -723,7 +751,14 @@ class TopicModel(BaseEstimator, TransformerMixin):
         curve = []
         for k, words, score in zip(ks, word_lists, scores):
             diversity = topic_diversity(words)
-            curve.append({"k": k, **score, "diversity": diversity, "quality": score["c_v"] * diversity if "c_v" in score else None})
+            curve.append(
+                {
+                    "k": k,
+                    **score,
+                    "diversity": diversity,
+                    "quality": score["c_v"] * diversity if "c_v" in score else None,
+                }
+            )
         key = "quality" if self.select_by == "quality" else self.select_by
         # A topic split in two coherent halves scores as well as the whole, so a larger K
         # must beat the best score by more than a tie: the fewest topics within K_TIE win.
@@ -736,7 +771,13 @@ class TopicModel(BaseEstimator, TransformerMixin):
         cached = self.__dict__.pop("_cached_scores", None)
         words = self.top_word_lists(max(self.topn, DIVERSITY_TOPN))
         if cached is None:
-            cached = coherence_scores([words], texts, self.dictionary_, measures=self.measures, topn=self.topn, corpus=corpus)[0] if self.measures else {}
+            cached = (
+                coherence_scores(
+                    [words], texts, self.dictionary_, measures=self.measures, topn=self.topn, corpus=corpus
+                )[0]
+                if self.measures
+                else {}
+            )
         return {**cached, "diversity": topic_diversity(words)}
 
     def _auto_labels(self, seed_names: list[str]) -> list[str]:
@@ -766,7 +807,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         if not 0 <= topic < self.num_topics_:
             raise ConfigError(f"no topic {topic}: the topics are numbered 0 to {self.num_topics_ - 1}")
 
-    def rename(self, labels: Mapping[int | str, str]) -> "TopicModel":
+    def rename(self, labels: Mapping[int | str, str]) -> TopicModel:
         """Give topics new labels: ``{3: "Harvest and trade"}`` (keys are topic numbers)."""
         self._check_fitted()
         new = list(self.labels_)
@@ -825,7 +866,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
         Yields ``{"id", "topic", "labels": [dominant label], "scores": {label: share}}``
         (``topic`` is None and ``labels`` empty for a text with no known word);
-        the shape of theme predictions, so :func:`textkit.predict.write_records`
+        the shape of theme predictions, so :func:`textkit.workflows.themes.write_records`
         writes them as JSONL or CSV. Plain strings get ids ``"1"``, ``"2"``...
         """
         self._check_fitted()
@@ -889,7 +930,9 @@ class TopicModel(BaseEstimator, TransformerMixin):
         """Coherence of the fitted topics on ``X`` (tokenized like the training corpus) and diversity."""
         self._check_fitted()
         texts = TokenStream(X, self.tokenizer_)
-        scores = coherence_scores([self.top_word_lists()], texts, self.dictionary_, measures=measures, topn=self.topn)[0]
+        scores = coherence_scores([self.top_word_lists()], texts, self.dictionary_, measures=measures, topn=self.topn)[
+            0
+        ]
         return {**scores, "diversity": topic_diversity(self.top_word_lists(DIVERSITY_TOPN))}
 
     def topics(self, topn: int | None = None) -> list[dict[str, Any]]:
@@ -957,7 +1000,7 @@ def fit_topics(
     ModelStoreError
         ``name`` exists and ``force`` is false (checked before fitting).
     """
-    from textkit.store import ModelStore
+    from textkit.store.modelstore import ModelStore
 
     known = TopicModel._get_param_names()
     unknown = sorted(set(params) - set(known))
@@ -965,7 +1008,9 @@ def fit_topics(
         raise ConfigError(f"unknown topic model parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
     store = ModelStore(models_dir)
     if store.exists(name) and not force:
-        raise ModelStoreError(f"model {name!r} already exists in {store.root}", hint="pass --force (force=True) to replace it")
+        raise ModelStoreError(
+            f"model {name!r} already exists in {store.root}", hint="pass --force (force=True) to replace it"
+        )
     started = time.perf_counter()
     model = TopicModel(**params).fit(articles)
     metrics: dict[str, Any] = {**model.scores_, "main": "c_v" if "c_v" in model.scores_ else "diversity"}
@@ -980,13 +1025,14 @@ def fit_topics(
 
 def load_topic_model(name: str = "topics", models_dir: str | Path | None = None) -> tuple[TopicModel, dict[str, Any]]:
     """Load a topic model and its manifest, refusing other kinds before anything is unpickled."""
-    from textkit.store import ModelStore
+    from textkit.store.modelstore import ModelStore
 
     store = ModelStore(models_dir)
     kind = store.manifest(name).get("kind")
     if kind != TOPICS_KIND:
         raise ModelStoreError(
-            f"model {name!r} is a {kind!r} model, not a topic model", hint="name a model fitted with 'textkit topics fit'"
+            f"model {name!r} is a {kind!r} model, not a topic model",
+            hint="name a model fitted with 'textkit topics fit'",
         )
     loaded = store.load(name)
     return loaded.model, loaded.manifest
@@ -994,7 +1040,7 @@ def load_topic_model(name: str = "topics", models_dir: str | Path | None = None)
 
 def relabel(name: str, labels: Mapping[int | str, str], models_dir: str | Path | None = None) -> TopicModel:
     """Rename topics of a saved model and save it again (manifest metrics and data kept)."""
-    from textkit.store import ModelStore
+    from textkit.store.modelstore import ModelStore
 
     model, manifest = load_topic_model(name, models_dir)
     model.rename(labels)

@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from textkit.clean import clean_text
 from textkit.errors import InputError
+from textkit.text.clean import clean_text
 
 Format = Literal["jsonl", "csv", "tsv", "txt", "dir", "dump"]
 OnError = Literal["raise", "skip"]
@@ -124,7 +124,7 @@ class ArticleStream:
     :attr:`stats` describes the last pass (its duplicate ids once the pass is complete).
     """
 
-    def __init__(self, source: str | Path, reader: Callable[["ArticleStream"], Iterator[Article]], options: ReadOptions):
+    def __init__(self, source: str | Path, reader: Callable[[ArticleStream], Iterator[Article]], options: ReadOptions):
         self.source = str(source)
         self.options = options
         self.stats = ReadStats()
@@ -212,7 +212,7 @@ def read_articles(
     return stream
 
 
-def read_many(paths: Iterable[str | Path], **options: Any) -> "ChainedStream":
+def read_many(paths: Iterable[str | Path], **options: Any) -> ChainedStream:
     """Stream the articles of several sources one after another (same options for all)."""
     return ChainedStream([read_articles(p, **options) for p in paths])
 
@@ -263,8 +263,14 @@ def detect_format(path: str | Path) -> str:
     if p.is_dir():
         return "dir"
     name = p.name.lower().removesuffix(".gz")
-    for suffix, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"),
-                        (".csv", "csv"), (".tsv", "tsv"), (".txt", "dump")):
+    for suffix, fmt in (
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".json", "jsonl"),
+        (".csv", "csv"),
+        (".tsv", "tsv"),
+        (".txt", "dump"),
+    ):
         if name.endswith(suffix):
             return fmt
     raise InputError(
@@ -424,7 +430,7 @@ def _read_whole(stream: ArticleStream, path: str) -> str:
 
 
 def _read_dump(stream: ArticleStream) -> Iterator[Article]:
-    from textkit.segment import segment_dump
+    from textkit.reading.segment import segment_dump
 
     source = stream.source
     text = _read_whole(stream, source)
@@ -440,8 +446,12 @@ def _read_dump(stream: ArticleStream) -> Iterator[Article]:
         if ids[article_id] > 1:  # the same article pasted twice keeps a distinct id
             article_id = f"{article_id}-{ids[article_id]}"
         yield Article(
-            id=article_id, text=segment.text, headline=segment.headline,
-            date=segment.date, place=segment.place, source=segment.source,
+            id=article_id,
+            text=segment.text,
+            headline=segment.headline,
+            date=segment.date,
+            place=segment.place,
+            source=segment.source,
         )
 
 
@@ -507,7 +517,7 @@ def fingerprint(articles: Iterable[Article]) -> dict[str, Any]:
 
 def sample_corpus_path() -> Path:
     """The project's own sample corpus, ``data/articles.jsonl`` (in the working tree or the checkout)."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
         candidate = root / "data" / "articles.jsonl"
         if candidate.is_file():
             return candidate

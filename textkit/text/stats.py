@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from textkit.articles import Article
-from textkit.tokenize import Tokenizer
+from textkit.reading.articles import Article
+from textkit.text.tokenize import Tokenizer
 
 
 @dataclass

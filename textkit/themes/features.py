@@ -2,7 +2,7 @@
 
 :func:`make_vectorizer` gives the word n-gram block (and, if asked, a character
 n-gram block joined to it); :func:`feature_names` gives the readable name of every
-column, which :mod:`textkit.explain` shows to analysts.
+column, which :mod:`textkit.themes.explain` shows to analysts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from textkit.tokenize import Tokenizer
+from textkit.text.tokenize import Tokenizer
 
 # Character n-grams inside word boundaries: robust to spelling variants and
 # inflections ("sanction", "sanctions", "sanctioned") at the cost of a larger matrix.

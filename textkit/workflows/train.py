@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textkit.articles import Article, fingerprint
 from textkit.errors import ConfigError, TextkitError, TrainingError
+from textkit.reading.articles import Article, fingerprint
 
 
 @dataclass
@@ -23,27 +23,25 @@ class TrainResult:
 
     model: Any
     manifest: dict[str, Any]
-    cv_report: Any = None  # textkit.evaluate.EvaluationReport when cv was asked for
+    cv_report: Any = None  # textkit.themes.evaluate.EvaluationReport when cv was asked for
     seconds: float = 0.0
 
 
 def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
-    """A :class:`~textkit.classify.ThemeClassifier` from keyword parameters, with clear errors.
+    """A :class:`~textkit.themes.classify.ThemeClassifier` from keyword parameters, with clear errors.
 
     Raises
     ------
     ConfigError
         A parameter the classifier does not take, or a value it refuses.
     """
-    from textkit.classify import ThemeClassifier
+    from textkit.themes.classify import ThemeClassifier
 
     params = dict(model_params or {})
     known = ThemeClassifier._get_param_names()
     unknown = sorted(set(params) - set(known))
     if unknown:
-        raise ConfigError(
-            f"unknown classifier parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}"
-        )
+        raise ConfigError(f"unknown classifier parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
     return ThemeClassifier(**params)
 
 
@@ -80,7 +78,7 @@ def train_model(
     models_dir : str or Path, optional
         The model store folder; default ``$TEXTKIT_MODELS_DIR`` or ``models/``.
     model_params : dict, optional
-        Keyword arguments of :class:`~textkit.classify.ThemeClassifier`
+        Keyword arguments of :class:`~textkit.themes.classify.ThemeClassifier`
         (``model``, ``C``, ``ngram_range``, ``min_df``...).
     cv : int, optional
         Cross-validate with this many folds first; the report is returned and its
@@ -101,7 +99,7 @@ def train_model(
     ConfigError
         Unknown classifier parameters or ``cv`` below 2.
     """
-    from textkit.store import ModelStore
+    from textkit.store.modelstore import ModelStore
 
     store = ModelStore(models_dir)
     # Refuse a taken name before minutes of fitting, not after (save checks again).
@@ -116,7 +114,7 @@ def train_model(
     if cv:
         from sklearn.base import clone
 
-        from textkit.evaluate import cross_validate
+        from textkit.themes.evaluate import cross_validate
 
         report = cross_validate(clone(classifier), articles, labels, cv=cv)
     classifier.fit(articles, labels)

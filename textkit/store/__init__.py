@@ -1,0 +1,1 @@
+"""The model store: save, verify, load, export and import models."""

@@ -1,0 +1,1 @@
+"""Text processing: cleaning, tokenizing, corpus statistics."""

@@ -1,0 +1,1 @@
+"""Themes: a multi-label classifier, its features, evaluation and explanations."""

@@ -1,0 +1,1 @@
+"""Topic models: LDA on a streamed corpus, its summary and its HTML report."""

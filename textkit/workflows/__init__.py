@@ -1,0 +1,1 @@
+"""Use cases the shells (CLI, web page) call: one function per command."""
