@@ -9,8 +9,9 @@ import pytest
 
 from textkit.errors import ConfigError, ModelStoreError, TrainingError
 from textkit.reading.articles import Article
-from textkit.workflows.themes import load_classifier, predict_stream, write_records
-from textkit.workflows.train import train_model
+from textkit.themes.predict import predict_stream
+from textkit.workflows.output import write_records
+from textkit.workflows.themes import load_classifier, train_model
 
 
 class CountingModel:

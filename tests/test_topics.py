@@ -15,12 +15,10 @@ from textkit.topics.model import (
     TokenStream,
     TopicModel,
     coherence_scores,
-    fit_topics,
     load_seeds,
-    load_topic_model,
-    relabel,
     topic_diversity,
 )
+from textkit.workflows.topics import fit_topics, load_topic_model, relabel
 
 FARM = ["wheat", "harvest", "grain", "farmers", "crop", "barley", "export", "tractor", "field", "rain"]
 WAR = ["missile", "army", "soldiers", "tank", "border", "troops", "artillery", "drone", "attack", "navy"]

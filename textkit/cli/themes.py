@@ -55,7 +55,7 @@ def train(
 ) -> None:
     """Train a theme classifier on labelled articles and save it in the model store."""
     from textkit.store.modelstore import ModelStore
-    from textkit.workflows.train import train_model
+    from textkit.workflows.themes import train_model
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     # Only the options given are passed: the classifier's own defaults stay the one source.
@@ -101,7 +101,9 @@ def predict(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Tag texts with themes: one output line per article, in input order, with labels and scores."""
-    from textkit.workflows.themes import load_classifier, predict_stream, write_records
+    from textkit.themes.predict import predict_stream
+    from textkit.workflows.output import write_records
+    from textkit.workflows.themes import load_classifier
 
     fmt = opt.output_format(format, output)
     items, stream = opt.texts_or_input(texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "tag")

@@ -50,7 +50,8 @@ def fit(
 ) -> None:
     """Fit an LDA topic model on a corpus and save it in the model store."""
     from textkit.errors import ConfigError
-    from textkit.topics.model import fit_topics, load_seeds
+    from textkit.topics.model import load_seeds
+    from textkit.workflows.topics import fit_topics
 
     if num_topics != "auto" and not num_topics.isdigit():
         raise ConfigError(f"--num-topics must be a number or 'auto', not {num_topics!r}")
@@ -105,7 +106,7 @@ def show(
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
     """Show a topic model's topics: label, share of the corpus, top words."""
-    from textkit.topics.model import load_topic_model
+    from textkit.workflows.topics import load_topic_model
 
     model, manifest = load_topic_model(name, models_dir)
     if as_json:
@@ -129,7 +130,7 @@ def label(
 ) -> None:
     """Rename topics of a saved model (the labels are saved with it)."""
     from textkit.errors import ConfigError
-    from textkit.topics.model import relabel
+    from textkit.workflows.topics import relabel
 
     labels = {}
     for assignment in assignments:
@@ -156,8 +157,8 @@ def infer(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Topic shares and dominant topic of each text, one output line per text in input order."""
-    from textkit.topics.model import load_topic_model
-    from textkit.workflows.themes import write_records
+    from textkit.workflows.output import write_records
+    from textkit.workflows.topics import load_topic_model
 
     fmt = opt.output_format(format, output)
     items, stream = opt.texts_or_input(

@@ -214,7 +214,7 @@ class ModelStore:
         """
         import joblib
 
-        self._refuse_existing(name, force)
+        self.ensure_free(name, force)
         description = _describe(model)
         with self._staging("saving", name) as staging:
             artifact = staging / ARTIFACT
@@ -237,7 +237,31 @@ class ModelStore:
             self._install(staging, name, force)
         return manifest
 
-    def _refuse_existing(self, name: str, force: bool) -> None:
+    def ensure_free(self, name: str, force: bool = False) -> None:
+        """Refuse, before any work, a name that is taken (unless ``force``) or a store that cannot be written.
+
+        A folder of that name counts as taken even when it is broken (no or a bad
+        manifest): replacing it needs ``force`` like replacing a working model.
+
+        Raises
+        ------
+        ModelStoreError
+            The name is taken and ``force`` is false, or the store's folder is a file,
+            a dangling link, or not writable.
+        """
+        check_name(name)
+        root = self.root
+        if root.is_symlink() and not root.exists():
+            raise ModelStoreError(
+                f"the model store {root} is a link to nothing", hint="fix the link or choose another --models-dir"
+            )
+        if root.exists() and not root.is_dir():
+            raise ModelStoreError(f"the model store {root} is a file, not a folder", hint="choose another --models-dir")
+        probe = root if root.exists() else next((p for p in root.absolute().parents if p.exists()), Path("/"))
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise ModelStoreError(
+                f"cannot write to the model store {root} (permission denied)", hint="choose another --models-dir"
+            )
         if self.path(name).exists() and not force:
             raise ModelStoreError(
                 f"model {name!r} already exists in {self.root}", hint="replace it with --force (force=True in Python)"
@@ -273,7 +297,7 @@ class ModelStore:
         """
         target = self.path(name)
         for _ in range(100):
-            self._refuse_existing(name, force)
+            self.ensure_free(name, force)
             if not target.exists():
                 try:
                     staging.rename(target)
@@ -387,11 +411,15 @@ class ModelStore:
             )
         return data
 
-    def load(self, name: str, *, strict: bool | None = None) -> LoadedModel:
-        """Verify, then load a model.
+    def load(self, name: str, *, kind: str | None = None, strict: bool | None = None) -> LoadedModel:
+        """Verify, then load a model (its manifest is read once).
 
         Parameters
         ----------
+        kind : str, optional
+            The kind wanted (``"themes"``, ``"topics"``): another kind is refused on the
+            manifest, before anything is loaded, and the loaded object must be of the
+            class that kind names.
         strict : bool, optional
             Refuse (instead of warning about) a model saved with another major/minor
             version of textkit, scikit-learn, gensim or numpy. Default: true when
@@ -407,6 +435,7 @@ class ModelStore:
         for attempt in range(_BUSY_RETRIES + 1):
             try:
                 manifest = self.manifest(name)
+                _check_kind(name, manifest, kind)
                 # Hash and unpickle the same bytes: the file cannot change between check and load.
                 data = self._read_artifact(name, manifest, ARTIFACT)
                 break
@@ -420,6 +449,7 @@ class ModelStore:
             strict = os.environ.get(STRICT_ENV) == "1"
         _check_versions(name, manifest["versions"], strict)
         model = _unpickle(name, data)
+        _check_loaded_type(name, manifest, model)
         return LoadedModel(model, manifest)
 
     def _replaced(self, name: str, manifest: dict[str, Any] | None) -> bool:
@@ -511,7 +541,7 @@ class ModelStore:
             with tarfile.open(source, "r:*") as archive:
                 folder_name, members = _safe_members(archive, str(source))
                 target_name = check_name(name or folder_name)
-                self._refuse_existing(target_name, force)
+                self.ensure_free(target_name, force)
                 raw = _member_bytes(archive, members[MANIFEST], None)
                 manifest = check_manifest(raw, f"{source}:{MANIFEST}")
                 unexpected = set(members) - {MANIFEST, *manifest["artifacts"]}
@@ -541,6 +571,34 @@ class ModelStore:
         except OSError as error:  # gzip.BadGzipFile and read errors
             raise ModelStoreError(f"{source} is not a readable .tar.gz archive ({error.strerror or error})") from None
         return manifest
+
+
+# The class each kind of model must load as: a manifest whose kind was changed (and its
+# checksum recomputed) must not hand a topic model to code that expects a classifier.
+KIND_CLASSES = {"themes": "textkit.themes.classify.ThemeClassifier", "topics": "textkit.topics.model.TopicModel"}
+
+
+_KIND_TEXT = {
+    "themes": ("a theme classifier", "name a model trained with 'textkit train'"),
+    "topics": ("a topic model", "name a model fitted with 'textkit topics fit'"),
+}
+
+
+def _check_kind(name: str, manifest: dict[str, Any], kind: str | None) -> None:
+    found = manifest.get("kind")
+    if kind is not None and found != kind:
+        what, hint = _KIND_TEXT.get(kind, (f"a {kind!r} model", "name a model of that kind"))
+        raise ModelStoreError(f"model {name!r} is a {found!r} model, not {what}", hint=hint)
+
+
+def _check_loaded_type(name: str, manifest: dict[str, Any], model: Any) -> None:
+    expected = KIND_CLASSES.get(str(manifest.get("kind")))
+    actual = f"{type(model).__module__}.{type(model).__qualname__}"
+    if expected is not None and actual != expected:
+        raise ModelStoreError(
+            f"model {name!r} says it is a {manifest.get('kind')!r} model but holds a {actual}",
+            hint="the model folder was altered: delete it and train or import it again",
+        )
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -707,6 +765,8 @@ def save(
     return ModelStore(models_dir).save(model, name, force=force, **info)
 
 
-def load(name: str, *, models_dir: str | Path | None = None, strict: bool | None = None) -> LoadedModel:
+def load(
+    name: str, *, kind: str | None = None, models_dir: str | Path | None = None, strict: bool | None = None
+) -> LoadedModel:
     """Load the model ``name`` with its manifest (see :meth:`ModelStore.load`)."""
-    return ModelStore(models_dir).load(name, strict=strict)
+    return ModelStore(models_dir).load(name, kind=kind, strict=strict)

@@ -24,9 +24,7 @@ Reproducibility: with ``workers=1`` the model is fitted by one process
 order of the updates, and with it the topics, changes slightly from run to run even
 with the same ``random_state``.
 
-:func:`fit_topics`, :func:`load_topic_model` and :func:`relabel` are what the
-``textkit topics`` commands run: fit and save with a manifest, load (checking the
-kind before unpickling), rename topics in a saved model.
+:mod:`textkit.workflows.topics` fits and saves, loads and relabels saved models.
 """
 
 from __future__ import annotations
@@ -50,8 +48,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 
-from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
-from textkit.reading.articles import Article, fingerprint
+from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
+from textkit.reading.articles import Article
 from textkit.text.tokenize import Tokenizer
 
 logger = logging.getLogger(__name__)
@@ -866,7 +864,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
         Yields ``{"id", "topic", "labels": [dominant label], "scores": {label: share}}``
         (``topic`` is None and ``labels`` empty for a text with no known word);
-        the shape of theme predictions, so :func:`textkit.workflows.themes.write_records`
+        the shape of theme predictions, so :func:`textkit.workflows.output.write_records`
         writes them as JSONL or CSV. Plain strings get ids ``"1"``, ``"2"``...
         """
         self._check_fitted()
@@ -967,82 +965,3 @@ def _top_word_lists(lda: Any, dictionary: Any, topn: int) -> list[list[str]]:
     topics = lda.get_topics()
     best = np.argsort(-topics, axis=1)[:, :topn]
     return [[dictionary[int(i)] for i in row] for row in best]
-
-
-# -- the store ---------------------------------------------------------------------------
-@dataclass
-class TopicFitResult:
-    """What :func:`fit_topics` made: the fitted model and its manifest."""
-
-    model: TopicModel
-    manifest: dict[str, Any]
-    seconds: float = 0.0
-
-
-def fit_topics(
-    articles: Iterable[Article | str],
-    name: str = "topics",
-    *,
-    models_dir: str | Path | None = None,
-    force: bool = False,
-    **params: Any,
-) -> TopicFitResult:
-    """Fit a :class:`TopicModel` on ``articles`` and save it as ``name`` in the model store.
-
-    ``params`` are :class:`TopicModel` parameters. The manifest holds the parameters,
-    the coherence scores (``metrics``, headline ``c_v``), the K curve when K was
-    chosen automatically, and the data fingerprint.
-
-    Raises
-    ------
-    ConfigError
-        An unknown parameter (or one the model refuses).
-    ModelStoreError
-        ``name`` exists and ``force`` is false (checked before fitting).
-    """
-    from textkit.store.modelstore import ModelStore
-
-    known = TopicModel._get_param_names()
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise ConfigError(f"unknown topic model parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
-    store = ModelStore(models_dir)
-    if store.exists(name) and not force:
-        raise ModelStoreError(
-            f"model {name!r} already exists in {store.root}", hint="pass --force (force=True) to replace it"
-        )
-    started = time.perf_counter()
-    model = TopicModel(**params).fit(articles)
-    metrics: dict[str, Any] = {**model.scores_, "main": "c_v" if "c_v" in model.scores_ else "diversity"}
-    if model.k_scores_:
-        metrics["k_curve"] = model.k_scores_
-    if model.summary_.converged is not None:
-        metrics["converged"] = model.summary_.converged
-    items = (a if isinstance(a, Article) else Article(id=str(n), text=a) for n, a in enumerate(articles, 1))
-    manifest = store.save(model, name, force=force, metrics=metrics, data=fingerprint(items))
-    return TopicFitResult(model, manifest, time.perf_counter() - started)
-
-
-def load_topic_model(name: str = "topics", models_dir: str | Path | None = None) -> tuple[TopicModel, dict[str, Any]]:
-    """Load a topic model and its manifest, refusing other kinds before anything is unpickled."""
-    from textkit.store.modelstore import ModelStore
-
-    store = ModelStore(models_dir)
-    kind = store.manifest(name).get("kind")
-    if kind != TOPICS_KIND:
-        raise ModelStoreError(
-            f"model {name!r} is a {kind!r} model, not a topic model",
-            hint="name a model fitted with 'textkit topics fit'",
-        )
-    loaded = store.load(name)
-    return loaded.model, loaded.manifest
-
-
-def relabel(name: str, labels: Mapping[int | str, str], models_dir: str | Path | None = None) -> TopicModel:
-    """Rename topics of a saved model and save it again (manifest metrics and data kept)."""
-    from textkit.store.modelstore import ModelStore
-
-    model, manifest = load_topic_model(name, models_dir)
-    model.rename(labels)
-    ModelStore(models_dir).save(model, name, force=True, metrics=manifest.get("metrics"), data=manifest.get("data"))
-    return model

@@ -19,7 +19,7 @@ import numpy as np
 
 from textkit.atomic import atomic_write
 from textkit.errors import InputError
-from textkit.topics.model import TopicModel, load_topic_model
+from textkit.topics.model import TopicModel
 
 TRENDS_SHOWN = 8  # lines in the trend chart: more are unreadable; the rest are in the table
 
@@ -232,6 +232,8 @@ def render_report(model: TopicModel, manifest: dict[str, Any]) -> str:
 
 def write_report(name: str, output: str | Path, *, models_dir: str | Path | None = None) -> Path:
     """Load topic model ``name`` and write its HTML report to ``output`` (atomically)."""
+    from textkit.workflows.topics import load_topic_model
+
     model, manifest = load_topic_model(name, models_dir)
     text = render_report(model, manifest)
     target = Path(output)

@@ -1,48 +1,145 @@
-"""Tag a stream of articles with themes, in constant memory and in input order.
+"""Theme use cases, one function per command: train, load, evaluate, explain a saved classifier.
 
-:func:`predict_stream` is what ``textkit predict`` runs and what a service would call:
-it reads articles (or plain strings) lazily, predicts them in small batches, and
-yields one record per article::
-
-    {"id": "a1", "labels": ["diplomacy"], "scores": {"diplomacy": 0.91, "economy": 0.04, ...}}
-
-:func:`write_records` writes those records as JSONL or CSV.
+:func:`train_model` is what ``textkit train`` runs: one call that checks the name and
+the data, optionally cross-validates, fits on everything, fingerprints the training data
+and saves the model with its manifest. :func:`load_classifier`, :func:`evaluate_saved`
+and :func:`explain_saved` work on a saved model.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any
 
-from textkit.errors import ConfigError, InputError, ModelStoreError
-from textkit.reading.articles import Article
+from textkit.errors import ConfigError, InputError, TextkitError, TrainingError
+from textkit.reading.articles import Article, fingerprint
 
 THEMES_KIND = "themes"
-OutputFormat = Literal["jsonl", "csv"]
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_model` made: the fitted model, its manifest and the CV report if any."""
+
+    model: Any
+    manifest: dict[str, Any]
+    cv_report: Any = None  # textkit.themes.evaluate.EvaluationReport when cv was asked for
+    seconds: float = 0.0
+
+
+def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
+    """A :class:`~textkit.themes.classify.ThemeClassifier` from keyword parameters, with clear errors.
+
+    Raises
+    ------
+    ConfigError
+        A parameter the classifier does not take, or a value it refuses.
+    """
+    from textkit.themes.classify import ThemeClassifier
+
+    params = dict(model_params or {})
+    known = ThemeClassifier._get_param_names()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown classifier parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
+    return ThemeClassifier(**params)
+
+
+def labelled_list(articles: Iterable[Article], purpose: str, error: type[TextkitError]) -> list[Article]:
+    """The articles as a list, refused with ``error`` if there are none or some lack labels."""
+    articles = list(articles)
+    if not articles:
+        raise error(f"no articles to {purpose}", hint="check the data file(s) and the --text-field option")
+    unlabelled = [a.id for a in articles if not a.labels]
+    if unlabelled:
+        raise error(
+            f"{len(unlabelled)} of {len(articles)} articles have no labels (first: {unlabelled[0]})",
+            hint="label them, or check --label-field",
+        )
+    return articles
+
+
+def train_model(
+    articles: Iterable[Article],
+    name: str = "themes",
+    models_dir: str | Path | None = None,
+    model_params: dict[str, Any] | None = None,
+    cv: int | None = None,
+    force: bool = False,
+) -> TrainResult:
+    """Fit a theme classifier on labelled articles and save it as ``name``.
+
+    Parameters
+    ----------
+    articles : iterable of Article
+        Labelled articles (read once into memory: the vectorizer needs them all).
+    name : str
+        Model name in the store (``models_dir/<name>/``).
+    models_dir : str or Path, optional
+        The model store folder; default ``$TEXTKIT_MODELS_DIR`` or ``models/``.
+    model_params : dict, optional
+        Keyword arguments of :class:`~textkit.themes.classify.ThemeClassifier`
+        (``model``, ``C``, ``ngram_range``, ``min_df``...).
+    cv : int, optional
+        Cross-validate with this many folds first; the report is returned and its
+        summary stored in the manifest's metrics.
+    force : bool
+        Replace an existing model of that name.
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ModelStoreError
+        The name is taken and ``force`` is false (checked before any fitting).
+    TrainingError
+        No articles, or articles without labels.
+    ConfigError
+        Unknown classifier parameters or ``cv`` below 2.
+    """
+    from textkit.store.modelstore import ModelStore
+
+    store = ModelStore(models_dir)
+    # Refuse a taken name before minutes of fitting, not after (save checks again).
+    store.ensure_free(name, force)
+    if cv is not None and cv < 2:
+        raise ConfigError(f"cv must be at least 2 folds, not {cv}")
+    classifier = make_classifier(model_params)
+    articles = labelled_list(articles, "train on", TrainingError)
+    labels = [list(a.labels) for a in articles]
+    start = time.perf_counter()
+    report = None
+    if cv:
+        from sklearn.base import clone
+
+        from textkit.themes.evaluate import cross_validate
+
+        report = cross_validate(clone(classifier), articles, labels, cv=cv)
+    classifier.fit(articles, labels)
+    seconds = time.perf_counter() - start
+    metrics: dict[str, Any] = {"train_seconds": round(seconds, 3)}
+    if report is not None:
+        metrics["cv"] = {"folds": cv, **report.to_dict()}
+    manifest = store.save(classifier, name, force=force, metrics=metrics, data=fingerprint(articles))
+    return TrainResult(classifier, manifest, report, seconds)
 
 
 def load_classifier(name: str = "themes", models_dir: str | Path | None = None) -> Any:
-    """Load a theme classifier from the model store (verified before unpickling).
+    """Load a theme classifier from the model store (kind and hashes checked before anything is loaded).
 
     Raises
     ------
     ModelStoreError
         No such model, a damaged one, or a model of another kind (e.g. topics).
     """
-    from textkit.store.modelstore import ModelStore
+    from textkit.store.modelstore import load
 
-    store = ModelStore(models_dir)
-    kind = store.manifest(name).get("kind")
-    if kind != THEMES_KIND:  # checked on the manifest, before anything is unpickled
-        raise ModelStoreError(
-            f"model {name!r} is a {kind!r} model, not a theme classifier",
-            hint="name a model trained with 'textkit train'",
-        )
-    return store.load(name).model
+    return load(name, kind=THEMES_KIND, models_dir=models_dir).model
 
 
 def evaluate_saved(name: str, articles: Iterable[Article], *, models_dir: str | Path | None = None) -> Any:
@@ -56,7 +153,6 @@ def evaluate_saved(name: str, articles: Iterable[Article], *, models_dir: str | 
         No articles, or articles without labels.
     """
     from textkit.themes.evaluate import evaluate
-    from textkit.workflows.train import labelled_list
 
     model = load_classifier(name, models_dir)
     articles = labelled_list(articles, "evaluate on", InputError)  # metrics need every prediction at once
@@ -80,99 +176,3 @@ def explain_saved(
         return top_terms(model, label=label, n=n)
     explained = explain_text(model, text, n=n)
     return explained if label is None else {k: v for k, v in explained.items() if k == label}
-
-
-def _as_article(item: Article | str, number: int) -> Article:
-    return item if isinstance(item, Article) else Article(id=str(number), text=item)
-
-
-def predict_stream(
-    model: Any,
-    articles: Iterable[Article | str],
-    *,
-    threshold: float | None = None,
-    top_k: int | None = None,
-    explain: int = 0,
-    batch_size: int = 256,
-    digits: int = 4,
-) -> Iterator[dict[str, Any]]:
-    """Predict themes for each article, lazily, one record per article in input order.
-
-    Parameters
-    ----------
-    model : ThemeClassifier
-        A fitted theme classifier (see :func:`load_classifier`).
-    articles : iterable of Article or str
-        Read lazily, ``batch_size`` at a time, so memory stays constant however long
-        the stream is. A plain string gets the id ``"1"``, ``"2"``... by position.
-    threshold, top_k : optional
-        Passed to ``model.predict_labels``: one score threshold for every label
-        instead of the tuned ones, or the ``top_k`` best labels.
-    explain : int
-        If positive, add ``"explanation"``: for each predicted label, the ``explain``
-        terms that contributed most (see :func:`textkit.themes.explain.explain_text`).
-    batch_size : int
-        Articles predicted together; larger batches are faster and use more memory.
-    digits : int
-        Scores are rounded to this many decimals.
-
-    Yields
-    ------
-    dict
-        ``{"id", "labels", "scores"}`` and, with ``explain``, ``"explanation"``.
-    """
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
-    if top_k is not None and top_k < 1:
-        raise ConfigError(f"top_k must be at least 1, not {top_k}")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ConfigError(f"threshold must be between 0 and 1, not {threshold}")
-    if explain:
-        from textkit.themes.explain import explain_text
-    classes = [str(c) for c in model.classes_]
-    numbered = (_as_article(item, n) for n, item in enumerate(articles, start=1))
-    while batch := list(islice(numbered, batch_size)):
-        texts = [a.full_text for a in batch]
-        scores = model.predict_proba(texts)
-        labels = model.predict_labels(texts, threshold=threshold, top_k=top_k)
-        for article, text, row, predicted in zip(batch, texts, scores, labels):
-            record: dict[str, Any] = {
-                "id": article.id,
-                "labels": [str(label) for label in predicted],
-                "scores": {c: round(float(s), digits) for c, s in zip(classes, row)},
-            }
-            if explain:
-                record["explanation"] = _explanation(explain_text(model, text, n=explain), predicted)
-            yield record
-
-
-def _explanation(explained: Any, labels: Sequence[str]) -> dict[str, Any]:
-    """The explanation of the predicted labels only, JSON-ready."""
-    return {label: explained[label] for label in labels if label in explained}
-
-
-def write_records(
-    records: Iterable[dict[str, Any]], handle: IO[str], format: OutputFormat, classes: Sequence[str]
-) -> int:
-    """Write prediction records as JSONL or CSV; return how many were written.
-
-    CSV columns: ``id``, ``labels`` (joined with ``;``), one score column per class
-    in ``classes`` order, and ``explanation`` (JSON) when the records have one.
-    """
-    if format not in ("jsonl", "csv"):
-        raise ConfigError(f"unknown output format {format!r}", hint="use jsonl or csv")
-    count = 0
-    writer = None
-    for record in records:
-        if format == "jsonl":
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            if writer is None:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(["id", "labels", *classes] + (["explanation"] if "explanation" in record else []))
-            row = [record["id"], ";".join(record["labels"]), *(record["scores"][c] for c in classes)]
-            if "explanation" in record:
-                row.append(json.dumps(record["explanation"], ensure_ascii=False))
-            writer.writerow(row)
-        count += 1
-    return count

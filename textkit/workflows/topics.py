@@ -1,0 +1,82 @@
+"""Topic use cases, one function per command: fit and save, load, relabel a saved topic model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textkit.errors import ConfigError
+from textkit.reading.articles import Article, fingerprint
+from textkit.topics.model import TOPICS_KIND, TopicModel
+
+
+@dataclass
+class TopicFitResult:
+    """What :func:`fit_topics` made: the fitted model and its manifest."""
+
+    model: TopicModel
+    manifest: dict[str, Any]
+    seconds: float = 0.0
+
+
+def fit_topics(
+    articles: Iterable[Article | str],
+    name: str = "topics",
+    *,
+    models_dir: str | Path | None = None,
+    force: bool = False,
+    **params: Any,
+) -> TopicFitResult:
+    """Fit a :class:`TopicModel` on ``articles`` and save it as ``name`` in the model store.
+
+    ``params`` are :class:`TopicModel` parameters. The manifest holds the parameters,
+    the coherence scores (``metrics``, headline ``c_v``), the K curve when K was
+    chosen automatically, and the data fingerprint.
+
+    Raises
+    ------
+    ConfigError
+        An unknown parameter (or one the model refuses).
+    ModelStoreError
+        ``name`` is taken (even by a broken folder) and ``force`` is false, or the
+        store cannot be written: checked before fitting.
+    """
+    from textkit.store.modelstore import ModelStore
+
+    known = TopicModel._get_param_names()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown topic model parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
+    store = ModelStore(models_dir)
+    store.ensure_free(name, force)
+    started = time.perf_counter()
+    model = TopicModel(**params).fit(articles)
+    metrics: dict[str, Any] = {**model.scores_, "main": "c_v" if "c_v" in model.scores_ else "diversity"}
+    if model.k_scores_:
+        metrics["k_curve"] = model.k_scores_
+    if model.summary_.converged is not None:
+        metrics["converged"] = model.summary_.converged
+    items = (a if isinstance(a, Article) else Article(id=str(n), text=a) for n, a in enumerate(articles, 1))
+    manifest = store.save(model, name, force=force, metrics=metrics, data=fingerprint(items))
+    return TopicFitResult(model, manifest, time.perf_counter() - started)
+
+
+def load_topic_model(name: str = "topics", models_dir: str | Path | None = None) -> tuple[TopicModel, dict[str, Any]]:
+    """Load a topic model and its manifest, refusing other kinds before anything is loaded."""
+    from textkit.store.modelstore import load
+
+    loaded = load(name, kind=TOPICS_KIND, models_dir=models_dir)
+    return loaded.model, loaded.manifest
+
+
+def relabel(name: str, labels: Mapping[int | str, str], models_dir: str | Path | None = None) -> TopicModel:
+    """Rename topics of a saved model and save it again (manifest metrics and data kept)."""
+    from textkit.store.modelstore import ModelStore
+
+    model, manifest = load_topic_model(name, models_dir)
+    model.rename(labels)
+    ModelStore(models_dir).save(model, name, force=True, metrics=manifest.get("metrics"), data=manifest.get("data"))
+    return model
