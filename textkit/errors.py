@@ -21,20 +21,24 @@ class TextkitError(Exception):
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
-class InputError(TextkitError):
+class InputError(TextkitError, ValueError):
     """Input data that cannot be read: a missing file, bad bytes, a malformed record."""
 
 
-class ConfigError(TextkitError):
-    """Options or parameters that do not fit together or are out of range."""
+class ConfigError(TextkitError, ValueError):
+    """Options or parameters that do not fit together or are out of range.
+
+    ``param`` names the parameter at fault, when there is one: the CLI turns such an
+    error into a usage error (exit 2) that names the option instead.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, *, param: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.param = param
 
 
-class TrainingError(TextkitError):
+class TrainingError(TextkitError, ValueError):
     """Data that a model cannot be trained on (empty, one class, no tokens...)."""
-
-
-class NotFittedError(TextkitError, ValueError):
-    """A model used before ``fit``; also a ``ValueError`` as scikit-learn expects."""
 
 
 class ModelStoreError(TextkitError):
@@ -43,3 +47,20 @@ class ModelStoreError(TextkitError):
 
 class IntegrityError(ModelStoreError):
     """An artifact whose sha256 does not match its manifest: refused before unpickling."""
+
+
+def __getattr__(name: str) -> type[Exception]:
+    # NotFittedError is also scikit-learn's, so `except sklearn.exceptions.NotFittedError`
+    # catches it; it is made on first use because importing scikit-learn takes a second
+    # that `textkit --help` should not pay.
+    if name == "NotFittedError":
+        from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+        class NotFittedError(TextkitError, SklearnNotFittedError):
+            """A model used before ``fit``: also scikit-learn's ``NotFittedError`` (a ``ValueError``)."""
+
+        NotFittedError.__module__ = __name__
+        NotFittedError.__qualname__ = "NotFittedError"
+        globals()["NotFittedError"] = NotFittedError
+        return NotFittedError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
