@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from textkit.errors import InputError
+from textkit.errors import ConfigError, InputError
 from textkit.reading.articles import Article, fingerprint, read_articles, read_many, split_labels, write_jsonl
 
 
@@ -117,8 +117,24 @@ def test_undecodable_bytes_name_the_line_and_the_fix(tmp_path):
 
 
 def test_unknown_encoding(tmp_path):
-    with pytest.raises(InputError, match="unknown encoding 'utf-99'"):
+    with pytest.raises(ConfigError, match="unknown encoding 'utf-99'") as caught:
         read_articles(write(tmp_path / "a.jsonl", "{}"), encoding="utf-99")
+    assert caught.value.param == "encoding"
+
+
+@pytest.mark.parametrize(
+    ("options", "param"),
+    [
+        ({"encoding": "rot13"}, "encoding"),  # a codec, but not a text encoding: crashed while reading
+        ({"encoding_errors": "bogus"}, "encoding_errors"),
+        ({"format": "xml"}, "format"),
+        ({"max_record_bytes": 0}, "max_record_bytes"),
+    ],
+)
+def test_bad_reader_options_are_refused_before_reading(tmp_path, options, param):
+    with pytest.raises(ConfigError) as caught:
+        read_articles(write(tmp_path / "a.jsonl", '{"text": "x"}'), **options)
+    assert caught.value.param == param
 
 
 def test_binary_file_is_refused(tmp_path):
@@ -291,3 +307,105 @@ def test_split_labels_and_fingerprint():
     assert fingerprint(one) == fingerprint(list(one))
     assert fingerprint(one)["count"] == 1
     assert fingerprint(one)["sha256"] != fingerprint([Article(id="1", text="t", labels=("b",))])["sha256"]
+
+
+# -- readers added for real folders and files ---------------------------------------------
+def test_lines_reader_gives_one_article_per_line(tmp_path):
+    path = write(tmp_path / "heads.txt", "Talks open in Geneva\n\n  Wheat harvest begins  \nQuake hits the coast\n")
+    stream = read_articles(path, format="lines")
+    assert [(a.id, a.text) for a in stream] == [
+        ("heads:1", "Talks open in Geneva"),
+        ("heads:3", "Wheat harvest begins"),
+        ("heads:4", "Quake hits the coast"),
+    ]
+    assert stream.format == "lines"
+    assert read_articles(path).format == "dump"  # a .txt is a raw dump unless told otherwise
+
+
+def test_folder_of_jsonl_gz_files_reads_their_records(tmp_path):
+    folder = tmp_path / "months"
+    folder.mkdir()
+    for month in ("2024-01", "2024-02"):
+        with gzip.open(folder / f"{month}.jsonl.gz", "wt", encoding="utf-8") as handle:
+            handle.write(json.dumps({"id": f"{month}-a", "text": "one"}) + "\n")
+            handle.write(json.dumps({"id": f"{month}-b", "text": "two", "labels": ["x"]}) + "\n")
+    stream = read_articles(folder)
+    assert [(a.id, a.text, a.labels) for a in stream] == [
+        ("2024-01-a", "one", ()),
+        ("2024-01-b", "two", ("x",)),
+        ("2024-02-a", "one", ()),
+        ("2024-02-b", "two", ("x",)),
+    ]
+    assert stream.stats.articles == 4
+
+
+def test_label_folder_behind_a_link_is_read_and_a_loop_is_not(tmp_path):
+    real = tmp_path / "elsewhere" / "sport"
+    real.mkdir(parents=True)
+    write(real / "a.txt", "Match report\n\nThe home side won.")
+    corpus = tmp_path / "corpus"
+    (corpus / "economy").mkdir(parents=True)
+    write(corpus / "economy" / "b.txt", "Prices\n\nPrices rose.")
+    (corpus / "sport").symlink_to(real, target_is_directory=True)
+    (real / "loop").symlink_to(corpus, target_is_directory=True)  # a link back up: must not recurse forever
+    articles = list(read_articles(corpus))
+    assert sorted((a.id, a.labels) for a in articles) == [("economy/b", ("economy",)), ("sport/a", ("sport",))]
+
+
+def test_unreadable_sub_folder_is_counted_not_silently_lost(tmp_path, monkeypatch):
+    import os
+
+    corpus = tmp_path / "corpus"
+    (corpus / "locked").mkdir(parents=True)
+    write(corpus / "locked" / "a.txt", "x")
+    write(corpus / "b.txt", "y")
+    scandir = os.scandir
+
+    def refusing(path="."):  # as for a folder without read permission (tests run as root in CI)
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    with pytest.raises(InputError, match=r"locked: cannot read the folder \(Permission denied\)"):
+        list(read_articles(corpus))
+    stream = read_articles(corpus, on_error="skip")
+    assert [a.id for a in stream] == ["b"]
+    assert stream.stats.skipped["unreadable folder"] == 1
+
+
+def test_utf16_input_is_read_with_its_encoding(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(("\ufeff" + json.dumps({"id": "1", "text": "Données"}) + "\n").encode("utf-16-le"))
+    assert [a.text for a in read_articles(path, encoding="utf-16")] == ["Données"]
+    csv_path = tmp_path / "a.csv"
+    csv_path.write_text("id,text\n1,Données\n", encoding="utf-16")
+    assert [a.text for a in read_articles(csv_path, encoding="utf-16")] == ["Données"]
+
+
+def test_deeply_nested_json_is_a_bad_record_not_a_crash(tmp_path):
+    path = write(tmp_path / "a.jsonl", "[" * 100_000 + "]" * 100_000 + "\n" + json.dumps({"text": "ok"}) + "\n")
+    with pytest.raises(InputError, match=r"a.jsonl:1: invalid JSON \(nested too deeply\)"):
+        list(read_articles(path))
+    stream = read_articles(path, on_error="skip")
+    assert [a.text for a in stream] == ["ok"]
+    assert stream.stats.skipped["invalid JSON"] == 1
+
+
+@pytest.mark.parametrize("field", ["id", "text", "labels"])
+def test_lone_surrogate_escape_is_refused_when_read(tmp_path, field):
+    record = {"id": "a", "text": "body", "labels": ["x"]}
+    record[field] = ["\ud800"] if field == "labels" else "\ud800"
+    path = write(tmp_path / "a.jsonl", json.dumps(record) + "\n" + json.dumps({"text": "fine"}) + "\n")
+    with pytest.raises(InputError, match=r"a.jsonl:1: a lone surrogate escape"):
+        list(read_articles(path))
+    assert [a.text for a in read_articles(path, on_error="skip")] == ["fine"]
+
+
+def test_a_record_over_the_size_limit_is_skipped_without_holding_it(tmp_path):
+    path = write(tmp_path / "a.jsonl", json.dumps({"text": "x" * 5000}) + "\n" + json.dumps({"text": "small"}) + "\n")
+    with pytest.raises(InputError, match=r"a.jsonl:1: record longer than 1,000 bytes"):
+        list(read_articles(path, max_record_bytes=1000))
+    stream = read_articles(path, max_record_bytes=1000, on_error="skip")
+    assert [a.text for a in stream] == ["small"]
+    assert stream.stats.skipped["record too long"] == 1

@@ -12,7 +12,9 @@ import codecs
 import csv
 import gzip
 import hashlib
+import io
 import json
+import os
 import sys
 import zlib
 from array import array
@@ -22,14 +24,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from textkit.errors import InputError
+from textkit.errors import ConfigError, InputError
 from textkit.text.clean import clean_text
 
-Format = Literal["jsonl", "csv", "tsv", "txt", "dir", "dump"]
+Format = Literal["jsonl", "csv", "tsv", "txt", "dir", "dump", "lines"]
+FORMATS = ("jsonl", "csv", "tsv", "dump", "lines", "dir")
 OnError = Literal["raise", "skip"]
 
 LABEL_SEPARATORS = (";", "|")
 _CSV_FIELD_LIMIT = 2**31 - 1  # a single scraped article can exceed csv's 128 KiB default
+# The longest record (JSONL or CSV line, text file) read: a real article is well under 1 MB, and a
+# cap keeps one corrupt or hostile line (a 2 GiB line in a small .gz) from taking the machine's memory.
+MAX_RECORD_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class ReadOptions:
     encoding: str = "utf-8"
     encoding_errors: Literal["strict", "replace", "ignore"] = "strict"
     on_error: OnError = "raise"
+    max_record_bytes: int = MAX_RECORD_BYTES
 
 
 class _IdTally:
@@ -124,9 +131,16 @@ class ArticleStream:
     :attr:`stats` describes the last pass (its duplicate ids once the pass is complete).
     """
 
-    def __init__(self, source: str | Path, reader: Callable[[ArticleStream], Iterator[Article]], options: ReadOptions):
+    def __init__(
+        self,
+        source: str | Path,
+        reader: Callable[[ArticleStream], Iterator[Article]],
+        options: ReadOptions,
+        format: str = "jsonl",
+    ):
         self.source = str(source)
         self.options = options
+        self.format = format  # the reader used, said in summaries ("read as a raw dump")
         self.stats = ReadStats()
         self._reader = reader
 
@@ -162,6 +176,7 @@ def read_articles(
     encoding: str = "utf-8",
     encoding_errors: Literal["strict", "replace", "ignore"] = "strict",
     on_error: OnError = "raise",
+    max_record_bytes: int = MAX_RECORD_BYTES,
 ) -> ArticleStream:
     """Stream the articles of a file or folder, choosing the reader from the path.
 
@@ -169,11 +184,13 @@ def read_articles(
     ----------
     path : str or Path
         ``.jsonl``/``.jsonl.gz``/``.ndjson``; ``.csv``/``.tsv`` (optionally ``.gz``);
-        a ``.txt`` raw dump (segmented into articles); a folder of ``.txt`` files
-        (one article each; in sub-folders, the sub-folder name is the label, as in
-        scikit-learn's ``load_files``); ``-`` for JSONL on standard input.
+        a ``.txt`` raw dump (segmented into articles); a folder (its ``.txt`` files one
+        article each, in sub-folders labelled by the sub-folder's name as in
+        scikit-learn's ``load_files``; its JSONL/CSV/TSV files read with their own
+        reader; folder links followed once); ``-`` for JSONL on standard input.
     format : str, optional
-        Force a reader: ``jsonl``, ``csv``, ``tsv``, ``dump`` (raw dump), ``dir``.
+        Force a reader: ``jsonl``, ``csv``, ``tsv``, ``dump`` (raw dump), ``lines``
+        (one text per line), ``dir``.
     text_field, label_field, headline_field, id_field, date_field : str
         Field (JSONL) or column (CSV) names. Several labels in one CSV cell are
         separated by ``;`` or ``|``.
@@ -183,6 +200,9 @@ def read_articles(
     on_error : {"raise", "skip"}
         A malformed record stops the read with its file and line (default), or is
         skipped and counted in ``stream.stats``.
+    max_record_bytes : int
+        Longest record read (a JSONL/CSV line or a text file); a longer one is a
+        malformed record. Default 32 MiB.
 
     Raises
     ------
@@ -190,26 +210,48 @@ def read_articles(
         The path does not exist, the format is unknown, or (while iterating) a
         record is malformed.
     """
-    codec_check(encoding)
+    check_read_options(format, encoding, encoding_errors, on_error, max_record_bytes)
     options = ReadOptions(
-        text_field, label_field, headline_field, id_field, date_field, encoding, encoding_errors, on_error
+        text_field,
+        label_field,
+        headline_field,
+        id_field,
+        date_field,
+        encoding,
+        encoding_errors,
+        on_error,
+        max_record_bytes,
     )
-    fmt = format or detect_format(path)
     if str(path) != "-" and not Path(path).exists():
         raise InputError(f"{path}: no such file or folder")
-    readers: dict[str, Callable[[ArticleStream], Iterator[Article]]] = {
-        "jsonl": _read_jsonl,
-        "csv": _read_csv,
-        "tsv": _read_csv,
-        "dump": _read_dump,
-        "txt": _read_dump,
-        "dir": _read_dir,
-    }
-    if fmt not in readers:
-        raise InputError(f"{path}: unknown format {fmt!r}", hint="use jsonl, csv, tsv, dump or dir")
-    stream = ArticleStream(path, readers[fmt], options)
-    stream.format = fmt  # type: ignore[attr-defined]
-    return stream
+    fmt = "dump" if format == "txt" else format or detect_format(path)
+    return ArticleStream(path, _READERS[fmt], options, fmt)
+
+
+def check_read_options(
+    format: str | None, encoding: str, encoding_errors: str, on_error: str, max_record_bytes: int
+) -> None:
+    """Refuse reader options that cannot work, before anything is read (``param`` names the option)."""
+    if format is not None and format not in (*FORMATS, "txt"):
+        raise ConfigError(f"unknown input format {format!r}", hint=f"use one of {', '.join(FORMATS)}", param="format")
+    try:
+        # rot13 and base64 are codecs too, but not text encodings: bytes.decode refuses them.
+        if not codecs.lookup(encoding)._is_text_encoding:  # type: ignore[attr-defined]
+            raise LookupError(encoding)
+    except LookupError:
+        raise ConfigError(
+            f"unknown encoding {encoding!r}", hint="try utf-8, utf-8-sig, utf-16, latin-1 or cp1252", param="encoding"
+        ) from None
+    if encoding_errors not in ("strict", "replace", "ignore"):
+        raise ConfigError(
+            f"unknown encoding errors handler {encoding_errors!r}",
+            hint="use strict, replace or ignore",
+            param="encoding_errors",
+        )
+    if on_error not in ("raise", "skip"):
+        raise ConfigError(f"on_error must be 'raise' or 'skip', not {on_error!r}", param="on_error")
+    if max_record_bytes < 1:
+        raise ConfigError(f"max_record_bytes must be positive, not {max_record_bytes}", param="max_record_bytes")
 
 
 def read_many(paths: Iterable[str | Path], **options: Any) -> ChainedStream:
@@ -248,13 +290,6 @@ class ChainedStream:
         return total
 
 
-def codec_check(encoding: str) -> None:
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}", hint="try utf-8, utf-8-sig, latin-1 or cp1252") from None
-
-
 def detect_format(path: str | Path) -> str:
     """The reader for a path, from its suffix (``-`` is JSONL on stdin)."""
     if str(path) == "-":
@@ -262,7 +297,17 @@ def detect_format(path: str | Path) -> str:
     p = Path(path)
     if p.is_dir():
         return "dir"
-    name = p.name.lower().removesuffix(".gz")
+    fmt = _suffix_format(p.name)
+    if fmt is not None:
+        return fmt
+    raise InputError(
+        f"{path}: cannot tell the format from the file name",
+        hint="name it .jsonl, .csv, .tsv or .txt, or pass --format-in",
+    )
+
+
+def _suffix_format(name: str) -> str | None:
+    name = name.lower().removesuffix(".gz")
     for suffix, fmt in (
         (".jsonl", "jsonl"),
         (".ndjson", "jsonl"),
@@ -273,10 +318,7 @@ def detect_format(path: str | Path) -> str:
     ):
         if name.endswith(suffix):
             return fmt
-    raise InputError(
-        f"{path}: cannot tell the format from the file name",
-        hint="name it .jsonl, .csv, .tsv or .txt, or pass --format",
-    )
+    return None
 
 
 # -- low-level helpers -------------------------------------------------------------------
@@ -288,10 +330,46 @@ def _open_binary(source: str) -> IO[bytes]:
     return open(source, "rb")
 
 
+def _is_wide(encoding: str) -> bool:
+    """UTF-16/32: a newline is not the byte 0x0a and text has NUL bytes, so lines are found after decoding."""
+    return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+
+
+def _lines(stream: ArticleStream, handle: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """``(line number, bytes)`` of each line, read at most ``max_record_bytes`` at a time.
+
+    A longer line is drained without being held, reported as a bad record and given as
+    ``None``. UTF-16/32 input is decoded here and handed on as UTF-8 (see :func:`_decode`).
+    """
+    limit = stream.options.max_record_bytes
+    readline: Callable[[int], bytes]
+    if _is_wide(stream.options.encoding):
+        text = io.TextIOWrapper(handle, encoding=stream.options.encoding, errors=stream.options.encoding_errors)
+        readline = lambda size: text.readline(size).encode("utf-8", "surrogatepass")  # noqa: E731
+    else:
+        readline = handle.readline
+    number = 0
+    while raw := readline(limit + 1):
+        number += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            stream.bad_record(
+                f"{stream.source}:{number}",
+                "record too long",
+                f"record longer than {limit:,} bytes",
+            )
+            yield number, None
+            continue
+        yield number, raw
+
+
 def _decode(data: bytes, where: str, stream: ArticleStream, line: int | None = None) -> str:
     options = stream.options
+    # Lines of UTF-16/32 files were decoded by _lines and arrive as UTF-8.
+    encoding = "utf-8" if line is not None and _is_wide(options.encoding) else options.encoding
     try:
-        text = data.decode(options.encoding, options.encoding_errors)
+        text = data.decode(encoding, options.encoding_errors)
     except UnicodeDecodeError as error:
         line = line if line is not None else data[: error.start].count(b"\n") + 1
         raise InputError(
@@ -301,8 +379,8 @@ def _decode(data: bytes, where: str, stream: ArticleStream, line: int | None = N
     return text.removeprefix("\ufeff")
 
 
-def _check_not_binary(data: bytes, where: str) -> None:
-    if b"\x00" in data[:8192]:
+def _check_not_binary(data: bytes, where: str, encoding: str = "utf-8") -> None:
+    if not _is_wide(encoding) and b"\x00" in data[:8192]:
         raise InputError(f"{where}: looks like a binary file (it has NUL bytes), not text")
 
 
@@ -359,7 +437,10 @@ def _read_jsonl(stream: ArticleStream) -> Iterator[Article]:
     stem = _stem(source)
     seen_content = False
     with _open_binary(source) as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in _lines(stream, handle):
+            if raw is None:
+                seen_content = True
+                continue
             if number == 1:
                 _check_not_binary(raw, source)
             line = _decode(raw, source, stream, line=number).strip()
@@ -372,14 +453,29 @@ def _read_jsonl(stream: ArticleStream) -> Iterator[Article]:
             except json.JSONDecodeError as error:
                 stream.bad_record(where, "invalid JSON", f"invalid JSON ({error.msg})")
                 continue
+            except RecursionError:
+                stream.bad_record(where, "invalid JSON", "invalid JSON (nested too deeply)")
+                continue
             if not isinstance(record, dict):
                 stream.bad_record(where, "not an object", f"expected a JSON object, got {type(record).__name__}")
+                continue
+            if "\\ud" in line.lower() and _has_lone_surrogate(record):
+                stream.bad_record(where, "invalid text", "a lone surrogate escape (such as \\ud800) is not text")
                 continue
             article = _from_record(record, where, f"{stem}:{number}", stream)
             if article is not None:
                 yield article
     if not seen_content:
         raise InputError(f"{source}: the file is empty (no JSON lines)")
+
+
+def _has_lone_surrogate(record: dict) -> bool:
+    """Whether a JSON escape such as ``\\ud800`` left half a character that no file can store."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _read_csv(stream: ArticleStream) -> Iterator[Article]:
@@ -391,7 +487,8 @@ def _read_csv(stream: ArticleStream) -> Iterator[Article]:
         # Decoding line by line (not through TextIOWrapper) names the exact bad line.
         lines = (
             _decode(raw, source, stream, line=number) if number > 1 else _first_line(raw, source, stream)
-            for number, raw in enumerate(handle, start=1)
+            for number, raw in _lines(stream, handle)
+            if raw is not None
         )
         reader = csv.DictReader(lines, delimiter=delimiter)
         try:
@@ -423,9 +520,12 @@ def _first_line(raw: bytes, source: str, stream: ArticleStream) -> str:
 
 
 def _read_whole(stream: ArticleStream, path: str) -> str:
+    limit = stream.options.max_record_bytes
     with _open_binary(path) as handle:
-        data = handle.read()
-    _check_not_binary(data, path)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{path}: longer than {limit:,} bytes", hint="split it, or raise max_record_bytes")
+    _check_not_binary(data, path, stream.options.encoding)
     return _decode(data, path, stream)
 
 
@@ -455,13 +555,54 @@ def _read_dump(stream: ArticleStream) -> Iterator[Article]:
         )
 
 
+def _read_lines(stream: ArticleStream) -> Iterator[Article]:
+    """One article per non-empty line (``--format-in lines``): a list of headlines, tweets, sentences."""
+    source = stream.source
+    stem = _stem(source)
+    with _open_binary(source) as handle:
+        for number, raw in _lines(stream, handle):
+            if raw is None:
+                continue
+            if number == 1:
+                _check_not_binary(raw, source)
+            text = clean_text(_decode(raw, source, stream, line=number))
+            if text:
+                yield Article(id=f"{stem}:{number}", text=text)
+
+
+def _walk_files(stream: ArticleStream, root: Path) -> list[Path]:
+    """Every file below ``root``, sorted; folder links followed once each, unreadable folders counted."""
+    seen: set[tuple[int, int]] = set()
+    files: list[Path] = []
+
+    def unreadable(error: OSError) -> None:
+        stream.bad_record(str(error.filename), "unreadable folder", f"cannot read the folder ({error.strerror})")
+
+    for folder, folders, names in os.walk(root, onerror=unreadable, followlinks=True):
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in seen:  # a link back to a folder already read: a loop
+            folders.clear()
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        files += (Path(folder) / name for name in names if not name.startswith("."))
+    return sorted(files)
+
+
 def _read_dir(stream: ArticleStream) -> Iterator[Article]:
     root = Path(stream.source)
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
-    if not files:
+    files = [path for path in _walk_files(stream, root) if path.is_file()]
+    if not files and not stream.stats.skipped:
         raise InputError(f"{root}: the folder has no files")
     for path in files:
         relative = path.relative_to(root)
+        fmt = _suffix_format(path.name)
+        if fmt in ("jsonl", "csv", "tsv"):
+            # A folder of data files (monthly .jsonl.gz dumps): each read with its own reader.
+            child = ArticleStream(path, _READERS[fmt], stream.options, fmt)
+            child.stats = stream.stats
+            yield from _READERS[fmt](child)
+            continue
         # load_files layout: root/<label>/<file>; files directly in root carry no label.
         labels = (relative.parts[0],) if len(relative.parts) > 1 else ()
         text = _read_whole(stream, str(path))
@@ -470,6 +611,16 @@ def _read_dir(stream: ArticleStream) -> Iterator[Article]:
             continue
         headline, body = split_headline(text)
         yield Article(id=relative.with_suffix("").as_posix(), text=body, headline=headline, labels=labels)
+
+
+_READERS: dict[str, Callable[[ArticleStream], Iterator[Article]]] = {
+    "jsonl": _read_jsonl,
+    "csv": _read_csv,
+    "tsv": _read_csv,
+    "dump": _read_dump,
+    "lines": _read_lines,
+    "dir": _read_dir,
+}
 
 
 def split_headline(text: str) -> tuple[str, str]:
