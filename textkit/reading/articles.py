@@ -35,7 +35,7 @@ LABEL_SEPARATORS = (";", "|")
 _CSV_FIELD_LIMIT = 2**31 - 1  # a single scraped article can exceed csv's 128 KiB default
 # The longest record (JSONL or CSV line, text file) read: a real article is well under 1 MB, and a
 # cap keeps one corrupt or hostile line (a 2 GiB line in a small .gz) from taking the machine's memory.
-MAX_RECORD_BYTES = 32 * 2**20
+MAX_RECORD_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -202,7 +202,7 @@ def read_articles(
         skipped and counted in ``stream.stats``.
     max_record_bytes : int
         Longest record read (a JSONL/CSV line or a text file); a longer one is a
-        malformed record. Default 32 MiB.
+        malformed record. Default 64 MiB.
 
     Raises
     ------
