@@ -289,13 +289,11 @@ def test_evaluate_needs_labels(trained, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("records", "options", "message"),
     [
-        (labelled_articles(), ["--model", "forest"], "unknown model 'forest' (choose one of svm, logreg, sgd, nb)"),
         (
             [{"text": "troops tanks", "labels": ["military"]}] * 4,
             [],
             "only one class ('military') in the training labels (a classifier needs examples of at least two labels)",
         ),
-        (labelled_articles(), ["--cv", "1"], "cv must be at least 2 folds, not 1"),
     ],
 )
 def test_training_errors_are_one_clear_line(tmp_path, capsys, records, options, message):

@@ -15,11 +15,14 @@ from __future__ import annotations
 import os
 
 import typer
+import typer.core
+import typer.main
 
 from textkit import __version__
 from textkit.cli import _output
 from textkit.store.modelstore import STRICT_ENV
 
+EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what the shell reports for coreutils in `... | head`
 
@@ -83,9 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         _output.error("interrupted")
         return EXIT_INTERRUPTED
-    except typer.TyperException as usage:  # typer's (vendored click) usage errors: exit 2
-        usage.show()
-        return usage.exit_code
+    except typer.TyperException as usage:  # typer's (vendored click) usage errors: one line, exit 2
+        context = getattr(usage, "ctx", None)
+        command = context.command_path if context is not None else "textkit"
+        _output.error(f"{usage.format_message()} (see '{command} --help')")  # type: ignore[attr-defined]
+        return int(getattr(usage, "exit_code", EXIT_USAGE))
     except SystemExit as exit_:
         # On a closed pipe typer's click silences stdout and calls sys.exit(1), which would
         # read as a failure; no error line either: the reader chose to stop reading.
@@ -95,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:
         if _output.settings.debug:
             raise
+        option = _option_at_fault(argv, error)
+        if option is not None:  # a bad option value is a usage error, named as the user typed it
+            _output.error(f"invalid value for {option}: {error}")
+            return EXIT_USAGE
         _output.error(_one_line(error))
         return 1
     finally:
@@ -106,6 +115,34 @@ def main(argv: list[str] | None = None) -> int:
         # typer turns Ctrl-C into Exit(130), which standalone_mode=False returns as a value.
         _output.error("interrupted")
     return result if isinstance(result, int) else 0
+
+
+# Library parameters whose command-line option has another name.
+_OPTION_NAMES = {"format": "format_in", "C": "c", "ngram_range": "ngrams"}
+
+
+def _option_at_fault(argv: list[str] | None, error: Exception) -> str | None:
+    """The option (``--min-df``) behind a :class:`~textkit.errors.ConfigError` that names a parameter, if any."""
+    import sys
+
+    from textkit.errors import ConfigError
+
+    param = getattr(error, "param", None) if isinstance(error, ConfigError) else None
+    if param is None:
+        return None
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    context = command.make_context("textkit", args, resilient_parsing=True)
+    while isinstance(command, typer.core.TyperGroup):  # walk down to the command that ran: topics -> fit
+        _name, command, rest = command.resolve_command(context, [*context._protected_args, *context.args])
+        if command is None:
+            return None
+        context = command.make_context(_name, rest, parent=context, resilient_parsing=True)
+    wanted = _OPTION_NAMES.get(param, param)
+    for option in command.params:
+        if option.name == wanted and option.opts and option.opts[0].startswith("-"):
+            return str(max(option.opts, key=len))
+    return None
 
 
 def _one_line(error: Exception) -> str:

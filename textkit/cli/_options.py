@@ -92,13 +92,11 @@ def output_format(format: str | None, output: str | None) -> str:
     """``--format``, or by default: CSV for a ``.csv`` file, JSONL for other files and pipes, a table on a terminal."""
     import sys
 
-    from textkit.errors import ConfigError
-
     if format is None:
         if output not in (None, "-"):
             format = "csv" if output.lower().endswith(".csv") else "jsonl"
         else:
             format = "table" if sys.stdout.isatty() else "jsonl"
     if format not in ("table", "jsonl", "csv"):
-        raise ConfigError(f"unknown output format {format!r}", hint="use table, jsonl or csv")
+        raise typer.BadParameter(f"unknown output format {format!r} (use table, jsonl or csv)", param_hint="'--format'")
     return format

@@ -45,13 +45,30 @@ def warning(message: str) -> None:
 
 @contextmanager
 def warnings_as_lines() -> Iterator[None]:
-    """Show Python warnings (version mismatches, convergence...) as ``warning:`` lines, not source excerpts."""
-    previous = warnings.showwarning
-    warnings.showwarning = lambda message, *_args, **_kwargs: warning(str(message))
-    try:
+    """Show the library's messages (:mod:`textkit.messages`) and other Python warnings as lines, each once.
+
+    A :class:`~textkit.messages.TextkitNote` is a ``note:`` line (silenced by ``--quiet``);
+    anything else (version mismatches, convergence...) a ``warning:`` line.
+    """
+    from textkit.messages import TextkitNote
+
+    shown: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], *_args: object, **_kwargs: object) -> None:
+        text = str(message)
+        if text in shown:
+            return
+        shown.add(text)
+        if issubclass(category, TextkitNote):
+            note(f"note: {text}")
+        else:
+            warning(text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # the CLI dedupes by text; Python's registry would hide repeats across runs
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.showwarning = show
         yield
-    finally:
-        warnings.showwarning = previous
 
 
 def note(message: str) -> None:

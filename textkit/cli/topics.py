@@ -74,8 +74,6 @@ def fit(
         random_state=random_state,
     )
     model, metrics = result.model, result.manifest["metrics"]
-    for message in model.notes_:
-        note(f"note: {message}")
     note(f"read {stream.stats.summary()}")
     if model.k_scores_:
         rows = [

@@ -43,6 +43,7 @@ from typing import Any
 from textkit import __version__
 from textkit.atomic import atomic_write, share_like_mkdir
 from textkit.errors import IntegrityError, ModelStoreError
+from textkit.messages import TextkitWarning
 
 MANIFEST = "manifest.json"
 ARTIFACT = "model.joblib"
@@ -62,7 +63,7 @@ _STALE_AFTER_SECONDS = 24 * 3600  # even with a live owner pid: the pid may have
 _BUSY_RETRIES = 30  # a load racing a replace waits for it, up to 30 x 0.1 s
 
 
-class VersionWarning(UserWarning):
+class VersionWarning(TextkitWarning):
     """A model saved with another major/minor version of a library it pickles."""
 
 

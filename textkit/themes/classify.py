@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
 from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
+from textkit.messages import warn
 from textkit.reading.articles import Article
 from textkit.text.tokenize import Tokenizer
 from textkit.themes.features import make_vectorizer
@@ -480,7 +481,7 @@ def _encode_labels(y: Any, n_texts: int) -> tuple[np.ndarray, np.ndarray, bool]:
         )
     if single:
         # Multi-label corpora have long tails (Reuters has 7 such labels): keep them, say so.
-        warnings.warn(
+        warn(
             f"label(s) {', '.join(single[:10])}{' ...' if len(single) > 10 else ''} have a single training example: "
             "they will rarely be predicted and their thresholds are not tuned",
             stacklevel=3,

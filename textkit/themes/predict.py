@@ -62,11 +62,11 @@ def predict_stream(
         ``{"id", "labels", "scores"}`` and, with ``explain``, ``"explanation"``.
     """
     if batch_size < 1:
-        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+        raise ConfigError(f"batch_size must be at least 1, not {batch_size}", param="batch_size")
     if top_k is not None and top_k < 1:
-        raise ConfigError(f"top_k must be at least 1, not {top_k}")
+        raise ConfigError(f"top_k must be at least 1, not {top_k}", param="top_k")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise ConfigError(f"threshold must be between 0 and 1, not {threshold}")
+        raise ConfigError(f"threshold must be between 0 and 1, not {threshold}", param="threshold")
     if explain:
         from textkit.themes.explain import explain_text
     classes = [str(c) for c in model.classes_]

@@ -49,10 +49,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 
 from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
+from textkit.messages import note
 from textkit.reading.articles import Article
 from textkit.text.tokenize import Tokenizer
-
-logger = logging.getLogger(__name__)
 
 TOPICS_KIND = "topics"
 MEASURES = ("c_v", "c_npmi", "u_mass")
@@ -596,7 +595,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
     def _note(self, message: str) -> None:
         self.notes_.append(message)
-        logger.warning(message)
+        note(message, stacklevel=3)
 
     def _seed_tokens(self, num_topics: int) -> dict[str, list[str]]:
         """Seed words as this tokenizer sees them, checked against K (not yet the vocabulary)."""

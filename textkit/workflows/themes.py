@@ -8,13 +8,16 @@ and :func:`explain_saved` work on a saved model.
 
 from __future__ import annotations
 
+import hashlib
 import time
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from textkit.errors import ConfigError, InputError, TextkitError, TrainingError
+from textkit.messages import warn
 from textkit.reading.articles import Article, fingerprint
 
 THEMES_KIND = "themes"
@@ -60,6 +63,25 @@ def labelled_list(articles: Iterable[Article], purpose: str, error: type[Textkit
             hint="label them, or check --label-field",
         )
     return articles
+
+
+def warn_repeats(articles: Sequence[Article], purpose: str) -> None:
+    """Warn when articles repeat (an id or a text seen before): repeats inflate cross-validated scores.
+
+    Reading ``a.jsonl a.jsonl``, or a test file together with its training file, is a
+    mistake no score shows: each article is then in both the training and the test folds.
+    """
+    ids = Counter(a.id for a in articles)
+    texts = Counter(hashlib.sha1(a.full_text.encode("utf-8", "surrogatepass")).digest() for a in articles)
+    repeated_ids = sum(n - 1 for n in ids.values())
+    repeated_texts = sum(n - 1 for n in texts.values())
+    if repeated_ids or repeated_texts:
+        first = next((i for i, n in ids.items() if n > 1), None)
+        warn(
+            f"the {purpose} data repeats articles: {repeated_ids} repeated id(s)"
+            f"{f' (first: {first})' if first else ''}, {repeated_texts} repeated text(s); repeats inflate "
+            "cross-validated scores (is one file given twice, or test data with training data?)"
+        )
 
 
 def train_model(
@@ -108,9 +130,10 @@ def train_model(
     # Refuse a taken name before minutes of fitting, not after (save checks again).
     store.ensure_free(name, force)
     if cv is not None and cv < 2:
-        raise ConfigError(f"cv must be at least 2 folds, not {cv}")
+        raise ConfigError(f"cv must be at least 2 folds, not {cv}", param="cv")
     classifier = make_classifier(model_params)
     articles = labelled_list(articles, "train on", TrainingError)
+    warn_repeats(articles, "training")
     labels = [list(a.labels) for a in articles]
     start = time.perf_counter()
     report = None
@@ -156,6 +179,14 @@ def evaluate_saved(name: str, articles: Iterable[Article], *, models_dir: str | 
 
     model = load_classifier(name, models_dir)
     articles = labelled_list(articles, "evaluate on", InputError)  # metrics need every prediction at once
+    warn_repeats(articles, "evaluation")
+    known = {str(c) for c in model.classes_}
+    unknown = sorted({label for a in articles for label in a.labels} - known)
+    if unknown:
+        warn(
+            f"{len(unknown)} label(s) in the data are unknown to model {name!r}, so it can never predict them: "
+            f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''} (it knows {', '.join(sorted(known))})"
+        )
     return evaluate(model, [a.full_text for a in articles], [list(a.labels) for a in articles])
 
 
