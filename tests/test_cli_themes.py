@@ -290,7 +290,7 @@ def test_evaluate_needs_labels(trained, tmp_path, capsys):
     ("records", "options", "message"),
     [
         (
-            [{"text": "troops tanks", "labels": ["military"]}] * 4,
+            [{"text": f"troops tanks {i}", "labels": ["military"]} for i in range(4)],
             [],
             "only one class ('military') in the training labels (a classifier needs examples of at least two labels)",
         ),

@@ -20,6 +20,7 @@ import typer.main
 
 from textkit import __version__
 from textkit.cli import _output
+from textkit.progress import reporting
 from textkit.store.modelstore import STRICT_ENV
 
 EXIT_USAGE = 2
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     _output.settings.debug = _output.settings.quiet = False
     strict_before = os.environ.get(STRICT_ENV)
     try:
-        with _output.warnings_as_lines():
+        with _output.warnings_as_lines(), reporting(_output.TerminalProgress()):
             result = app(args=argv, prog_name="textkit", standalone_mode=False)
     except typer.Exit as done:
         return done.exit_code

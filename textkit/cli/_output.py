@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 import typer
 
@@ -77,13 +77,85 @@ def note(message: str) -> None:
         typer.echo(message, err=True)
 
 
-def progress(items: Iterable[T], label: str, total: int | None = None) -> Iterator[T]:
-    """A progress bar on stderr when it is a terminal; otherwise the items, silently."""
-    if settings.quiet or not sys.stderr.isatty():
-        yield from items
-        return
-    with typer.progressbar(items, length=total, label=label, file=sys.stderr, show_pos=True) as bar:
-        yield from bar
+class TerminalProgress:
+    """A :class:`textkit.progress.Reporter` drawing rich progress bars on stderr.
+
+    Bars show the count (or bytes), the rate and the time left when the total is known,
+    and vanish when their step ends, so no bar stays above the results. Nothing is drawn
+    when stderr is not a terminal or with ``--quiet`` (both read when a step starts,
+    after the options are parsed).
+    """
+
+    def __init__(self) -> None:
+        self._bars: Any = None
+
+    @contextmanager
+    def task(self, description: str, total: float | None, unit: str) -> Iterator[Any]:
+        from textkit.progress import _SilentTask
+
+        if settings.quiet or not sys.stderr.isatty():
+            yield _SilentTask()
+            return
+        bars = self._start()
+        task_id = bars.add_task(description, total=total, unit=unit)
+        try:
+            yield _RichTask(bars, task_id)
+        finally:
+            bars.remove_task(task_id)
+            if not bars.tasks:
+                bars.stop()
+                self._bars = None
+
+    def _start(self) -> Any:
+        if self._bars is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+
+            self._bars = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                _CountColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bars.start()
+        return self._bars
+
+
+class _RichTask:
+    def __init__(self, bars: Any, task_id: Any) -> None:
+        self.bars, self.task_id = bars, task_id
+
+    def advance(self, amount: float = 1) -> None:
+        self.bars.advance(self.task_id, amount)
+
+    def update(self, completed: float) -> None:
+        self.bars.update(self.task_id, completed=completed)
+
+
+def _count_text(task: Any) -> str:
+    """``1,200/5,000 articles  850/s``, sizes for bytes."""
+    unit = task.fields.get("unit", "items")
+    speed = task.finished_speed or task.speed
+    if unit == "bytes":
+        done = human_size(int(task.completed)) + (f"/{human_size(int(task.total))}" if task.total else "")
+        return done + (f"  {human_size(int(speed))}/s" if speed else "")
+    done = f"{int(task.completed):,}" + (f"/{int(task.total):,}" if task.total else "")
+    return f"{done} {unit}" + (f"  {speed:,.1f}/s" if speed else "")
+
+
+def _CountColumn() -> Any:
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class CountColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            return Text(_count_text(task))
+
+    return CountColumn()
 
 
 def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from textkit.cli import _options as opt
-from textkit.cli._output import atomic_output, note, progress, table
+from textkit.cli._output import atomic_output, note, table
 
 MODEL_NAME = typer.Option("themes", "--model", "-m", help="Name of the saved theme model.")
 TERMS = typer.Option(5, "--terms", "-n", help="How many terms to show per label.")
@@ -110,7 +110,7 @@ def predict(
     classifier = load_classifier(model, models_dir)
     records = predict_stream(
         classifier,
-        progress(items, "tagging"),
+        items,
         threshold=threshold,
         top_k=top_k,
         explain=terms if explain else 0,

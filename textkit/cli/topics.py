@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from textkit.cli import _options as opt
-from textkit.cli._output import atomic_output, note, progress, table
+from textkit.cli._output import atomic_output, note, table
 
 NAME = typer.Option("topics", "--name", "-m", help="Name of the topic model in the store.")
 
@@ -163,7 +163,7 @@ def infer(
         texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "infer"
     )
     model, _ = load_topic_model(name, models_dir)
-    records = model.infer(progress(items, "inferring"))
+    records = model.infer(items)
     with atomic_output(output) as handle:
         if fmt == "table":
             rows = [

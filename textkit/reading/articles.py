@@ -143,18 +143,45 @@ class ArticleStream:
         self.format = format  # the reader used, said in summaries ("read as a raw dump")
         self.stats = ReadStats()
         self._reader = reader
+        self._handles: list[IO[bytes]] = []
 
     def __iter__(self) -> Iterator[Article]:
+        from textkit import progress
+
         self.stats = ReadStats()
+        self._handles = []
         ids = _IdTally()
+        size = _size(self.source)
         try:
-            for article in self._reader(self):
-                self.stats.articles += 1
-                ids.add(article.id)
-                yield article
+            with progress.task(f"reading {Path(self.source).name}", size, "bytes" if size else "articles") as step:
+                for article in self._reader(self):
+                    self.stats.articles += 1
+                    ids.add(article.id)
+                    if size is None:
+                        step.advance()
+                    elif self.stats.articles % 64 == 0:
+                        step.update(self._position())
+                    yield article
             self.stats.duplicate_ids = ids.duplicates()
         except (OSError, EOFError, zlib.error) as error:  # unreadable file, a .gz that is not gzip or is cut short
             raise InputError(f"{self.source}: cannot read it ({error})") from None
+
+    def open(self, path: str) -> IO[bytes]:
+        """Open ``path`` (or stdin for ``-``) as bytes, ``.gz`` decompressed; its position feeds the progress bar."""
+        handle = _open_binary(path)
+        self._handles.append(handle)
+        return handle
+
+    def _position(self) -> float:
+        """Bytes of the source read so far (compressed bytes for ``.gz``)."""
+        if not self._handles:
+            return 0
+        handle = self._handles[-1]
+        try:
+            raw = getattr(handle, "fileobj", handle)  # a GzipFile's compressed file
+            return float(raw.tell()) if not raw.closed else 0
+        except (OSError, ValueError):
+            return 0
 
     def bad_record(self, where: str, reason: str, message: str) -> None:
         """Raise for a bad record, or count it when the stream skips bad records."""
@@ -330,6 +357,14 @@ def _open_binary(source: str) -> IO[bytes]:
     return open(source, "rb")
 
 
+def _size(source: str) -> int | None:
+    """The size of a regular file, for a progress bar in bytes; ``None`` for stdin and folders."""
+    try:
+        return os.path.getsize(source) if source != "-" and os.path.isfile(source) else None
+    except OSError:
+        return None
+
+
 def _is_wide(encoding: str) -> bool:
     """UTF-16/32: a newline is not the byte 0x0a and text has NUL bytes, so lines are found after decoding."""
     return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
@@ -436,7 +471,7 @@ def _read_jsonl(stream: ArticleStream) -> Iterator[Article]:
     source = stream.source
     stem = _stem(source)
     seen_content = False
-    with _open_binary(source) as handle:
+    with stream.open(source) as handle:
         for number, raw in _lines(stream, handle):
             if raw is None:
                 seen_content = True
@@ -483,7 +518,7 @@ def _read_csv(stream: ArticleStream) -> Iterator[Article]:
     delimiter = "\t" if source.lower().removesuffix(".gz").endswith(".tsv") else ","
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     stem = _stem(source)
-    with _open_binary(source) as handle:
+    with stream.open(source) as handle:
         # Decoding line by line (not through TextIOWrapper) names the exact bad line.
         lines = (
             _decode(raw, source, stream, line=number) if number > 1 else _first_line(raw, source, stream)
@@ -521,7 +556,7 @@ def _first_line(raw: bytes, source: str, stream: ArticleStream) -> str:
 
 def _read_whole(stream: ArticleStream, path: str) -> str:
     limit = stream.options.max_record_bytes
-    with _open_binary(path) as handle:
+    with stream.open(path) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise InputError(f"{path}: longer than {limit:,} bytes", hint="split it, or raise max_record_bytes")
@@ -559,7 +594,7 @@ def _read_lines(stream: ArticleStream) -> Iterator[Article]:
     """One article per non-empty line (``--format-in lines``): a list of headlines, tweets, sentences."""
     source = stream.source
     stem = _stem(source)
-    with _open_binary(source) as handle:
+    with stream.open(source) as handle:
         for number, raw in _lines(stream, handle):
             if raw is None:
                 continue
@@ -600,7 +635,7 @@ def _read_dir(stream: ArticleStream) -> Iterator[Article]:
         if fmt in ("jsonl", "csv", "tsv"):
             # A folder of data files (monthly .jsonl.gz dumps): each read with its own reader.
             child = ArticleStream(path, _READERS[fmt], stream.options, fmt)
-            child.stats = stream.stats
+            child.stats, child._handles = stream.stats, stream._handles
             yield from _READERS[fmt](child)
             continue
         # load_files layout: root/<label>/<file>; files directly in root carry no label.

@@ -77,10 +77,11 @@ def warn_repeats(articles: Sequence[Article], purpose: str) -> None:
     repeated_texts = sum(n - 1 for n in texts.values())
     if repeated_ids or repeated_texts:
         first = next((i for i, n in ids.items() if n > 1), None)
+        parts = [f"{repeated_ids} repeated id(s) (first: {first})"] if repeated_ids else []
+        parts += [f"{repeated_texts} repeated text(s)"] if repeated_texts else []
         warn(
-            f"the {purpose} data repeats articles: {repeated_ids} repeated id(s)"
-            f"{f' (first: {first})' if first else ''}, {repeated_texts} repeated text(s); repeats inflate "
-            "cross-validated scores (is one file given twice, or test data with training data?)"
+            f"the {purpose} data repeats articles: {', '.join(parts)}; repeats inflate cross-validated scores "
+            "(is one file given twice, or test data with training data? 'textkit dedup' finds republished copies)"
         )
 
 

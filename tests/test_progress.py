@@ -1,0 +1,88 @@
+"""Progress: library steps reported through one hook; bars on a terminal only."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from contextlib import contextmanager
+
+from textkit import progress
+from textkit.reading.articles import read_articles
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    @contextmanager
+    def task(self, description, total, unit):
+        recorder = self
+
+        class Step:
+            def advance(self, amount=1):
+                recorder.events.append(("advance", description, amount))
+
+            def update(self, completed):
+                recorder.events.append(("update", description, completed))
+
+        self.events.append(("start", description, total, unit))
+        yield Step()
+        self.events.append(("end", description))
+
+
+def test_reading_a_file_reports_bytes_with_the_file_size(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps({"text": f"article {i}"}) + "\n" for i in range(200)), encoding="utf-8")
+    recorder = Recorder()
+    with progress.reporting(recorder):
+        assert len(list(read_articles(path))) == 200
+    assert recorder.events[0] == ("start", "reading a.jsonl", path.stat().st_size, "bytes")
+    positions = [e[2] for e in recorder.events if e[0] == "update"]
+    assert len(positions) == 3 and positions == sorted(positions) and 0 < positions[-1] <= path.stat().st_size
+    assert recorder.events[-1] == ("end", "reading a.jsonl")
+
+
+def test_without_a_reporter_nothing_is_reported(tmp_path, capsys):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"text": "x"}\n', encoding="utf-8")
+    list(progress.track(read_articles(path), "outer"))
+    assert capsys.readouterr() == ("", "")
+
+
+def _run_on_terminal(argv, cwd):
+    """Run textkit with stderr on a pseudo-terminal; return (stdout, what the terminal showed)."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "textkit", *argv], stdout=subprocess.PIPE, stderr=follower, cwd=cwd, env=env
+    )
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout, _ = process.communicate(timeout=120)
+    os.close(leader)
+    assert process.returncode == 0, shown.decode(errors="replace")
+    return stdout.decode(), shown.decode(errors="replace")
+
+
+def test_a_terminal_shows_progress_and_quiet_or_a_pipe_do_not(tmp_path):
+    data = tmp_path / "big.jsonl"
+    data.write_text("".join(json.dumps({"text": f"article {i} " * 20}) + "\n" for i in range(4000)), encoding="utf-8")
+    argv = ["stats", str(data), "--json"]
+    stdout, shown = _run_on_terminal(argv, tmp_path)
+    assert json.loads(stdout)["articles"] == 4000
+    assert "reading big.jsonl" in shown and "KB" in shown
+    _, shown_quiet = _run_on_terminal(["--quiet", *argv], tmp_path)
+    assert "reading" not in shown_quiet
+    piped = subprocess.run([sys.executable, "-m", "textkit", *argv], capture_output=True, text=True, cwd=tmp_path)
+    assert "reading" not in piped.stderr
