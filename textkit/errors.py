@@ -6,6 +6,8 @@ Every message says what was wrong and, where it can, what to do; the CLI prints
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 
 class TextkitError(Exception):
     """Base class of every error textkit raises on purpose."""
@@ -47,6 +49,12 @@ class ModelStoreError(TextkitError):
 
 class IntegrityError(ModelStoreError):
     """An artifact whose sha256 does not match its manifest: refused before unpickling."""
+
+
+if TYPE_CHECKING:  # for type checkers; at run time the class is made by __getattr__ below
+
+    class NotFittedError(TextkitError, ValueError):
+        """A model used before ``fit``: also scikit-learn's ``NotFittedError`` (a ``ValueError``)."""
 
 
 def __getattr__(name: str) -> type[Exception]:

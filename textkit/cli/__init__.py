@@ -13,6 +13,7 @@ command killed by SIGPIPE.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
 import typer.core
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as usage:  # typer's (vendored click) usage errors: one line, exit 2
         context = getattr(usage, "ctx", None)
         command = context.command_path if context is not None else "textkit"
-        _output.error(f"{usage.format_message()} (see '{command} --help')")  # type: ignore[attr-defined]
+        _output.error(f"{usage.format_message()} (see '{command} --help')")
         return int(getattr(usage, "exit_code", EXIT_USAGE))
     except SystemExit as exit_:
         # On a closed pipe typer's click silences stdout and calls sys.exit(1), which would
@@ -131,14 +132,14 @@ def _option_at_fault(argv: list[str] | None, error: Exception) -> str | None:
     param = getattr(error, "param", None) if isinstance(error, ConfigError) else None
     if param is None:
         return None
-    command = typer.main.get_command(app)
+    command: Any = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     context = command.make_context("textkit", args, resilient_parsing=True)
     while isinstance(command, typer.core.TyperGroup):  # walk down to the command that ran: topics -> fit
-        _name, command, rest = command.resolve_command(context, [*context._protected_args, *context.args])
+        name, command, rest = command.resolve_command(context, [*context._protected_args, *context.args])
         if command is None:
             return None
-        context = command.make_context(_name, rest, parent=context, resilient_parsing=True)
+        context = command.make_context(name, rest, parent=context, resilient_parsing=True)
     wanted = _OPTION_NAMES.get(param, param)
     for option in command.params:
         if option.name == wanted and option.opts and option.opts[0].startswith("-"):

@@ -192,9 +192,9 @@ def _explanation_text(explanation: dict[str, Any]) -> str:
     blocks = []
     for label, parts in explanation.items():
         if isinstance(parts, dict):  # top terms: positive and negative weights
-            rows = [(side, term, f"{weight:+.4f}") for side, items in parts.items() for term, weight in items]
-            blocks.append(f"{label}\n{table(rows, ['', 'term', 'weight'])}")
+            weights = [(side, term, f"{weight:+.4f}") for side, items in parts.items() for term, weight in items]
+            blocks.append(f"{label}\n{table(weights, ['', 'term', 'weight'])}")
         else:  # one text: each term's contribution to the label's score
-            rows = [(term, f"{weight:+.4f}") for term, weight in parts]
-            blocks.append(f"{label}\n{table(rows, ['term', 'contribution'])}")
+            contributions = [(term, f"{weight:+.4f}") for term, weight in parts]
+            blocks.append(f"{label}\n{table(contributions, ['term', 'contribution'])}")
     return "\n\n".join(blocks)

@@ -130,7 +130,7 @@ def label(
     from textkit.errors import ConfigError
     from textkit.workflows.topics import relabel
 
-    labels = {}
+    labels: dict[int | str, str] = {}
     for assignment in assignments:
         topic, equals, text = assignment.partition("=")
         if not equals:

@@ -78,8 +78,8 @@ class EvaluationReport:
         if self.confusion is not None:
             lines.append("")
             lines.append("confusion (rows: true, columns: predicted, in label order)")
-            for row, label in zip(self.confusion, self.labels):
-                lines.append(" ".join(f"{n:5d}" for n in row) + f"  {label}")
+            for counts, label in zip(self.confusion, self.labels):
+                lines.append(" ".join(f"{n:5d}" for n in counts) + f"  {label}")
         return "\n".join(lines)
 
 

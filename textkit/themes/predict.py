@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any, Literal
+from typing import Any
 
 from textkit.errors import ConfigError
 from textkit.reading.articles import Article
 
 THEMES_KIND = "themes"
-OutputFormat = Literal["jsonl", "csv"]
 
 
 def _as_article(item: Article | str, number: int) -> Article:

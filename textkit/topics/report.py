@@ -209,10 +209,10 @@ def render_report(model: TopicModel, manifest: dict[str, Any]) -> str:
             + "".join(f"<th>{esc(m)}<br>({summary.month_counts[m]})</th>" for m in months)
             + "</tr>"
         )
-        for topic, label in enumerate(model.labels_):
+        for topic_id, label in enumerate(model.labels_):
             parts.append(
                 f"<tr><td>{esc(label)}</td>"
-                + "".join(f"<td>{summary.months[m][topic]:.2f}</td>" for m in months)
+                + "".join(f"<td>{summary.months[m][topic_id]:.2f}</td>" for m in months)
                 + "</tr>"
             )
         parts.append("</table>")

@@ -5,16 +5,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 from textkit.errors import ConfigError
 
-OutputFormat = Literal["jsonl", "csv"]
 
-
-def write_records(
-    records: Iterable[dict[str, Any]], handle: IO[str], format: OutputFormat, classes: Sequence[str]
-) -> int:
+def write_records(records: Iterable[dict[str, Any]], handle: IO[str], format: str, classes: Sequence[str]) -> int:
     """Write prediction records as JSONL or CSV; return how many were written.
 
     CSV columns: ``id``, ``labels`` (joined with ``;``), one score column per class
