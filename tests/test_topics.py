@@ -11,13 +11,10 @@ import pytest
 
 from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
 from textkit.reading.articles import Article
-from textkit.topics.model import (
-    TokenStream,
-    TopicModel,
-    coherence_scores,
-    load_seeds,
-    topic_diversity,
-)
+from textkit.topics.corpus import TokenStream
+from textkit.topics.model import TopicModel
+from textkit.topics.quality import coherence_scores, topic_diversity
+from textkit.topics.seeds import load_seeds
 from textkit.workflows.topics import fit_topics, load_topic_model, relabel
 
 FARM = ["wheat", "harvest", "grain", "farmers", "crop", "barley", "export", "tractor", "field", "rain"]
@@ -111,15 +108,18 @@ def test_nmf_start_gives_each_topic_one_vocabulary_before_training(monkeypatch):
 
 
 def test_unknown_start_is_a_config_error():
-    with pytest.raises(ConfigError, match="init must be one of nmf, random, not 'kmeans'"):
+    with pytest.raises(
+        ConfigError, match=r"The 'init' parameter of TopicModel must be a str among .* Got 'kmeans'"
+    ) as caught:
         TopicModel(2, init="kmeans").fit(TWO)
+    assert caught.value.param == "init"
 
 
 def test_bag_of_words_view_subsets_and_renumbers_the_bags(tmp_path):
-    from textkit.topics import model as topics
+    from textkit.topics.corpus import _BowFile
 
     bags = [[(0, 1), (2, 3)], [], [(1, 5)], [(0, 2), (1, 1), (2, 1)], [(2, 7)]]
-    written = topics._BowFile.write(str(tmp_path / "bows.bin"), bags)
+    written = _BowFile.write(str(tmp_path / "bows.bin"), bags)
     keep_all = np.arange(3)
     assert list(written.view(keep_all)) == bags
     subset = written.view(np.array([1, -1, 0]), order=np.array([4, 3, 0]))  # word 1 dropped, 0 and 2 swapped
@@ -149,12 +149,12 @@ def test_fit_tokenizes_once_and_removes_its_corpus_file(tmp_path, monkeypatch):
     """One tokenizing pass builds the vocabulary and the on-disk corpus; the folder goes after the fit."""
     import tempfile
 
-    from textkit.topics import model as topics
+    from textkit.text.tokenize import Tokenizer
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     calls = []
-    tokenize = topics.Tokenizer.tokenize
-    monkeypatch.setattr(topics.Tokenizer, "tokenize", lambda self, text: calls.append(text) or tokenize(self, text))
+    tokenize = Tokenizer.tokenize
+    monkeypatch.setattr(Tokenizer, "tokenize", lambda self, text: calls.append(text) or tokenize(self, text))
     model = TopicModel(2, workers=1, measures=(), passes=3).fit(TWO)
     assert len(calls) == len(TWO)
     assert list(tmp_path.iterdir()) == []
@@ -286,7 +286,9 @@ def test_not_fitted():
 
 
 def test_bad_parameters():
-    with pytest.raises(ConfigError, match="num_topics must be a positive whole number or 'auto', not 0"):
+    with pytest.raises(
+        ConfigError, match=r"The 'num_topics' parameter of TopicModel must be an int in the range \[1, inf\)"
+    ):
         TopicModel(0).fit(TWO)
     with pytest.raises(ConfigError, match="alpha='auto' is learned by the single-process LdaModel only"):
         TopicModel(2, alpha="auto", workers=2, measures=()).fit(TWO)
