@@ -80,19 +80,21 @@ class TopicModel(TransformerMixin, BaseEstimator):
         curve in ``k_scores_``. ``"auto"`` is the default (of the library and the
         CLI alike) because the number of topics is what a user exploring a corpus
         does not know yet: a fixed guess silently shapes every topic, while the
-        curve shows how K was chosen. It costs one fit per K tried (six with the
-        default range, though each is short); give a number to fit one model.
+        curve shows how K was chosen. It costs one fit and one coherence scoring per
+        K tried (six with the default range); give a number to fit one model.
     k_min, k_max, k_step : int
         The range of K tried by ``"auto"`` (``2 <= k_min <= k_max``).
     select_by : {"c_v", "c_npmi", "u_mass", "quality"}
         How ``"auto"`` picks K: the highest mean coherence, or ``"quality"``,
         ``c_v`` × topic diversity (the "topic quality" of Dieng et al. 2020 with
-        ``c_v``), which leans to fewer, broader topics. Scores within ``K_TIE``
-        (0.01) of the best count as a tie, won by the fewest topics: from the NMF
-        start, surplus topics split a real one into halves that are just as coherent.
+        ``c_v``), which leans to fewer, broader topics. Scores within
+        :data:`~textkit.topics.quality.K_TIE` (0.01) of the best count as a tie,
+        won by the fewest topics: from the NMF start, surplus topics split a real
+        one into halves that are just as coherent.
     tokenizer : Tokenizer, optional
-        Default :func:`~textkit.topics.corpus.topic_tokenizer` (lowercase, English + news stop words, no
-        numbers, no tokens shorter than 3 characters or mixing letters and digits).
+        Default :func:`~textkit.topics.corpus.topic_tokenizer` (lowercase, English +
+        news stop words, no numbers, no tokens shorter than 3 characters or mixing
+        letters and digits).
         A copy is fitted (phrases) and kept with the model.
     phrases : bool
         Learn collocations (``foreign_minister``) first (one extra pass).
@@ -103,8 +105,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
         value is applied as given.
     no_above : float
         Drop words in more than this share of the articles.
-    keep_n : int
-        Keep at most this many words (the most frequent). A fixed cap keeps the
+    keep_n : int or None
+        Keep at most this many words (the most frequent; ``None``: no cap). A fixed cap keeps the
         model's size (K × vocabulary) flat however large the corpus grows. 10,000
         words cover the substance of a news corpus; rarer words are names and typos
         that rarely reach a topic's top words but blur the topics: on 20 Newsgroups,
@@ -260,7 +262,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         if self.k_min > self.k_max:
             raise ConfigError(
                 f"the largest K tried ({self.k_max}) is below the smallest ({self.k_min})",
-                hint="make k_max at least k_min",
+                hint="raise the largest K or lower the smallest",
                 param="k_max",
             )
         unknown = sorted(set(self.measures) - set(KNOWN_MEASURES))
