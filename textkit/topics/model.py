@@ -164,6 +164,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
     Every parameter is checked against ``_parameter_constraints`` (and the ones that
     depend on each other together) at the start of :meth:`fit`, before any text is
     read; :meth:`check_params` runs the same checks alone.
+
+    As a scikit-learn estimator it reads texts (tags ``input_tags.string``, not
+    ``two_d_array``), so ``check_estimator`` skips its numeric-data checks; the
+    checks that need no data, and text versions of the data checks, run in
+    ``tests/test_topics_sklearn.py``.
     """
 
     # One table of what each parameter may be (scikit-learn's format), checked by fit();
