@@ -154,7 +154,7 @@ def score(results: list[dict], limit: int | None) -> None:
     from gensim.corpora import Dictionary
 
     from textkit.text.tokenize import Tokenizer
-    from textkit.topics.model import coherence_scores, topic_diversity
+    from textkit.topics.quality import coherence_scores, topic_diversity
 
     reference = [Tokenizer().tokenize(t) for t in load("20ng-stripped", "train")[0][:limit]]
     dictionary = Dictionary(reference)

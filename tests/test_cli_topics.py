@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import io
 import json
@@ -37,26 +38,29 @@ def store(tmp_path_factory):
     data = folder / "articles.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     models = folder / "models"
-    code = main(
-        [
-            "topics",
-            "fit",
-            str(data),
-            "--num-topics",
-            "auto",
-            "--min",
-            "2",
-            "--max",
-            "4",
-            "--step",
-            "1",
-            "--workers",
-            "1",
-            "--models-dir",
-            str(models),
-        ]
-    )
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        code = main(
+            [
+                "topics",
+                "fit",
+                str(data),
+                "--num-topics",
+                "auto",
+                "--min",
+                "2",
+                "--max",
+                "4",
+                "--step",
+                "1",
+                "--workers",
+                "1",
+                "--models-dir",
+                str(models),
+            ]
+        )
     assert code == 0
+    (folder / "fit.out").write_text(output.getvalue(), encoding="utf-8")
     return folder, data, models
 
 
@@ -132,6 +136,64 @@ def test_report_embeds_its_charts(store, tmp_path):
     assert len(images) == 5
     assert all(base64.b64decode(i).startswith(b"\x89PNG") for i in images)
     assert "Topics and theme labels" in text and "2024-02" in text
+    # The rule the model applied, not "where c_v x topic diversity is highest".
+    assert "K is the fewest topics whose c_v is within 0.01 of the highest: K = 2." in text
+    assert "diversity is highest" not in text
+
+
+def test_fit_marks_the_chosen_k_and_states_the_rule(store):
+    folder, _, _ = store
+    out = (folder / "fit.out").read_text(encoding="utf-8")
+    rows = {line.split()[0]: line for line in out.splitlines() if re.match(r"^[234]\b", line)}
+    assert rows["2"].split()[1] == "*" and "*" not in rows["3"] and "*" not in rows["4"]
+    assert "chosen: K = 2 (K is the fewest topics whose c_v is within 0.01 of the highest)" in out
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--num-topics", "0"], "The 'num_topics' parameter of TopicModel must be an int in the range [1, inf)"),
+        (["--num-topics", "²"], "--num-topics must be a number or 'auto', not '²'"),
+        (["--min", "30", "--max", "5"], "the largest K tried (5) is below the smallest (30)"),
+        (["--init", "kmeans"], "The 'init' parameter of TopicModel must be a str among"),
+    ],
+)
+def test_bad_option_values_are_refused_before_any_file_is_opened(tmp_path, capsys, options, message):
+    missing = tmp_path / "missing.jsonl"  # reading it would fail with "no such file"
+    assert main(["topics", "fit", str(missing), *options, "--models-dir", str(tmp_path)]) != 0
+    err = capsys.readouterr().err
+    assert message in err and "missing.jsonl" not in err
+
+
+def test_fit_passes_only_the_options_given():
+    """The command declares no default of its own for a model parameter: the library's are the only ones."""
+    import inspect
+
+    from textkit.cli.topics import fit
+    from textkit.topics.model import TopicModel
+
+    model_defaults = TopicModel().get_params()
+    options = {name: p.default for name, p in inspect.signature(fit).parameters.items() if name in model_defaults}
+    assert set(options) == {
+        "num_topics",
+        "k_min",
+        "k_max",
+        "k_step",
+        "phrases",
+        "passes",
+        "init",
+        "workers",
+        "random_state",
+        "seeds",
+    }
+    assert all(option.default is None for option in options.values())
+    # The defaults quoted in the help are the library's.
+    for name, option in options.items():
+        quoted = re.search(r"\[default: ([\w-]+)\]", option.help or "")
+        if quoted and name not in ("passes", "workers"):
+            default = model_defaults[name]
+            expected = ("phrases" if default else "no-phrases") if isinstance(default, bool) else str(default)
+            assert quoted.group(1) == expected, name
 
 
 def test_fit_errors_are_one_line(tmp_path, capsys):
@@ -161,8 +223,11 @@ def test_fit_errors_are_one_line(tmp_path, capsys):
         == 1
     )
     assert capsys.readouterr().err.splitlines()[-1].startswith("error: seed words not found in the corpus: tomato")
-    assert main(["topics", "fit", str(data), "--num-topics", "many"]) == 1
-    assert "--num-topics must be a number or 'auto', not 'many'" in capsys.readouterr().err
+    assert main(["topics", "fit", str(data), "--num-topics", "many"]) == 2
+    assert (
+        "error: invalid value for --num-topics: --num-topics must be a number or 'auto', not 'many'"
+        in capsys.readouterr().err
+    )
 
 
 def test_help_does_not_import_gensim():

@@ -11,13 +11,10 @@ import pytest
 
 from textkit.errors import ConfigError, InputError, ModelStoreError, NotFittedError, TrainingError
 from textkit.reading.articles import Article
-from textkit.topics.model import (
-    TokenStream,
-    TopicModel,
-    coherence_scores,
-    load_seeds,
-    topic_diversity,
-)
+from textkit.topics.corpus import TokenStream
+from textkit.topics.model import TopicModel
+from textkit.topics.quality import coherence_scores, topic_diversity
+from textkit.topics.seeds import load_seeds
 from textkit.workflows.topics import fit_topics, load_topic_model, relabel
 
 FARM = ["wheat", "harvest", "grain", "farmers", "crop", "barley", "export", "tractor", "field", "rain"]
@@ -111,15 +108,18 @@ def test_nmf_start_gives_each_topic_one_vocabulary_before_training(monkeypatch):
 
 
 def test_unknown_start_is_a_config_error():
-    with pytest.raises(ConfigError, match="init must be one of nmf, random, not 'kmeans'"):
+    with pytest.raises(
+        ConfigError, match=r"The 'init' parameter of TopicModel must be a str among .* Got 'kmeans'"
+    ) as caught:
         TopicModel(2, init="kmeans").fit(TWO)
+    assert caught.value.param == "init"
 
 
 def test_bag_of_words_view_subsets_and_renumbers_the_bags(tmp_path):
-    from textkit.topics import model as topics
+    from textkit.topics.corpus import _BowFile
 
     bags = [[(0, 1), (2, 3)], [], [(1, 5)], [(0, 2), (1, 1), (2, 1)], [(2, 7)]]
-    written = topics._BowFile.write(str(tmp_path / "bows.bin"), bags)
+    written = _BowFile.write(str(tmp_path / "bows.bin"), bags)
     keep_all = np.arange(3)
     assert list(written.view(keep_all)) == bags
     subset = written.view(np.array([1, -1, 0]), order=np.array([4, 3, 0]))  # word 1 dropped, 0 and 2 swapped
@@ -149,12 +149,12 @@ def test_fit_tokenizes_once_and_removes_its_corpus_file(tmp_path, monkeypatch):
     """One tokenizing pass builds the vocabulary and the on-disk corpus; the folder goes after the fit."""
     import tempfile
 
-    from textkit.topics import model as topics
+    from textkit.text.tokenize import Tokenizer
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     calls = []
-    tokenize = topics.Tokenizer.tokenize
-    monkeypatch.setattr(topics.Tokenizer, "tokenize", lambda self, text: calls.append(text) or tokenize(self, text))
+    tokenize = Tokenizer.tokenize
+    monkeypatch.setattr(Tokenizer, "tokenize", lambda self, text: calls.append(text) or tokenize(self, text))
     model = TopicModel(2, workers=1, measures=(), passes=3).fit(TWO)
     assert len(calls) == len(TWO)
     assert list(tmp_path.iterdir()) == []
@@ -286,7 +286,9 @@ def test_not_fitted():
 
 
 def test_bad_parameters():
-    with pytest.raises(ConfigError, match="num_topics must be a positive whole number or 'auto', not 0"):
+    with pytest.raises(
+        ConfigError, match=r"The 'num_topics' parameter of TopicModel must be an int in the range \[1, inf\)"
+    ):
         TopicModel(0).fit(TWO)
     with pytest.raises(ConfigError, match="alpha='auto' is learned by the single-process LdaModel only"):
         TopicModel(2, alpha="auto", workers=2, measures=()).fit(TWO)
@@ -346,3 +348,77 @@ def test_default_topics_on_20_newsgroups_meet_the_coherence_targets():
         0
     ]
     assert scores["c_v"] >= 0.55 and scores["c_npmi"] >= 0.10, scores
+
+
+# -- parameters: one table, checked before the corpus is read ----------------------------
+class Unreadable:
+    """A corpus that fails the test if anything reads it."""
+
+    def __iter__(self):
+        raise AssertionError("the corpus was read before the parameters were checked")
+
+
+def test_the_parameter_table_covers_every_parameter():
+    assert set(TopicModel._parameter_constraints) == set(TopicModel().get_params())
+
+
+@pytest.mark.parametrize(
+    ("params", "param", "message"),
+    [
+        ({"num_topics": 0}, "num_topics", r"The 'num_topics' parameter of TopicModel must be an int in the range"),
+        ({"num_topics": "many"}, "num_topics", r"must be an int in the range \[1, inf\) or a str among \{'auto'\}"),
+        ({"k_min": 30, "k_max": 5}, "k_max", r"the largest K tried \(5\) is below the smallest \(30\)"),
+        ({"k_min": 1}, "k_min", r"The 'k_min' parameter of TopicModel must be an int in the range \[2, inf\)"),
+        ({"workers": 0}, "workers", r"The 'workers' parameter"),
+        ({"no_above": 1.5}, "no_above", r"The 'no_above' parameter"),
+        ({"measures": ("c_v", "nope")}, "measures", r"unknown coherence measure\(s\): nope"),
+        ({"measures": "c_v"}, "measures", r"The 'measures' parameter"),
+        ({"select_by": "c_npmi", "measures": ("c_v",)}, "select_by", r"select_by='c_npmi' needs 'c_npmi'"),
+        ({"alpha": "auto", "workers": 2}, "alpha", r"alpha='auto' is learned by the single-process LdaModel only"),
+        (
+            {"num_topics": 2, "seeds": {"a": ["wheat"], "b": ["army"], "c": ["navy"]}},
+            "seeds",
+            r"the seeds name 3 topics \(a, b, c\) but the model has only 2",
+        ),
+        ({"num_topics": 2, "seeds": {"a": ["wheat"]}, "eta": "auto"}, "eta", r"seeded topics need eta to be None"),
+    ],
+)
+def test_bad_parameters_are_refused_before_the_corpus_is_read(params, param, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        TopicModel(**params).fit(Unreadable())
+    assert caught.value.param == param and isinstance(caught.value, ValueError)
+    with pytest.raises(ConfigError, match=message):
+        TopicModel(**params).check_params()
+
+
+def test_every_constraint_refuses_what_it_does_not_allow():
+    """scikit-learn's check_param_validation, with a corpus of texts (never read) instead of numbers."""
+    from sklearn.utils._param_validation import generate_invalid_param_val, make_constraint
+
+    bad_type = type("BadType", (), {})()
+    for name, constraints in TopicModel._parameter_constraints.items():
+        values = [bad_type]
+        for constraint in map(make_constraint, constraints):
+            try:
+                values.append(generate_invalid_param_val(constraint))
+            except NotImplementedError:
+                continue
+        for value in values:
+            with pytest.raises(ConfigError, match=f"The '{name}' parameter of TopicModel must be") as caught:
+                TopicModel(**{name: value}).fit(Unreadable())
+            assert caught.value.param == name
+
+
+def test_good_parameters_pass_and_auto_is_the_default():
+    model = TopicModel()
+    assert model.num_topics == "auto" and model.check_params() is model
+    assert TopicModel(3, seeds={"a": ["wheat"]}, eta=0.1, measures=["c_v"]).check_params()
+
+
+def test_k_choice_rule_picks_the_fewest_topics_within_a_tie_and_says_so():
+    from textkit.topics.quality import K_TIE, choose_k, k_rule
+
+    curve = [{"k": 2, "c_v": 0.50}, {"k": 3, "c_v": 0.515}, {"k": 4, "c_v": 0.52}]
+    assert K_TIE == 0.01 and choose_k(curve, "c_v") == 1
+    assert k_rule("c_v") == "K is the fewest topics whose c_v is within 0.01 of the highest"
+    assert k_rule("quality") == "K is the fewest topics whose c_v × topic diversity is within 0.01 of the highest"

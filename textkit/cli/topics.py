@@ -23,22 +23,26 @@ def register(app: typer.Typer) -> None:
 def fit(
     paths: Optional[list[str]] = typer.Argument(None, help="Data files or folders [default: the sample corpus]."),
     name: str = NAME,
-    num_topics: str = typer.Option(
-        "auto", "--num-topics", "-k", help="Number of topics, or auto to choose it by coherence."
+    num_topics: Optional[str] = typer.Option(
+        None, "--num-topics", "-k", help="Number of topics, or auto to choose it by coherence [default: auto]."
     ),
-    k_min: int = typer.Option(5, "--min", help="Smallest K tried by --num-topics auto."),
-    k_max: int = typer.Option(30, "--max", help="Largest K tried by --num-topics auto."),
-    k_step: int = typer.Option(5, "--step", help="Step between the K tried by --num-topics auto."),
+    k_min: Optional[int] = typer.Option(None, "--min", help="Smallest K tried by --num-topics auto [default: 5]."),
+    k_max: Optional[int] = typer.Option(None, "--max", help="Largest K tried by --num-topics auto [default: 30]."),
+    k_step: Optional[int] = typer.Option(
+        None, "--step", help="Step between the K tried by --num-topics auto [default: 5]."
+    ),
     seeds: Optional[str] = typer.Option(None, "--seeds", help="Seeds file: lines 'topic_name: word, word, word'."),
-    phrases: bool = typer.Option(False, "--phrases/--no-phrases", help="Learn collocations (foreign_minister) first."),
+    phrases: Optional[bool] = typer.Option(
+        None, "--phrases/--no-phrases", help="Learn collocations (foreign_minister) first [default: no-phrases]."
+    ),
     passes: Optional[int] = typer.Option(
         None, "--passes", help="Passes over the corpus [default: 3, more on small corpora]."
     ),
-    init: str = typer.Option(
-        "nmf", "--init", help="How topics start: nmf (from an NMF of the tf-idf) or random (gensim's)."
+    init: Optional[str] = typer.Option(
+        None, "--init", help="How topics start: nmf (from an NMF of the tf-idf) or random (gensim's) [default: nmf]."
     ),
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
-    random_state: int = typer.Option(0, "--random-state", help="Seed of the fit."),
+    random_state: Optional[int] = typer.Option(None, "--random-state", help="Seed of the fit [default: 0]."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
@@ -49,44 +53,61 @@ def fit(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Fit an LDA topic model on a corpus and save it in the model store."""
-    from textkit.errors import ConfigError
-    from textkit.topics.model import load_seeds
+    from textkit.topics.model import TopicModel
+    from textkit.topics.quality import k_rule
+    from textkit.topics.seeds import load_seeds
     from textkit.workflows.topics import fit_topics
 
-    if num_topics != "auto" and not num_topics.isdigit():
-        raise ConfigError(f"--num-topics must be a number or 'auto', not {num_topics!r}")
+    # Only the options given are passed: the model's own defaults stay the one source.
+    given: dict[str, Any] = {
+        "num_topics": _num_topics(num_topics) if num_topics is not None else None,
+        "k_min": k_min,
+        "k_max": k_max,
+        "k_step": k_step,
+        "seeds": load_seeds(seeds) if seeds else None,
+        "phrases": phrases,
+        "init": init,
+        "passes": passes,
+        "workers": workers,
+        "random_state": random_state,
+    }
+    params = {k: v for k, v in given.items() if v is not None}
+    TopicModel(**params).check_params()  # bad option values are refused before any file is opened
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     note(f"fitting topics on {stream.source} ...")
-    result = fit_topics(
-        stream,
-        name,
-        models_dir=models_dir,
-        force=force,
-        num_topics="auto" if num_topics == "auto" else int(num_topics),
-        k_min=k_min,
-        k_max=k_max,
-        k_step=k_step,
-        seeds=load_seeds(seeds) if seeds else None,
-        phrases=phrases,
-        init=init,
-        passes=passes,
-        workers=workers,
-        random_state=random_state,
-    )
+    result = fit_topics(stream, name, models_dir=models_dir, force=force, **params)
     model, metrics = result.model, result.manifest["metrics"]
     note(f"read {stream.stats.summary()}")
     if model.k_scores_:
-        rows = [
-            [r["k"], *(f"{r[m]:.3f}" for m in ("c_v", "c_npmi", "u_mass", "diversity", "quality"))]
-            for r in model.k_scores_
-        ]
-        typer.echo(table(rows, ["K", "c_v", "c_npmi", "u_mass", "diversity", "c_v x diversity"]) + "\n")
+        typer.echo(_k_table(model.k_scores_, model.num_topics_))
+        typer.echo(f"chosen: K = {model.num_topics_} ({k_rule(model.select_by)})\n")
     typer.echo(_topics_table(model.topics()))
     scores = ", ".join(f"{k} {metrics[k]:.3f}" for k in ("c_v", "c_npmi", "u_mass", "diversity") if k in metrics)
     typer.echo(
         f"\nsaved topic model {name!r} ({model.num_topics_} topics, {result.manifest['data']['count']} articles, "
         f"{scores}, {result.seconds:.1f} s)"
     )
+
+
+def _num_topics(value: str) -> int | str:
+    """``--num-topics``: ``auto`` or a whole number (its range is the model's to check)."""
+    from textkit.errors import ConfigError
+
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"--num-topics must be a number or 'auto', not {value!r}", param="num_topics") from None
+
+
+def _k_table(curve: list[dict[str, Any]], chosen: int) -> str:
+    """The K curve, one row per K tried, the chosen K marked with ``*``."""
+    columns = [
+        m for m in ("c_v", "c_npmi", "u_mass", "diversity", "quality") if all(r.get(m) is not None for r in curve)
+    ]
+    rows = [[f"{r['k']}{' *' if r['k'] == chosen else ''}", *(f"{r[m]:.3f}" for m in columns)] for r in curve]
+    return table(rows, ["K", *("c_v x diversity" if m == "quality" else m for m in columns)])
 
 
 def _topics_table(topics: list[dict[str, Any]], words: int = 8) -> str:

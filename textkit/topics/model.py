@@ -1,22 +1,17 @@
-"""Topic discovery with LDA: fit, choose the number of topics, name, infer, track over time.
+"""The topic model: LDA over gensim, K chosen by coherence, topics named, inferred and summarised.
 
-:class:`TopicModel` wraps gensim: a :class:`~gensim.corpora.Dictionary` filtered with
-``filter_extremes``, a **streamed** bag-of-words corpus, and
-:class:`~gensim.models.LdaModel` / :class:`~gensim.models.LdaMulticore`. The articles
-are tokenized once: that pass counts the words and appends every article's bag of words
-to a temporary binary file (word ids and counts as int32 pairs, see :class:`_BowFile`),
-which the training passes then stream back from disk, renumbered to
-the filtered vocabulary as they are read, so memory does not grow with the corpus
-(8 bytes of offset per article) and no pass re-tokenizes. Gensim's
-:class:`~gensim.corpora.MmCorpus` did the same job but formats every entry as text in
-Python: on 20 Newsgroups (11k posts) writing its two files took 5.6 of the 16 s fit.
-The file lives in a temporary folder (``$TMPDIR``) removed after the fit.
+:class:`TopicModel` is a scikit-learn estimator over gensim: a
+:class:`~gensim.corpora.Dictionary` filtered with ``filter_extremes``, a **streamed**
+bag-of-words corpus (:mod:`textkit.topics.corpus`, tokenized once, kept on disk in a
+temporary folder under ``$TMPDIR`` removed after the fit), and
+:class:`~gensim.models.LdaModel` / :class:`~gensim.models.LdaMulticore`, reached through
+:mod:`textkit.topics._gensim` wherever gensim's internals are involved.
 The topics start from scikit-learn's NMF of the tf-idf of (a sample of) that corpus
 rather than gensim's random start: online LDA then refines distinct word groups instead
 of settling wherever its first chunks lead (see ``TopicModel(init=...)``).
-Topics are scored with gensim's :class:`~gensim.models.CoherenceModel` (``c_v``,
-``c_npmi``, ``u_mass``) and topic diversity; ``num_topics="auto"`` fits a range of K
-and keeps the best, with the whole curve in ``k_scores_``.
+Topics are scored with coherence (``c_v``, ``c_npmi``, ``u_mass``) and topic diversity
+(:mod:`textkit.topics.quality`); ``num_topics="auto"`` fits a range of K and keeps the
+best, with the whole curve in ``k_scores_``.
 
 Reproducibility: with ``workers=1`` the model is fitted by one process
 (``LdaModel``) and ``random_state`` makes two fits identical. With more workers
@@ -30,346 +25,74 @@ with the same ``random_state``.
 from __future__ import annotations
 
 import copy
-import logging
 import math
 import os
-import re
 import tempfile
 import time
 import warnings
-from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from itertools import islice
-from pathlib import Path
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
+from textkit.errors import ConfigError, NotFittedError, TrainingError
 from textkit.messages import note
+from textkit.params import validate_params
 from textkit.reading.articles import Article
 from textkit.text.tokenize import Tokenizer
+from textkit.topics import _gensim
+from textkit.topics.corpus import TokenStream, _BowFile, check_corpus, text_of, topic_tokenizer
+from textkit.topics.quality import (
+    DIVERSITY_TOPN,
+    KNOWN_MEASURES,
+    MEASURES,
+    SELECT_BY,
+    choose_k,
+    coherence_scores,
+    topic_diversity,
+)
+from textkit.topics.summary import TopicSummary, summarize_chunks
 
 TOPICS_KIND = "topics"
-MEASURES = ("c_v", "c_npmi", "u_mass")
-SELECT_BY = ("quality", "c_v", "c_npmi", "u_mass")
 INITS = ("nmf", "random")
-DIVERSITY_TOPN = 25  # Dieng, Ruiz & Blei (2020) define topic diversity on the top 25 words
 DEFAULT_NO_BELOW = 5
 DEFAULT_PASSES = 3
 MIN_UPDATES = 15  # online LDA needs a dozen or more updates to settle; passes are raised to reach them
 NMF_SAMPLE = 20_000  # articles the NMF start is fitted on: its memory stays bounded on any corpus
 NMF_ITERATIONS = 50
-K_TIE = 0.01  # coherence differences below this do not justify more topics
-_MONTH = re.compile(r"^\d{4}-\d{2}")
-_CONVERGED_MESSAGE = "%i/%i documents converged within %i iterations"
 
 
-# -- streamed corpora --------------------------------------------------------------------
-def _text(item: Article | str) -> str:
-    return item.full_text if isinstance(item, Article) else item
-
-
-def _check_reiterable(items: Iterable[Any]) -> None:
-    if iter(items) is items:
-        raise ConfigError(
-            "topic models read the corpus several times, and a one-shot iterator can be read only once",
-            hint="pass a list or a stream from textkit.reading.articles.read_articles",
-        )
-
-
-class TokenStream:
-    """Tokens of each text, re-tokenized on every pass (gensim ``texts``)."""
-
-    def __init__(self, items: Iterable[Article | str], tokenizer: Tokenizer) -> None:
-        self.items = items
-        self.tokenizer = tokenizer
-
-    def __iter__(self) -> Iterator[list[str]]:
-        tokenize = self.tokenizer.tokenize
-        for item in self.items:
-            yield tokenize(_text(item))
-
-
-def topic_tokenizer() -> Tokenizer:
-    """The default tokenizer of topic models: ``Tokenizer(min_length=3, keep_mixed=False)``.
-
-    Stricter than the classifiers' default because LDA has no IDF and no labels to
-    down-weight junk: two-letter tokens (initials, units, "ah", "mw") and letter-digit
-    strings ("g9v", "b8f": encoded attachments, part numbers) co-occur in long runs
-    and form whole topics of noise, and abbreviations spread over every topic.
-    """
-    return Tokenizer(min_length=3, keep_mixed=False)
-
-
-# -- seeds, diversity, coherence ---------------------------------------------------------
-def load_seeds(path: str | Path) -> dict[str, list[str]]:
-    """Read a seeds file: one topic per line, ``topic_name: word, word, word``.
-
-    Blank lines and lines starting with ``#`` are ignored.
-
-    Raises
-    ------
-    InputError
-        The file is missing, or a line is not ``name: words`` (the message names the line).
-    """
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such seeds file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read the seeds file ({error})") from None
-    seeds: dict[str, list[str]] = {}
-    for number, line in enumerate(lines, start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, colon, words = line.partition(":")
-        name = name.strip()
-        words_list = [w.strip() for w in words.split(",") if w.strip()]
-        if not colon or not name or not words_list:
-            raise InputError(f"{path}:{number}: expected 'topic_name: word, word, ...', got {line[:60]!r}")
-        if name in seeds:
-            raise InputError(f"{path}:{number}: topic {name!r} is seeded twice", hint="merge its words into one line")
-        seeds[name] = words_list
-    if not seeds:
-        raise InputError(f"{path}: the seeds file names no topics", hint="write lines like 'economy: trade, tariffs'")
-    return seeds
-
-
-def topic_diversity(topics: Sequence[Sequence[str]], topn: int = DIVERSITY_TOPN) -> float:
-    """Share of distinct words among the top ``topn`` words of all topics (1.0: no overlap).
-
-    The measure of Dieng, Ruiz & Blei, "Topic Modeling in Embedding Spaces" (TACL 2020).
-    """
-    words = [w for topic in topics for w in topic[:topn]]
-    return len(set(words)) / len(words) if words else 0.0
-
-
-def coherence_scores(
-    topic_sets: Sequence[Sequence[Sequence[str]]],
-    texts: Iterable[list[str]],
-    dictionary: Any,
-    *,
-    measures: Sequence[str] = MEASURES,
-    topn: int = 10,
-    corpus: Iterable[Any] | None = None,
-) -> list[dict[str, float]]:
-    """Coherence of several sets of topics against one reference corpus.
-
-    Each measure reads the reference once for all the topic sets (as gensim's
-    ``CoherenceModel.for_topics``: the counts of every word any set uses are kept). ``processes=1``: gensim's multiprocessing accumulator hangs or returns NaN
-    on some platforms, and a single pass is what a streamed corpus wants anyway.
-
-    Parameters
-    ----------
-    topic_sets : list of list of list of str
-        One entry per model: its topics, each a list of top words (best first).
-    texts : re-iterable of list of str
-        The tokenized reference corpus (sliding-window measures ``c_v``, ``c_npmi``).
-    dictionary : gensim Dictionary
-        Must hold every word of every topic.
-    measures : sequence of str
-        Any of ``c_v``, ``c_npmi``, ``u_mass``, ``c_uci``.
-    topn : int
-        Top words per topic that are scored.
-    corpus : re-iterable of bag-of-words, optional
-        For ``u_mass``; built from ``texts`` with ``dictionary`` if not given.
-
-    Returns
-    -------
-    list of dict
-        One ``{measure: mean coherence over topics}`` per topic set.
-    """
-    from gensim.models import CoherenceModel
-
-    unknown = sorted({w for topics in topic_sets for t in topics for w in t[:topn] if w not in dictionary.token2id})
-    if unknown:
-        raise ConfigError(f"topic words missing from the reference dictionary: {', '.join(unknown[:10])}")
-    results: list[dict[str, float]] = [{} for _ in topic_sets]
-    trimmed = [[list(t[:topn]) for t in topics] for topics in topic_sets]
-    for measure in measures:
-        if measure == "u_mass" and corpus is None:
-            corpus = _BowOfTexts(texts, dictionary)
-        # What CoherenceModel.for_topics does, minus its root-logger call (logging.info),
-        # which would install a handler on the user's root logger.
-        union = [w for topics in trimmed for t in topics for w in t]
-        model = CoherenceModel(
-            topics=[union],
-            texts=texts,
-            corpus=corpus if measure == "u_mass" else None,
-            dictionary=dictionary,
-            coherence=measure,
-            topn=len(union),
-            processes=1,
-        )
-        model.estimate_probabilities()
-        model.topn = min(topn, max(len(t) for topics in trimmed for t in topics))
-        for result, topics in zip(results, trimmed):
-            model.topics = topics
-            per_topic = np.asarray(model.get_coherence_per_topic(), dtype=float)
-            # A topic whose words never co-occur in a window gives NaN; it counts as the
-            # measure's floor rather than silently vanishing from the mean.
-            result[measure] = float(np.mean(np.nan_to_num(per_topic, nan=-1.0 if measure != "u_mass" else -20.0)))
-    return results
-
-
-class _BowFile:
-    """Bags of words on disk: every article's ``(word id, count)`` pairs as int32, one after the other.
-
-    :meth:`write` makes the file in one pass; :meth:`view` streams it back (gensim corpus
-    protocol: re-iterable, with ``len``), one article per read, so only the offsets
-    (8 bytes per article) stay in memory. Plain reads, not a memory map: in a shuffled
-    order every article touched through a map pulls its neighbours' pages into the
-    process's resident memory too (the kernel maps 64 KB around each fault), which
-    grew with the file (+43 MB over 150,000 articles).
-    """
-
-    def __init__(self, path: str, offsets: np.ndarray) -> None:
-        self.path, self.offsets = path, offsets
-
-    @classmethod
-    def write(cls, path: str, bows: Iterable[list[tuple[int, int]]]) -> _BowFile:
-        offsets = array("q", [0])
-        with open(path, "wb") as out:
-            for bow in bows:
-                out.write(np.asarray(bow, dtype=np.int32).tobytes())
-                offsets.append(offsets[-1] + len(bow))
-        return cls(path, np.frombuffer(offsets, dtype=np.int64))
-
-    def view(self, renumber: np.ndarray, order: np.ndarray | None = None) -> _BowView:
-        """The articles (in ``order``, else as written) with word ``i`` renamed ``renumber[i]``; -1 drops it."""
-        return _BowView(self, renumber, order)
-
-
-class _BowView:
-    def __init__(self, bows: _BowFile, renumber: np.ndarray, order: np.ndarray | None) -> None:
-        self.bows, self.renumber, self.order = bows, renumber, order
-
-    def __len__(self) -> int:
-        return len(self.order) if self.order is not None else len(self.bows.offsets) - 1
-
-    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
-        offsets = self.bows.offsets
-        with open(self.bows.path, "rb", buffering=0) as file:
-            for i in self.order if self.order is not None else range(len(self)):
-                file.seek(8 * int(offsets[i]))
-                doc = np.frombuffer(file.read(8 * int(offsets[i + 1] - offsets[i])), dtype=np.int32).reshape(-1, 2)
-                ids = self.renumber[doc[:, 0]]
-                kept = ids >= 0
-                yield list(zip(ids[kept].tolist(), doc[kept, 1].tolist()))
-
-
-class _BowOfTexts:
-    def __init__(self, texts: Iterable[list[str]], dictionary: Any) -> None:
-        self.texts, self.dictionary = texts, dictionary
-
-    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
-        return (self.dictionary.doc2bow(t) for t in self.texts)
-
-
-# -- convergence, from gensim's own log --------------------------------------------------
-class _ConvergenceCounter(logging.Handler):
-    """Adds up gensim's "N/M documents converged within I iterations" debug lines."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.converged = 0
-        self.documents = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == _CONVERGED_MESSAGE and record.args:
-            self.converged += int(record.args[0])
-            self.documents += int(record.args[1])
-
-
-class _counting_convergence:
-    """Context manager: attach a :class:`_ConvergenceCounter` to gensim's LDA logger."""
-
-    def __enter__(self) -> _ConvergenceCounter:
-        # The debug lines are made for the counter only: they must not reach the user's
-        # log handlers, so the logger stops propagating while it counts.
-        self.logger = logging.getLogger("gensim.models.ldamodel")
-        self.saved = self.logger.level, self.logger.propagate
-        self.counter = _ConvergenceCounter()
-        self.logger.addHandler(self.counter)
-        self.logger.setLevel(logging.DEBUG)
-        self.logger.propagate = False
-        return self.counter
-
-    def __exit__(self, *exc: Any) -> None:
-        self.logger.removeHandler(self.counter)
-        self.logger.setLevel(self.saved[0])  # setLevel, not assignment: it clears the level cache
-        self.logger.propagate = self.saved[1]
-
-
-# -- summaries ---------------------------------------------------------------------------
-@dataclass
-class TopicSummary:
-    """What the topics look like in one corpus.
-
-    Attributes
-    ----------
-    documents : int
-        Articles read.
-    empty_documents : int
-        Articles with no word of the vocabulary (they get the prior and no dominant topic).
-    prevalence : list of float
-        Mean share of each topic over the articles (sums to 1).
-    dominant_counts : list of int
-        Articles whose most probable topic is each topic.
-    months : dict
-        ``"YYYY-MM" -> share of each topic`` over the articles of that month (articles
-        with a date only), in month order.
-    month_counts : dict
-        Articles per month.
-    labels : dict
-        ``label -> mean topic shares`` of the articles carrying that theme label.
-    label_counts : dict
-        Articles per label.
-    converged : float or None
-        Share of articles whose inference converged within ``iterations`` (from
-        gensim's log); well below 1 means ``iterations`` should be raised.
-    """
-
-    documents: int = 0
-    empty_documents: int = 0
-    prevalence: list[float] = field(default_factory=list)
-    dominant_counts: list[int] = field(default_factory=list)
-    months: dict[str, list[float]] = field(default_factory=dict)
-    month_counts: dict[str, int] = field(default_factory=dict)
-    labels: dict[str, list[float]] = field(default_factory=dict)
-    label_counts: dict[str, int] = field(default_factory=dict)
-    converged: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-# -- the model ---------------------------------------------------------------------------
-class TopicModel(BaseEstimator, TransformerMixin):
+class TopicModel(TransformerMixin, BaseEstimator):
     """LDA topics of a corpus of articles (or plain strings), over gensim.
 
     Parameters
     ----------
-    num_topics : int or "auto"
+    num_topics : int or "auto", default "auto"
         K, or ``"auto"``: fit every K of ``range(k_min, k_max + 1, k_step)`` and keep
-        the best by ``select_by``.
+        the one :func:`~textkit.topics.quality.k_rule` describes, with the whole
+        curve in ``k_scores_``. ``"auto"`` is the default (of the library and the
+        CLI alike) because the number of topics is what a user exploring a corpus
+        does not know yet: a fixed guess silently shapes every topic, while the
+        curve shows how K was chosen. It costs one fit and one coherence scoring per
+        K tried (six with the default range); give a number to fit one model.
     k_min, k_max, k_step : int
-        The range of K tried by ``"auto"``.
+        The range of K tried by ``"auto"`` (``2 <= k_min <= k_max``).
     select_by : {"c_v", "c_npmi", "u_mass", "quality"}
         How ``"auto"`` picks K: the highest mean coherence, or ``"quality"``,
         ``c_v`` × topic diversity (the "topic quality" of Dieng et al. 2020 with
-        ``c_v``), which leans to fewer, broader topics. Scores within 0.01 of the
-        best count as a tie, won by the fewest topics: from the NMF start, surplus
-        topics split a real one into halves that are just as coherent.
+        ``c_v``), which leans to fewer, broader topics. Scores within
+        :data:`~textkit.topics.quality.K_TIE` (0.01) of the best count as a tie,
+        won by the fewest topics: from the NMF start, surplus topics split a real
+        one into halves that are just as coherent.
     tokenizer : Tokenizer, optional
-        Default :func:`topic_tokenizer` (lowercase, English + news stop words, no
-        numbers, no tokens shorter than 3 characters or mixing letters and digits).
+        Default :func:`~textkit.topics.corpus.topic_tokenizer` (lowercase, English +
+        news stop words, no numbers, no tokens shorter than 3 characters or mixing
+        letters and digits).
         A copy is fitted (phrases) and kept with the model.
     phrases : bool
         Learn collocations (``foreign_minister``) first (one extra pass).
@@ -380,8 +103,8 @@ class TopicModel(BaseEstimator, TransformerMixin):
         value is applied as given.
     no_above : float
         Drop words in more than this share of the articles.
-    keep_n : int
-        Keep at most this many words (the most frequent). A fixed cap keeps the
+    keep_n : int or None
+        Keep at most this many words (the most frequent; ``None``: no cap). A fixed cap keeps the
         model's size (K × vocabulary) flat however large the corpus grows. 10,000
         words cover the substance of a news corpus; rarer words are names and typos
         that rarely reach a topic's top words but blur the topics: on 20 Newsgroups,
@@ -424,7 +147,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
     random_state : int or None
         Seed for initialisation and inference.
     seeds : dict, optional
-        ``{topic name: [seed words]}`` (see :func:`load_seeds`). Topic ``i`` is
+        ``{topic name: [seed words]}`` (see :func:`~textkit.topics.seeds.load_seeds`). Topic ``i`` is
         seeded with the ``i``-th entry through gensim's ``eta`` prior and labelled
         with its name; the other topics stay free.
     seed_strength : float
@@ -432,14 +155,54 @@ class TopicModel(BaseEstimator, TransformerMixin):
         in the corpus (1.0: as strong as all its occurrences).
     topn : int
         Top words per topic used for labels and coherence.
-    measures : sequence of str
+    measures : list or tuple of str
         Coherence measures computed on the training corpus after fitting (stored in
         ``scores_``); empty to skip them (one pass each).
+
+    Every parameter is checked against ``_parameter_constraints`` (and the ones that
+    depend on each other together) at the start of :meth:`fit`, before any text is
+    read; :meth:`check_params` runs the same checks alone.
+
+    As a scikit-learn estimator it reads texts (tags ``input_tags.string``, not
+    ``two_d_array``), so ``check_estimator`` skips its numeric-data checks; the
+    checks that need no data, and text versions of the data checks, run in
+    ``tests/test_topics_sklearn.py``.
     """
+
+    # One table of what each parameter may be (scikit-learn's format), checked by fit();
+    # the checks that involve two parameters are in check_params.
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "num_topics": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "k_min": [Interval(Integral, 2, None, closed="left")],
+        "k_max": [Interval(Integral, 2, None, closed="left")],
+        "k_step": [Interval(Integral, 1, None, closed="left")],
+        "select_by": [StrOptions(set(SELECT_BY))],
+        "tokenizer": [HasMethods(["tokenize", "learn_phrases"]), None],
+        "phrases": ["boolean"],
+        "no_below": [Interval(Integral, 1, None, closed="left"), None],
+        "no_above": [Interval(Real, 0, 1, closed="right")],
+        "keep_n": [Interval(Integral, 1, None, closed="left"), None],
+        "alpha": [
+            StrOptions({"symmetric", "asymmetric", "auto"}),
+            Interval(Real, 0, None, closed="neither"),
+            "array-like",
+        ],
+        "eta": [StrOptions({"symmetric", "auto"}), Interval(Real, 0, None, closed="neither"), "array-like", None],
+        "init": [StrOptions(set(INITS))],
+        "passes": [Interval(Integral, 1, None, closed="left"), None],
+        "iterations": [Interval(Integral, 1, None, closed="left")],
+        "chunksize": [Interval(Integral, 1, None, closed="left")],
+        "workers": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both"), None],
+        "seeds": [Mapping, None],
+        "seed_strength": [Interval(Real, 0, None, closed="neither")],
+        "topn": [Interval(Integral, 1, None, closed="left")],
+        "measures": [list, tuple],
+    }
 
     def __init__(
         self,
-        num_topics: int | str = 10,
+        num_topics: int | str = "auto",
         *,
         k_min: int = 5,
         k_max: int = 30,
@@ -486,27 +249,83 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.topn = topn
         self.measures = measures
 
+    # -- parameters ----------------------------------------------------------------------
+    def check_params(self) -> TopicModel:
+        """Check the parameters, each against ``_parameter_constraints`` and together; read no data.
+
+        :meth:`fit` runs these checks first; calling them alone lets a caller (the CLI)
+        refuse bad options before it opens any file.
+
+        Raises
+        ------
+        ConfigError
+            The first parameter at fault; ``error.param`` names it.
+        """
+        validate_params(self)
+        if self.k_min > self.k_max:
+            raise ConfigError(
+                f"the largest K tried ({self.k_max}) is below the smallest ({self.k_min})",
+                hint="raise the largest K or lower the smallest",
+                param="k_max",
+            )
+        unknown = sorted(set(self.measures) - set(KNOWN_MEASURES))
+        if unknown:
+            raise ConfigError(
+                f"unknown coherence measure(s): {', '.join(map(str, unknown))}",
+                hint=f"use {', '.join(KNOWN_MEASURES)}",
+                param="measures",
+            )
+        if self.num_topics == "auto" and self.select_by != "quality" and self.select_by not in self.measures:
+            raise ConfigError(
+                f"select_by={self.select_by!r} needs {self.select_by!r} among the measures", param="select_by"
+            )
+        if isinstance(self.alpha, str) and self.alpha == "auto" and self.workers is not None and self.workers > 1:
+            raise ConfigError(
+                "alpha='auto' is learned by the single-process LdaModel only", hint="use workers=1", param="alpha"
+            )
+        if self.seeds:
+            most = max(self._candidate_ks())
+            if len(self.seeds) > most:
+                raise ConfigError(
+                    f"the seeds name {len(self.seeds)} topics ({', '.join(self.seeds)}) but the model has only {most}",
+                    hint="ask for more topics or seed fewer",
+                    param="seeds",
+                )
+            if self.eta is not None and not isinstance(self.eta, Real):
+                raise ConfigError(f"seeded topics need eta to be None or a number, not {self.eta!r}", param="eta")
+        return self
+
+    def _candidate_ks(self) -> list[int]:
+        """The K to fit: ``num_topics``, or the range tried by ``"auto"``."""
+        if self.num_topics == "auto":
+            return list(range(self.k_min, self.k_max + 1, self.k_step))
+        return [int(self.num_topics)]
+
     # -- fitting -------------------------------------------------------------------------
     def fit(self, X: Iterable[Article | str], y: Any = None) -> TopicModel:
         """Fit the topics of ``X`` (articles or strings; re-iterable: it is read several times).
 
         Raises
         ------
+        ConfigError
+            Parameters out of range or at odds with each other (checked before ``X``
+            is read; ``error.param`` names the parameter), K larger than the number of
+            articles, seed words that are not in the corpus.
+        InputError
+            ``X`` is one text, a one-shot iterator, or holds something else than texts.
         TrainingError
             No articles, no words left after tokenizing or filtering.
-        ConfigError
-            Parameters out of range, K larger than the number of articles, seeds
-            naming more topics than K or words that are not in the corpus.
         """
         from gensim.corpora import Dictionary
 
+        self.check_params()
         ks = self._candidate_ks()
-        _check_reiterable(X)
+        check_corpus(X)
         started = time.perf_counter()
         self.notes_: list[str] = []
         self.tokenizer_ = copy.deepcopy(self.tokenizer) if self.tokenizer is not None else topic_tokenizer()
         if self.phrases:
-            self.tokenizer_.learn_phrases(_text(item) for item in X)
+            self.tokenizer_.learn_phrases(text_of(item) for item in X)
         with tempfile.TemporaryDirectory(prefix="textkit-topics-") as folder:
             # The one tokenizing pass: it counts the words and writes each article's bag of
             # words (ids of the unfiltered vocabulary) to disk, one article at a time.
@@ -527,7 +346,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
                     f"{max(ks)} topics is more than the {n_docs} articles to fit them on",
                     hint="ask for fewer topics (--num-topics, --max) or give more articles",
                 )
-            seed_tokens = self._seed_tokens(max(ks) if self.num_topics == "auto" else ks[0])
+            seed_tokens = self._seed_tokens()
             # _filtered may filter `dictionary` in place (an explicit no_below): keep its ids first.
             unfiltered_ids, unfiltered_size = dict(dictionary.token2id), len(dictionary)
             self.dictionary_ = self._filtered(
@@ -565,48 +384,14 @@ class TopicModel(BaseEstimator, TransformerMixin):
         self.fit_seconds_ = time.perf_counter() - started
         return self
 
-    def _candidate_ks(self) -> list[int]:
-        """Check the parameters; the K (one, or the range for ``"auto"``) to fit."""
-        unknown = sorted(set(self.measures) - {"c_v", "c_npmi", "u_mass", "c_uci"})
-        if unknown:
-            raise ConfigError(
-                f"unknown coherence measure(s): {', '.join(unknown)}", hint="use c_v, c_npmi, u_mass or c_uci"
-            )
-        if self.init not in INITS:
-            raise ConfigError(f"init must be one of {', '.join(INITS)}, not {self.init!r}")
-        if self.num_topics == "auto":
-            if not 2 <= self.k_min <= self.k_max or self.k_step < 1:
-                raise ConfigError(
-                    f"the range of K must have 2 <= min <= max and step >= 1, not min={self.k_min}, "
-                    f"max={self.k_max}, step={self.k_step}"
-                )
-            if self.select_by not in SELECT_BY:
-                raise ConfigError(f"select_by must be one of {', '.join(SELECT_BY)}, not {self.select_by!r}")
-            if self.select_by != "quality" and self.select_by not in self.measures:
-                raise ConfigError(f"select_by={self.select_by!r} needs {self.select_by!r} among the measures")
-            return list(range(self.k_min, self.k_max + 1, self.k_step))
-        if (
-            isinstance(self.num_topics, bool)
-            or not isinstance(self.num_topics, (int, np.integer))
-            or self.num_topics < 1
-        ):
-            raise ConfigError(f"num_topics must be a positive whole number or 'auto', not {self.num_topics!r}")
-        return [int(self.num_topics)]
-
     def _note(self, message: str) -> None:
         self.notes_.append(message)
         note(message, stacklevel=3)
 
-    def _seed_tokens(self, num_topics: int) -> dict[str, list[str]]:
-        """Seed words as this tokenizer sees them, checked against K (not yet the vocabulary)."""
+    def _seed_tokens(self) -> dict[str, list[str]]:
+        """Seed words as this tokenizer sees them (not yet checked against the vocabulary)."""
         if not self.seeds:
             return {}
-        if len(self.seeds) > num_topics:
-            raise ConfigError(
-                f"the seeds name {len(self.seeds)} topics ({', '.join(self.seeds)}) but the model has only "
-                f"{num_topics}",
-                hint="ask for more topics or seed fewer",
-            )
         tokens: dict[str, list[str]] = {}
         for name, words in self.seeds.items():
             tokens[name] = list(dict.fromkeys(t for w in words for t in self.tokenizer_.tokenize(w)))
@@ -636,7 +421,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
             return dictionary
         wanted = 5 * k_max
         attempts = [(DEFAULT_NO_BELOW, self.no_above), (2, self.no_above), (1, self.no_above), (1, 1.0)]
-        best = None
+        best: tuple[int, float, Any] | None = None
         for no_below, no_above in attempts:
             trial = copy.deepcopy(dictionary)
             trial.filter_extremes(no_below=no_below, no_above=no_above, keep_n=self.keep_n, keep_tokens=keep)
@@ -644,6 +429,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
                 best = (no_below, no_above, trial)
             if len(trial) >= wanted:
                 break
+        assert best is not None  # attempts is not empty
         no_below, no_above, trial = best
         if (no_below, no_above) != attempts[0]:
             self._note(
@@ -657,8 +443,6 @@ class TopicModel(BaseEstimator, TransformerMixin):
     def _eta(self, num_topics: int, seed_tokens: dict[str, list[str]]) -> Any:
         if not seed_tokens:
             return self.eta
-        if self.eta is not None and not isinstance(self.eta, (int, float)):
-            raise ConfigError(f"seeded topics need eta to be None or a number, not {self.eta!r}")
         base = float(self.eta) if self.eta is not None else 1.0 / num_topics
         eta = np.full((num_topics, len(self.dictionary_)), base)
         for topic, tokens in enumerate(seed_tokens.values()):
@@ -668,37 +452,31 @@ class TopicModel(BaseEstimator, TransformerMixin):
         return eta
 
     def _fit_lda(self, corpus: Any, num_topics: int, seed_tokens: dict[str, list[str]], start: Any) -> Any:
-        from gensim.models import LdaModel, LdaMulticore
-
         workers = self.workers
         if workers is None:
             workers = (os.cpu_count() or 1) if len(corpus) > self.chunksize else 1
-        if workers < 1:
-            raise ConfigError(f"workers must be at least 1, not {workers}")
-        auto_alpha = isinstance(self.alpha, str) and self.alpha == "auto"
-        if auto_alpha and self.workers is not None and self.workers > 1:
-            raise ConfigError("alpha='auto' is learned by the single-process LdaModel only", hint="use workers=1")
         eta = self._eta(num_topics, seed_tokens)
-        common = dict(
-            id2word=self.dictionary_,
-            num_topics=num_topics,
+        lda = _gensim.new_lda(
+            self.dictionary_,
+            num_topics,
+            workers=workers,
             chunksize=self.chunksize,
             passes=self.passes_,
             iterations=self.iterations,
             alpha=self.alpha,
             eta=eta,
             random_state=self.random_state,
-            eval_every=None,
         )
-        lda = LdaModel(**common) if workers == 1 or auto_alpha else LdaMulticore(workers=workers - 1, **common)
-        topics = self._initial_topics(start, num_topics, seed_tokens) if self.init == "nmf" else lda.state.sstats
+        if self.init == "nmf":
+            topics = self._initial_topics(start, num_topics, seed_tokens)
+        else:
+            topics = _gensim.topic_word_counts(lda)
         if seed_tokens:
             # The prior alone cannot move a topic that its start put elsewhere: the seeded
             # topics also start from their seed words' prior weight.
             seeded = len(seed_tokens)
             topics[:seeded] += eta[:seeded] - eta[:seeded].min(axis=1, keepdims=True)
-        lda.state.sstats = topics.astype(lda.dtype)
-        lda.sync_state()
+        _gensim.set_topic_word_counts(lda, topics)
         lda.update(corpus)
         return lda
 
@@ -740,12 +518,12 @@ class TopicModel(BaseEstimator, TransformerMixin):
 
     def _choose_k(
         self, ks: list[int], corpus: Any, texts: TokenStream, seed_tokens: dict[str, list[str]], start: Any
-    ) -> tuple[Any, list[dict[str, float]]]:
+    ) -> tuple[Any, list[dict[str, Any]]]:
         models = [self._fit_lda(corpus, k, seed_tokens, start) for k in ks]
-        word_lists = [_top_word_lists(m, self.dictionary_, max(self.topn, DIVERSITY_TOPN)) for m in models]
+        word_lists = [_gensim.top_word_lists(m, self.dictionary_, max(self.topn, DIVERSITY_TOPN)) for m in models]
         measures = list(dict.fromkeys([*self.measures, *(["c_v"] if self.select_by == "quality" else [])]))
         scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn, corpus=corpus)
-        curve = []
+        curve: list[dict[str, Any]] = []
         for k, words, score in zip(ks, word_lists, scores):
             diversity = topic_diversity(words)
             curve.append(
@@ -756,11 +534,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
                     "quality": score["c_v"] * diversity if "c_v" in score else None,
                 }
             )
-        key = "quality" if self.select_by == "quality" else self.select_by
-        # A topic split in two coherent halves scores as well as the whole, so a larger K
-        # must beat the best score by more than a tie: the fewest topics within K_TIE win.
-        top = max(row[key] for row in curve)
-        best = min(i for i in range(len(ks)) if curve[i][key] >= top - K_TIE)
+        best = choose_k(curve, self.select_by)
         self._cached_scores = {m: curve[best][m] for m in self.measures}
         return models[best], curve
 
@@ -785,20 +559,26 @@ class TopicModel(BaseEstimator, TransformerMixin):
         return labels
 
     # -- results -------------------------------------------------------------------------
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "lda_")
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "lda_"):
-            raise NotFittedError("this TopicModel is not fitted yet", hint="call fit() or load a saved model")
+        if not self.__sklearn_is_fitted__():
+            # (mypy sees NotFittedError through textkit.errors' module __getattr__ as a plain Exception)
+            raise NotFittedError(  # type: ignore[call-arg]
+                "this TopicModel is not fitted yet", hint="call fit() or load a saved model"
+            )
 
     def top_word_lists(self, topn: int | None = None) -> list[list[str]]:
         """The top words of every topic, best first."""
         self._check_fitted()
-        return _top_word_lists(self.lda_, self.dictionary_, topn or self.topn)
+        return _gensim.top_word_lists(self.lda_, self.dictionary_, topn or self.topn)
 
     def top_words(self, topic: int, topn: int | None = None) -> list[tuple[str, float]]:
         """``(word, weight)`` pairs of one topic, best first (weights are P(word | topic))."""
         self._check_fitted()
         self._check_topic(topic)
-        return [(w, float(p)) for w, p in self.lda_.show_topic(topic, topn=topn or self.topn)]
+        return _gensim.top_words(self.lda_, topic, topn or self.topn)
 
     def _check_topic(self, topic: int) -> None:
         if not 0 <= topic < self.num_topics_:
@@ -831,32 +611,27 @@ class TopicModel(BaseEstimator, TransformerMixin):
         ``random_state`` at each call. Texts with no known word get the prior.
         """
         self._check_fitted()
+        check_corpus(X, reread=False)
         rows = [theta for theta, _, _ in self._infer_chunks(X)]
         return np.vstack(rows) if rows else np.zeros((0, self.num_topics_))
 
     def _infer_chunks(
-        self, X: Iterable[Article | str], bows: Iterable[list[tuple[int, float]]] | None = None
+        self, X: Iterable[Article | str], bows: Iterable[list[tuple[int, int]]] | None = None
     ) -> Iterator[tuple[np.ndarray, np.ndarray, list[Article | str]]]:
         """``(topic shares, which texts had no known word, the texts)`` per chunk of ``chunksize``.
 
         ``bows``: the texts' bags of words in the same order, if already made (the fit's
         bag-of-words file); otherwise each chunk is tokenized here.
         """
-        lda = self.lda_
-        saved_state = lda.random_state
-        lda.random_state = np.random.RandomState(self.random_state if self.random_state is not None else 0)
-        try:
+        with _gensim.seeded_inference(self.lda_, self.random_state) as infer:
             items = iter(X)
             stored = iter(bows) if bows is not None else None
             while chunk := list(islice(items, self.chunksize)):
                 if stored is not None:
                     bows_chunk = list(islice(stored, len(chunk)))
                 else:
-                    bows_chunk = [self.dictionary_.doc2bow(self.tokenizer_.tokenize(_text(i))) for i in chunk]
-                gamma, _ = lda.inference(bows_chunk)
-                yield gamma / gamma.sum(axis=1, keepdims=True), np.array([not b for b in bows_chunk]), chunk
-        finally:
-            lda.random_state = saved_state
+                    bows_chunk = [self.dictionary_.doc2bow(self.tokenizer_.tokenize(text_of(i))) for i in chunk]
+                yield infer(bows_chunk), np.array([not b for b in bows_chunk]), chunk
 
     def infer(self, X: Iterable[Article | str], digits: int = 4) -> Iterator[dict[str, Any]]:
         """One record per text, lazily and in order: dominant topic and every topic's share.
@@ -867,6 +642,7 @@ class TopicModel(BaseEstimator, TransformerMixin):
         writes them as JSONL or CSV. Plain strings get ids ``"1"``, ``"2"``...
         """
         self._check_fitted()
+        check_corpus(X, reread=False)
         number = 0
         for theta, empty, chunk in self._infer_chunks(X):
             for item, row, is_empty in zip(chunk, theta, empty):
@@ -882,50 +658,19 @@ class TopicModel(BaseEstimator, TransformerMixin):
     def summarize(self, X: Iterable[Article | str]) -> TopicSummary:
         """Prevalence, monthly trends and the topics × labels table of a corpus (one pass)."""
         self._check_fitted()
+        check_corpus(X, reread=False)
         return self._summary(X, None)
 
-    def _summary(self, X: Iterable[Article | str], bows: Iterable[list[tuple[int, float]]] | None) -> TopicSummary:
-        k = self.num_topics_
-        total = np.zeros(k)
-        dominant = np.zeros(k, dtype=int)
-        months: dict[str, np.ndarray] = {}
-        month_counts: dict[str, int] = {}
-        labels: dict[str, np.ndarray] = {}
-        label_counts: dict[str, int] = {}
-        documents = empty = 0
-        with _counting_convergence() as counter:
-            for theta, empties, chunk in self._infer_chunks(X, bows):
-                for item, row, is_empty in zip(chunk, theta, empties):
-                    documents += 1
-                    if is_empty:
-                        empty += 1
-                        continue
-                    total += row
-                    dominant[int(np.argmax(row))] += 1
-                    if isinstance(item, Article):
-                        if item.date and _MONTH.match(item.date):
-                            month = item.date[:7]
-                            months[month] = months.get(month, np.zeros(k)) + row
-                            month_counts[month] = month_counts.get(month, 0) + 1
-                        for label in item.labels:
-                            labels[label] = labels.get(label, np.zeros(k)) + row
-                            label_counts[label] = label_counts.get(label, 0) + 1
-        used = documents - empty
-        return TopicSummary(
-            documents=documents,
-            empty_documents=empty,
-            prevalence=[float(v) for v in (total / used if used else total)],
-            dominant_counts=[int(v) for v in dominant],
-            months={m: [float(v) for v in months[m] / month_counts[m]] for m in sorted(months)},
-            month_counts={m: month_counts[m] for m in sorted(month_counts)},
-            labels={lab: [float(v) for v in labels[lab] / label_counts[lab]] for lab in sorted(labels)},
-            label_counts={lab: label_counts[lab] for lab in sorted(label_counts)},
-            converged=counter.converged / counter.documents if counter.documents else None,
-        )
+    def _summary(self, X: Iterable[Article | str], bows: Iterable[list[tuple[int, int]]] | None) -> TopicSummary:
+        with _gensim.counting_convergence() as counter:
+            summary = summarize_chunks(self._infer_chunks(X, bows), self.num_topics_)
+        summary.converged = counter.share
+        return summary
 
     def coherence(self, X: Iterable[Article | str], measures: Sequence[str] = MEASURES) -> dict[str, float]:
         """Coherence of the fitted topics on ``X`` (tokenized like the training corpus) and diversity."""
         self._check_fitted()
+        check_corpus(X)
         texts = TokenStream(X, self.tokenizer_)
         scores = coherence_scores([self.top_word_lists()], texts, self.dictionary_, measures=measures, topn=self.topn)[
             0
@@ -959,8 +704,11 @@ class TopicModel(BaseEstimator, TransformerMixin):
         params.update(num_topics_fitted=self.num_topics_, passes_used=self.passes_, vocabulary=len(self.dictionary_))
         return {"kind": TOPICS_KIND, "params": params, "topics": self.topics()}
 
-
-def _top_word_lists(lda: Any, dictionary: Any, topn: int) -> list[list[str]]:
-    topics = lda.get_topics()
-    best = np.argsort(-topics, axis=1)[:, :topn]
-    return [[dictionary[int(i)] for i in row] for row in best]
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        # It reads texts (strings or Articles), not a numeric matrix.
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        # Several worker processes take the chunks in whatever order they finish.
+        tags.non_deterministic = self.workers != 1
+        return tags

@@ -20,6 +20,7 @@ import numpy as np
 from textkit.atomic import atomic_write
 from textkit.errors import InputError
 from textkit.topics.model import TopicModel
+from textkit.topics.quality import k_rule
 
 TRENDS_SHOWN = 8  # lines in the trend chart: more are unreadable; the rest are in the table
 
@@ -197,7 +198,7 @@ def render_report(model: TopicModel, manifest: dict[str, Any]) -> str:
         image(
             "Choosing the number of topics",
             k_curve_chart(model.k_scores_, model.num_topics_),
-            "K was chosen where c_v × topic diversity is highest.",
+            f"{k_rule(model.select_by)}: K = {model.num_topics_}.",
         )
     image("Top words", top_words_chart(model))
     image("Prevalence", prevalence_chart(model))
@@ -209,10 +210,10 @@ def render_report(model: TopicModel, manifest: dict[str, Any]) -> str:
             + "".join(f"<th>{esc(m)}<br>({summary.month_counts[m]})</th>" for m in months)
             + "</tr>"
         )
-        for topic_id, label in enumerate(model.labels_):
+        for number, label in enumerate(model.labels_):
             parts.append(
                 f"<tr><td>{esc(label)}</td>"
-                + "".join(f"<td>{summary.months[m][topic_id]:.2f}</td>" for m in months)
+                + "".join(f"<td>{summary.months[m][number]:.2f}</td>" for m in months)
                 + "</tr>"
             )
         parts.append("</table>")

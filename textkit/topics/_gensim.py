@@ -1,0 +1,174 @@
+"""The one place that reaches into gensim's internals: everything here may break with a gensim release.
+
+textkit uses gensim's public API elsewhere (``Dictionary``, ``corpus2csc``,
+``LdaModel.update``/``get_topics``); what it needs beyond that lives here, so an upgrade
+of gensim is checked in one module:
+
+- the starting topic-word counts (``state.sstats`` + ``sync_state``), to start LDA from NMF
+  and from seed words;
+- the per-chunk "N/M documents converged" debug message of ``gensim.models.ldamodel``,
+  counted to report how many articles converged;
+- seeded inference (``inference`` with the model's ``random_state`` swapped), so the
+  same text always gets the same topic shares;
+- one ``CoherenceModel`` reused for several sets of topics.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+# gensim.models.ldamodel logs this (at DEBUG) once per chunk of inference.
+CONVERGED_MESSAGE = "%i/%i documents converged within %i iterations"
+
+
+def new_lda(
+    dictionary: Any,
+    num_topics: int,
+    *,
+    workers: int,
+    chunksize: int,
+    passes: int,
+    iterations: int,
+    alpha: Any,
+    eta: Any,
+    random_state: int | None,
+) -> Any:
+    """An untrained ``LdaModel`` (one process, or ``alpha="auto"``) or ``LdaMulticore`` (``workers - 1`` workers)."""
+    from gensim.models import LdaModel, LdaMulticore
+
+    common = dict(
+        id2word=dictionary,
+        num_topics=num_topics,
+        chunksize=chunksize,
+        passes=passes,
+        iterations=iterations,
+        alpha=alpha,
+        eta=eta,
+        random_state=random_state,
+        eval_every=None,
+    )
+    auto_alpha = isinstance(alpha, str) and alpha == "auto"
+    return LdaModel(**common) if workers == 1 or auto_alpha else LdaMulticore(workers=workers - 1, **common)
+
+
+def topic_word_counts(lda: Any) -> np.ndarray:
+    """The model's topic-word counts (K × words): gensim's random start before training."""
+    return np.array(lda.state.sstats)
+
+
+def set_topic_word_counts(lda: Any, counts: np.ndarray) -> None:
+    """Start training from ``counts`` (K × words) instead of gensim's random start."""
+    lda.state.sstats = counts.astype(lda.dtype)
+    lda.sync_state()
+
+
+def top_word_lists(lda: Any, dictionary: Any, topn: int) -> list[list[str]]:
+    """The ``topn`` most probable words of every topic, best first."""
+    best = np.argsort(-lda.get_topics(), axis=1)[:, :topn]
+    return [[dictionary[int(i)] for i in row] for row in best]
+
+
+def top_words(lda: Any, topic: int, topn: int) -> list[tuple[str, float]]:
+    """``(word, P(word | topic))`` of one topic, best first."""
+    return [(w, float(p)) for w, p in lda.show_topic(topic, topn=topn)]
+
+
+@contextmanager
+def seeded_inference(lda: Any, random_state: int | None) -> Iterator[Any]:
+    """A function ``bags of words -> topic shares`` (rows sum to 1) that restarts from ``random_state``.
+
+    gensim draws each document's starting gamma from the model's own ``random_state``,
+    so two calls on the same text differ unless the generator is reset; the model's
+    generator is put back afterwards.
+    """
+    saved = lda.random_state
+    lda.random_state = np.random.RandomState(random_state if random_state is not None else 0)
+
+    def infer(bows: list[list[tuple[int, float]]]) -> np.ndarray:
+        gamma, _ = lda.inference(bows)
+        return gamma / gamma.sum(axis=1, keepdims=True)
+
+    try:
+        yield infer
+    finally:
+        lda.random_state = saved
+
+
+class _ConvergenceCounter(logging.Handler):
+    """Adds up gensim's "N/M documents converged within I iterations" debug lines."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.converged = 0
+        self.documents = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == CONVERGED_MESSAGE and record.args:
+            self.converged += int(record.args[0])  # type: ignore[call-overload, index]
+            self.documents += int(record.args[1])  # type: ignore[call-overload, index]
+
+    @property
+    def share(self) -> float | None:
+        """Share of the documents inferred so far that converged; None if gensim logged none."""
+        return self.converged / self.documents if self.documents else None
+
+
+@contextmanager
+def counting_convergence() -> Iterator[_ConvergenceCounter]:
+    """Count the documents whose inference converged, from gensim's LDA log, while the block runs."""
+    # The debug lines are made for the counter only: they must not reach the user's
+    # log handlers, so the logger stops propagating while it counts.
+    logger = logging.getLogger("gensim.models.ldamodel")
+    level, propagate = logger.level, logger.propagate
+    counter = _ConvergenceCounter()
+    logger.addHandler(counter)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield counter
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)  # setLevel, not assignment: it clears the level cache
+        logger.propagate = propagate
+
+
+def coherence_per_topic(
+    topic_sets: Sequence[Sequence[Sequence[str]]],
+    texts: Any,
+    dictionary: Any,
+    measure: str,
+    topn: int,
+    corpus: Any = None,
+) -> list[np.ndarray]:
+    """Coherence of every topic of every set (``measure``), reading the reference once for all sets.
+
+    What ``CoherenceModel.for_topics`` does (the counts of every word any set uses are
+    kept, then each set is scored from them), minus its root-logger call
+    (``logging.info``), which would install a handler on the user's root logger.
+    ``processes=1``: gensim's multiprocessing accumulator hangs or returns NaN on some
+    platforms, and a single pass is what a streamed corpus wants anyway.
+    """
+    from gensim.models import CoherenceModel
+
+    union = [w for topics in topic_sets for t in topics for w in t]
+    model = CoherenceModel(
+        topics=[union],
+        texts=texts,
+        corpus=corpus,
+        dictionary=dictionary,
+        coherence=measure,
+        topn=len(union),
+        processes=1,
+    )
+    model.estimate_probabilities()
+    model.topn = min(topn, max(len(t) for topics in topic_sets for t in topics))
+    scores = []
+    for topics in topic_sets:
+        model.topics = topics
+        scores.append(np.asarray(model.get_coherence_per_topic(), dtype=float))
+    return scores

@@ -1,0 +1,122 @@
+"""The corpus a topic model reads: texts, their tokens, and bags of words streamed from disk.
+
+The articles are tokenized once: that pass counts the words and appends every article's
+bag of words to a temporary binary file (word ids and counts as int32 pairs, see
+:class:`_BowFile`), which the training passes then stream back from disk, renumbered to
+the filtered vocabulary as they are read, so memory does not grow with the corpus
+(8 bytes of offset per article) and no pass re-tokenizes. Gensim's
+:class:`~gensim.corpora.MmCorpus` did the same job but formats every entry as text in
+Python: on 20 Newsgroups (11k posts) writing its two files took 5.6 of the 16 s fit.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from textkit.errors import ConfigError, InputError
+from textkit.reading.articles import Article
+from textkit.text.tokenize import Tokenizer
+
+
+def text_of(item: Article | str) -> str:
+    """The text a topic model reads of an article (title and body) or a plain string."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, Article):
+        return item.full_text
+    raise InputError(f"expected texts (strings or Articles), got a {type(item).__name__}: {str(item)[:40]!r}")
+
+
+def check_corpus(items: Iterable[Any], reread: bool = True) -> None:
+    """Refuse one text where a corpus is expected and, when it is read several times (``reread``), a one-shot iterator."""
+    if isinstance(items, (str, Article)):
+        raise InputError("expected a list of texts, got a single text", hint="wrap it in a list: [text]")
+    if reread and iter(items) is items:
+        raise ConfigError(
+            "topic models read the corpus several times, and a one-shot iterator can be read only once",
+            hint="pass a list or a stream from textkit.reading.articles.read_articles",
+        )
+
+
+def topic_tokenizer() -> Tokenizer:
+    """The default tokenizer of topic models: ``Tokenizer(min_length=3, keep_mixed=False)``.
+
+    Stricter than the classifiers' default because LDA has no IDF and no labels to
+    down-weight junk: two-letter tokens (initials, units, "ah", "mw") and letter-digit
+    strings ("g9v", "b8f": encoded attachments, part numbers) co-occur in long runs
+    and form whole topics of noise, and abbreviations spread over every topic.
+    """
+    return Tokenizer(min_length=3, keep_mixed=False)
+
+
+class TokenStream:
+    """Tokens of each text, re-tokenized on every pass (gensim ``texts``)."""
+
+    def __init__(self, items: Iterable[Article | str], tokenizer: Tokenizer) -> None:
+        self.items = items
+        self.tokenizer = tokenizer
+
+    def __iter__(self) -> Iterator[list[str]]:
+        tokenize = self.tokenizer.tokenize
+        for item in self.items:
+            yield tokenize(text_of(item))
+
+
+class _BowFile:
+    """Bags of words on disk: every article's ``(word id, count)`` pairs as int32, one after the other.
+
+    :meth:`write` makes the file in one pass; :meth:`view` streams it back (gensim corpus
+    protocol: re-iterable, with ``len``), one article per read, so only the offsets
+    (8 bytes per article) stay in memory. Plain reads, not a memory map: in a shuffled
+    order every article touched through a map pulls its neighbours' pages into the
+    process's resident memory too (the kernel maps 64 KB around each fault), which
+    grew with the file (+43 MB over 150,000 articles).
+    """
+
+    def __init__(self, path: str, offsets: np.ndarray) -> None:
+        self.path, self.offsets = path, offsets
+
+    @classmethod
+    def write(cls, path: str, bows: Iterable[list[tuple[int, int]]]) -> _BowFile:
+        offsets = array("q", [0])
+        with open(path, "wb") as out:
+            for bow in bows:
+                out.write(np.asarray(bow, dtype=np.int32).tobytes())
+                offsets.append(offsets[-1] + len(bow))
+        return cls(path, np.frombuffer(offsets, dtype=np.int64))
+
+    def view(self, renumber: np.ndarray, order: np.ndarray | None = None) -> _BowView:
+        """The articles (in ``order``, else as written) with word ``i`` renamed ``renumber[i]``; -1 drops it."""
+        return _BowView(self, renumber, order)
+
+
+class _BowView:
+    def __init__(self, bows: _BowFile, renumber: np.ndarray, order: np.ndarray | None) -> None:
+        self.bows, self.renumber, self.order = bows, renumber, order
+
+    def __len__(self) -> int:
+        return len(self.order) if self.order is not None else len(self.bows.offsets) - 1
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        offsets = self.bows.offsets
+        with open(self.bows.path, "rb", buffering=0) as file:
+            for i in self.order if self.order is not None else range(len(self)):
+                file.seek(8 * int(offsets[i]))
+                doc = np.frombuffer(file.read(8 * int(offsets[i + 1] - offsets[i])), dtype=np.int32).reshape(-1, 2)
+                ids = self.renumber[doc[:, 0]]
+                kept = ids >= 0
+                yield list(zip(ids[kept].tolist(), doc[kept, 1].tolist()))
+
+
+class _BowOfTexts:
+    """Bags of words of tokenized texts, made on every pass with ``dictionary.doc2bow``."""
+
+    def __init__(self, texts: Iterable[list[str]], dictionary: Any) -> None:
+        self.texts, self.dictionary = texts, dictionary
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        return (self.dictionary.doc2bow(t) for t in self.texts)
