@@ -86,3 +86,19 @@ def test_a_terminal_shows_progress_and_quiet_or_a_pipe_do_not(tmp_path):
     assert "reading" not in shown_quiet
     piped = subprocess.run([sys.executable, "-m", "textkit", *argv], capture_output=True, text=True, cwd=tmp_path)
     assert "reading" not in piped.stderr
+
+
+def test_the_topic_report_advances_one_step_per_chart():
+    from textkit.topics.model import TopicModel
+    from textkit.topics.report import render_report
+
+    farm = "wheat harvest grain farmers crop barley export tractor field rain"
+    war = "missile army soldiers tank border troops artillery drone attack navy"
+    docs = [f"{farm if i % 2 else war} doc{i}" for i in range(40)]
+    model = TopicModel(num_topics=2, workers=1, measures=()).fit(docs)
+    recorder = Recorder()
+    with progress.reporting(recorder):
+        render_report(model, {"name": "t"})
+    starts = [e for e in recorder.events if e[0] == "start"]
+    assert starts == [("start", "drawing the report", 2, "charts")]  # top words and prevalence: no K curve, dates or labels
+    assert [e for e in recorder.events if e[0] == "advance"] == [("advance", "drawing the report", 1)] * 2

@@ -49,6 +49,7 @@ _LAZY = {
     "fit_topics": "textkit.workflows.topics",
     "load_topic_model": "textkit.workflows.topics",
     "relabel": "textkit.workflows.topics",
+    "write_report": "textkit.workflows.topics",
     "write_records": "textkit.workflows.output",
     # errors and messages
     "TextkitError": "textkit.errors",
@@ -87,7 +88,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time the names l
     from textkit.topics.model import TopicModel
     from textkit.workflows.output import write_records
     from textkit.workflows.themes import evaluate_saved, explain_saved, load_classifier, train_model
-    from textkit.workflows.topics import fit_topics, load_topic_model, relabel
+    from textkit.workflows.topics import fit_topics, load_topic_model, relabel, write_report
 
 
 def __getattr__(name: str) -> Any:

@@ -209,7 +209,7 @@ def report(
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
     """Write a self-contained HTML report: K curve, top words, prevalence, trends, topics x themes."""
-    from textkit.topics.report import write_report
+    from textkit.workflows.topics import write_report
 
     path = write_report(name, output, models_dir=models_dir)
     typer.echo(f"wrote {path}")

@@ -12,13 +12,11 @@ from __future__ import annotations
 import base64
 import html
 import io
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from textkit.atomic import atomic_write
-from textkit.errors import InputError
+from textkit import progress
 from textkit.topics.model import TopicModel
 from textkit.topics.quality import k_rule
 
@@ -193,54 +191,42 @@ def render_report(model: TopicModel, manifest: dict[str, Any]) -> str:
             + (f"<p>{esc(text)}</p>" if text else "")
             + f"<img alt='{esc(title)}' src='data:image/png;base64,{data}'>"
         )
+        step.advance()
 
-    if model.k_scores_:
-        image(
-            "Choosing the number of topics",
-            k_curve_chart(model.k_scores_, model.num_topics_),
-            f"{k_rule(model.select_by)}: K = {model.num_topics_}.",
-        )
-    image("Top words", top_words_chart(model))
-    image("Prevalence", prevalence_chart(model))
-    if summary.months:
-        image("Trends over time", trends_chart(model))
-        months = list(summary.months)
-        parts.append(
-            "<table><tr><th>topic</th>"
-            + "".join(f"<th>{esc(m)}<br>({summary.month_counts[m]})</th>" for m in months)
-            + "</tr>"
-        )
-        for number, label in enumerate(model.labels_):
+    charts = 2 + bool(model.k_scores_) + bool(summary.months) + bool(summary.labels)
+    with progress.task("drawing the report", charts, "charts") as step:
+        if model.k_scores_:
+            image(
+                "Choosing the number of topics",
+                k_curve_chart(model.k_scores_, model.num_topics_),
+                f"{k_rule(model.select_by)}: K = {model.num_topics_}.",
+            )
+        image("Top words", top_words_chart(model))
+        image("Prevalence", prevalence_chart(model))
+        if summary.months:
+            image("Trends over time", trends_chart(model))
+            months = list(summary.months)
             parts.append(
-                f"<tr><td>{esc(label)}</td>"
-                + "".join(f"<td>{summary.months[m][number]:.2f}</td>" for m in months)
+                "<table><tr><th>topic</th>"
+                + "".join(f"<th>{esc(m)}<br>({summary.month_counts[m]})</th>" for m in months)
                 + "</tr>"
             )
-        parts.append("</table>")
-    else:
-        parts.append("<p>The articles have no dates: no trends over time.</p>")
-    if summary.labels:
-        image(
-            "Topics and theme labels",
-            themes_heatmap(model),
-            "Each column: the mean topic shares of the articles carrying that theme label.",
-        )
-    else:
-        parts.append("<p>The articles have no theme labels: no topics × themes table.</p>")
+            for number, label in enumerate(model.labels_):
+                parts.append(
+                    f"<tr><td>{esc(label)}</td>"
+                    + "".join(f"<td>{summary.months[m][number]:.2f}</td>" for m in months)
+                    + "</tr>"
+                )
+            parts.append("</table>")
+        else:
+            parts.append("<p>The articles have no dates: no trends over time.</p>")
+        if summary.labels:
+            image(
+                "Topics and theme labels",
+                themes_heatmap(model),
+                "Each column: the mean topic shares of the articles carrying that theme label.",
+            )
+        else:
+            parts.append("<p>The articles have no theme labels: no topics × themes table.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
-
-
-def write_report(name: str, output: str | Path, *, models_dir: str | Path | None = None) -> Path:
-    """Load topic model ``name`` and write its HTML report to ``output`` (atomically)."""
-    from textkit.workflows.topics import load_topic_model
-
-    model, manifest = load_topic_model(name, models_dir)
-    text = render_report(model, manifest)
-    target = Path(output)
-    try:
-        with atomic_write(target, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise InputError(f"cannot write the report to {target} ({error.strerror or error})") from None
-    return target

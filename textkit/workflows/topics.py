@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from textkit.errors import ConfigError
+from textkit.errors import ConfigError, InputError
 from textkit.reading.articles import Article, fingerprint
 from textkit.topics.model import TOPICS_KIND, TopicModel
 
@@ -80,3 +80,19 @@ def relabel(name: str, labels: Mapping[int | str, str], models_dir: str | Path |
     model.rename(labels)
     ModelStore(models_dir).save(model, name, force=True, metrics=manifest.get("metrics"), data=manifest.get("data"))
     return model
+
+
+def write_report(name: str, output: str | Path, *, models_dir: str | Path | None = None) -> Path:
+    """Load topic model ``name`` and write its HTML report to ``output`` (atomically)."""
+    from textkit.atomic import atomic_write
+    from textkit.topics.report import render_report
+
+    model, manifest = load_topic_model(name, models_dir)
+    text = render_report(model, manifest)
+    target = Path(output)
+    try:
+        with atomic_write(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise InputError(f"cannot write the report to {target} ({error.strerror or error})") from None
+    return target
