@@ -312,3 +312,39 @@ def test_the_seed_pages_segment_into_their_ten_articles():
     found = [segment_dump(path.read_text(encoding="utf-8")).articles for path in seeds]
     assert [len(articles) for articles in found] == [5, 5]
     assert all(a.place == "Damascus" and a.headline for articles in found for a in articles)
+
+
+def test_a_link_on_the_line_of_its_check_also_label_is_dropped_and_the_body_goes_on():
+    dump = (
+        "Minister Opens Cement Plant\n\n"
+        "HAMA, (NNA)- The Industry Minister opened on Monday a cement plant with a yearly capacity of a million tons.\n\n"
+        "Read Also: Hama Farmers Plant 118,000 Hectares With Wheat\n\n"
+        "The plant's director said the first shipments abroad are planned for next spring.\n\n"
+        "Check also: Army Units Clear Mines Near Palmyra\n"
+    )
+    result = segment_dump(dump)
+    [article] = result.articles
+    assert article.paragraphs[-1] == "The plant's director said the first shipments abroad are planned for next spring."
+    assert result.noise_examples == [
+        "Read Also: Hama Farmers Plant 118,000 Hectares With Wheat",
+        "Check also: Army Units Clear Mines Near Palmyra",
+    ]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Photo exhibitions by young artists open in Homs next week.",
+        "Pictures of the damaged school were shown at the session.",
+        "Image of the city: the governor said the old souks will reopen.",
+    ],
+)
+def test_sentences_about_photos_are_not_captions(paragraph):
+    dump = (
+        "Minister Opens Cement Plant\n\n"
+        "HAMA, (NNA)- The Industry Minister opened on Monday a cement plant with a yearly capacity of a million tons.\n\n"
+        + paragraph
+        + "\n"
+    )
+    [article] = segment_dump(dump).articles
+    assert article.paragraphs[-1] == paragraph

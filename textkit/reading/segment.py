@@ -38,17 +38,21 @@ _DATELINE = re.compile(
 )
 _BOILERPLATE = re.compile(
     r"email address is being protected from spambots|you need javascript enabled to view it"
-    r"|^(?:share|print|tweet|read more|related (?:news|coverage|articles?)|check also|see also)\s*:?$",
+    r"|^(?:share|print|tweet|read more|related (?:news|coverage|articles?))\s*:?$",
     re.IGNORECASE,
 )
-# Image captions: a short line that credits or marks a photo. Captions with no such mark
-# cannot be told from a sub-heading and are kept.
+# Image captions: a short line that credits or marks a photo ("Photo: SANA", "File photo",
+# "... (Photo: NNA)", "Credit: DT"); "Photo exhibitions open in Homs" is not one. Captions
+# with no such mark cannot be told from a sub-heading and are kept.
 _CAPTION = re.compile(
-    r"^(?:(?:file\s+)?(?:photo|image|picture)s?\b|credit\s*:)"
+    r"^(?:file\s+)?(?:photo|image|picture)s?(?:\s*(?:credit\s*)?[:|]|\s+by\b|\s*$)"
+    r"|^credit\s*:"
     r"|[(\[]\s*(?:file\s+)?(?:photo|image|picture)s?\b[^)\]]*[)\]]\.?$"
     r"|\b(?:photo|image|picture)s?\s*(?:credit)?\s*:\s*[\w .-]{1,30}$",
     re.IGNORECASE,
 )
+# A link to another story on the same line as its label: "Check Also: Army Units Repel ..."
+_LINK_LINE = re.compile(r"^(?:(?:check|see|read) also|also read)\b", re.IGNORECASE)
 CAPTION_MAX_WORDS = 30
 _SENTENCE_END = re.compile(r"[.!?\"')\]]$")
 _WORD = re.compile(r"[^\W_][\w'-]*")
@@ -245,6 +249,10 @@ def _is_caption(unit: str) -> bool:
     return len(_words(unit)) <= CAPTION_MAX_WORDS and bool(_CAPTION.search(unit))
 
 
+def _is_link_line(unit: str) -> bool:
+    return len(_words(unit)) <= HEADLINE_MAX_WORDS and bool(_LINK_LINE.match(unit))
+
+
 def _is_subheading(pending: list[tuple[int, str]], last: Segment, noise_since_body: bool) -> bool:
     """Whether the one line waiting before a body paragraph (that has no dateline) is a sub-heading.
 
@@ -290,7 +298,7 @@ def segment_dump(text: str) -> SegmentResult:
         if _is_caption(unit):
             result.drop(unit)
             continue
-        if _BOILERPLATE.search(unit):
+        if _BOILERPLATE.search(unit) or _is_link_line(unit):
             result.drop(unit)
             noise_since_body = True
             continue
