@@ -5,6 +5,16 @@ dateline such as ``HOMS, (ST)-``), then noise - bylines, the e-mail-protection l
 "related news" boxes of headlines with no body - and the next headline. The rule
 that separates articles from noise: *a headline is a short line that is followed by
 a body paragraph*; short lines that are not are dropped and counted.
+
+Two refinements for real state-media pages:
+
+- A short line right after a body paragraph, followed by more body with no dateline
+  and no date line, is a *sub-heading* of the same story ("People's Assembly condemns
+  the attack" half-way down a report), not a new article: it is kept as a paragraph.
+  A new story is told apart by its dateline or date line, or by noise (a byline, a
+  "related news" box) between it and the previous article. In a dump whose articles
+  carry no datelines, a Title Case line still starts a new article, as before.
+- "Check Also" labels and image captions ("Photo: SANA", "(File photo)") are noise.
 """
 
 from __future__ import annotations
@@ -31,6 +41,19 @@ _BOILERPLATE = re.compile(
     r"|^(?:share|print|tweet|read more|related (?:news|coverage|articles?))\s*:?$",
     re.IGNORECASE,
 )
+# Image captions: a short line that credits or marks a photo ("Photo: SANA", "File photo",
+# "... (Photo: NNA)", "Credit: DT"); "Photo exhibitions open in Homs" is not one. Captions
+# with no such mark cannot be told from a sub-heading and are kept.
+_CAPTION = re.compile(
+    r"^(?:file\s+)?(?:photo|image|picture)s?(?:\s*(?:credit\s*)?[:|]|\s+by\b|\s*$)"
+    r"|^credit\s*:"
+    r"|[(\[]\s*(?:file\s+)?(?:photo|image|picture)s?\b[^)\]]*[)\]]\.?$"
+    r"|\b(?:photo|image|picture)s?\s*(?:credit)?\s*:\s*[\w .-]{1,30}$",
+    re.IGNORECASE,
+)
+# A link to another story on the same line as its label: "Check Also: Army Units Repel ..."
+_LINK_LINE = re.compile(r"^(?:(?:check|see|read) also|also read)\b", re.IGNORECASE)
+CAPTION_MAX_WORDS = 30
 _SENTENCE_END = re.compile(r"[.!?\"')\]]$")
 _WORD = re.compile(r"[^\W_][\w'-]*")
 _SMALL_WORDS = frozenset(
@@ -222,6 +245,27 @@ def _units(text: str) -> list[tuple[int, str]]:
     return units
 
 
+def _is_caption(unit: str) -> bool:
+    return len(_words(unit)) <= CAPTION_MAX_WORDS and bool(_CAPTION.search(unit))
+
+
+def _is_link_line(unit: str) -> bool:
+    return len(_words(unit)) <= HEADLINE_MAX_WORDS and bool(_LINK_LINE.match(unit))
+
+
+def _is_subheading(pending: list[tuple[int, str]], last: Segment, noise_since_body: bool) -> bool:
+    """Whether the one line waiting before a body paragraph (that has no dateline) is a sub-heading.
+
+    It is when it directly follows a body paragraph of an article, with nothing dropped
+    in between, and either that article opened with a dateline (so this dump marks new
+    stories with datelines, and this paragraph has none) or the line is not Title Case
+    (headlines in these dumps are; sub-headings often are not).
+    """
+    if len(pending) != 1 or noise_since_body:
+        return False
+    return last.place is not None or not _is_title_case(pending[0][1])
+
+
 def segment_dump(text: str) -> SegmentResult:
     """Find the articles in a raw dump.
 
@@ -238,6 +282,8 @@ def segment_dump(text: str) -> SegmentResult:
     result = SegmentResult()
     units = [(line, clean_text(unit)) for line, unit in _units(normalize_unicode(text))]
     current: Segment | None = None
+    last: Segment | None = None  # the article of the last body paragraph
+    noise_since_body = False  # anything but a caption dropped since that paragraph
     pending: list[tuple[int, str]] = []  # headline-like units waiting for a body
     pending_date: str | None = None  # a date line seen since the last article started
 
@@ -249,8 +295,12 @@ def segment_dump(text: str) -> SegmentResult:
         return headline
 
     for line, unit in units:
-        if _BOILERPLATE.search(unit):
+        if _is_caption(unit):
             result.drop(unit)
+            continue
+        if _BOILERPLATE.search(unit) or _is_link_line(unit):
+            result.drop(unit)
+            noise_since_body = True
             continue
         date = parse_date_line(unit)
         if date is not None:
@@ -260,7 +310,10 @@ def segment_dump(text: str) -> SegmentResult:
             continue
         place, source, rest = split_dateline(unit)
         if _is_body(unit):
-            if place is not None or pending or current is None:
+            if place is None and pending_date is None and last and _is_subheading(pending, last, noise_since_body):
+                last.paragraphs.extend([pending.pop()[1], unit])
+                current = last
+            elif place is not None or pending or current is None:
                 headline = flush_pending(keep_last_as_headline=True)
                 head_line, head_text = headline if headline else (line, "")
                 current = Segment(head_text, [rest], head_line, place, source, pending_date)
@@ -268,9 +321,10 @@ def segment_dump(text: str) -> SegmentResult:
                 result.articles.append(current)
             else:
                 current.paragraphs.append(unit)
+            last, noise_since_body = current, False
         else:
             # A headline-like line ends the current article's body; whether it starts the
-            # next article depends on what follows it.
+            # next article, or is a sub-heading of this one, depends on what follows it.
             current = None if pending or _is_headline_like(unit) else current
             if current is not None:
                 current.paragraphs.append(unit)
