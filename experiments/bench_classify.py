@@ -127,7 +127,7 @@ class Textkit(System):
 
     def predict_one(self, text):
         # What a service calls: labels and scores for one text, through the library.
-        from textkit.workflows.themes import predict_stream
+        from textkit.themes.predict import predict_stream
 
         return next(predict_stream(self.model, [text]))
 
