@@ -3,7 +3,7 @@
 The data flows one way through the modules: :mod:`~textkit.reading.articles` (read) →
 :mod:`~textkit.reading.segment` / :mod:`~textkit.text.clean` / :mod:`~textkit.text.tokenize` →
 :mod:`~textkit.themes.features` → :mod:`~textkit.themes.classify` / :mod:`~textkit.topics.model` →
-:mod:`~textkit.store.modelstore` (save and load). Heavy libraries (scikit-learn, gensim) are
+:mod:`~textkit.store` (save and load). Heavy libraries (scikit-learn, gensim) are
 imported only by the modules that need them, so ``import textkit`` is quick.
 """
 
@@ -34,9 +34,9 @@ _LAZY = {
     "cross_validate": "textkit.themes.evaluate",
     "top_terms": "textkit.themes.explain",
     "explain_text": "textkit.themes.explain",
-    "save": "textkit.store.modelstore",
-    "load": "textkit.store.modelstore",
-    "ModelStore": "textkit.store.modelstore",
+    "save": "textkit.store",
+    "load": "textkit.store",
+    "ModelStore": "textkit.store",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -18,7 +18,7 @@ import typer
 
 from textkit import __version__
 from textkit.cli import _output
-from textkit.store.modelstore import STRICT_ENV
+from textkit.store import STRICT_ENV
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what the shell reports for coreutils in `... | head`
