@@ -706,3 +706,54 @@ def test_hostile_names_make_short_errors(store, tmp_path, capsys):
     assert main(["models", "import", str(archive), "--models-dir", str(tmp_path / "other")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and len(err) < 250 + len(str(archive)), err
+
+
+def test_a_fifo_in_place_of_a_file_is_refused_without_waiting(store, tmp_path):
+    store.save(ToyModel(), "a")
+    store.save(ToyModel(), "b")
+    os.unlink(store.path("a") / MANIFEST)
+    os.mkfifo(store.path("a") / MANIFEST)  # reading it would wait for a writer forever
+    os.unlink(store.path("b") / ARTIFACT)
+    os.mkfifo(store.path("b") / ARTIFACT)
+    rows = store.list()
+    assert [(r.name, r.problem) for r in rows] == [
+        ("a", f"{store.path('a') / MANIFEST} is not a regular file"),
+        ("b", None),
+    ]
+    for action in (store.verify, store.load):
+        with pytest.raises(ModelStoreError, match=f"^{store.path('b') / ARTIFACT} is not a regular file$"):
+            action("b")
+
+
+def train_data(tmp_path):
+    data = tmp_path / "train.jsonl"
+    records = [{"id": str(i), "text": f"wheat harvest {i}", "labels": ["economy"]} for i in range(6)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return data
+
+
+@pytest.mark.parametrize("command", [["train"], ["topics", "fit"]])
+def test_an_unusable_store_is_refused_before_any_fitting(tmp_path, capsys, monkeypatch, command):
+    from textkit.themes.classify import ThemeClassifier
+    from textkit.topics.model import TopicModel
+
+    def no_fitting(*_args, **_kwargs):
+        raise AssertionError("fitted before the store was checked")
+
+    monkeypatch.setattr(ThemeClassifier, "fit", no_fitting)
+    monkeypatch.setattr(TopicModel, "fit", no_fitting)
+    data = train_data(tmp_path)
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    broken = tmp_path / "models"
+    (broken / "m").mkdir(parents=True)
+    for models_dir, message in [
+        (a_file, f"the model store {a_file} is a file, not a folder (choose another --models-dir)"),
+        (dangling, f"the model store {dangling} is a link to nothing (fix the link or choose another --models-dir)"),
+        (broken, f"model 'm' already exists in {broken} (replace it with --force (force=True in Python))"),
+    ]:
+        argv = [*command, str(data), "--name", "m", "--models-dir", str(models_dir)]
+        assert main(argv) == 1
+        assert capsys.readouterr().err.splitlines()[-1] == f"error: {message}"

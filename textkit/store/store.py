@@ -29,6 +29,7 @@ import io
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -351,7 +352,7 @@ class ModelStore:
         try:
             # Read in one try: a save replacing this model may rename its folder away at any
             # moment, and load() retries on ModelStoreError, not on a raw FileNotFoundError.
-            if path.stat().st_size > MAX_MANIFEST_BYTES:
+            if _regular_file(path).st_size > MAX_MANIFEST_BYTES:
                 raise ModelStoreError(f"{path} is too large to be a textkit manifest")
             data = path.read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -367,21 +368,23 @@ class ModelStore:
         """Check every artifact's presence and sha256 against the manifest; return the manifest."""
         manifest = self.manifest(name)
         for filename in manifest["artifacts"]:
-            self._read_artifact(name, manifest, filename)
+            self._artifact(name, manifest, filename, read=False)
         return manifest
 
-    def _read_artifact(self, name: str, manifest: dict[str, Any], filename: str) -> bytes:
-        """The bytes of one artifact, after checking them against the manifest's sha256."""
+    def _artifact(self, name: str, manifest: dict[str, Any], filename: str, *, read: bool) -> bytes:
+        """Check one artifact against the manifest's sha256; its bytes if ``read`` (else it is hashed streaming)."""
         artifact = self.path(name) / filename
         try:
-            data = artifact.read_bytes()
+            _regular_file(artifact)
+            data = artifact.read_bytes() if read else b""
+            digest = hashlib.sha256(data).hexdigest() if read else sha256_file(artifact)
         except FileNotFoundError:
             raise IntegrityError(
                 f"model {name!r} is missing {filename}", hint="re-train or re-import the model"
             ) from None
         except OSError as error:
             raise ModelStoreError(f"cannot read {artifact} ({error.strerror or error})") from None
-        if hashlib.sha256(data).hexdigest() != manifest["artifacts"][filename]["sha256"]:
+        if digest != manifest["artifacts"][filename]["sha256"]:
             raise IntegrityError(
                 f"{artifact}: sha256 does not match the manifest; the file was changed or damaged, "
                 "and textkit will not unpickle it",
@@ -415,7 +418,7 @@ class ModelStore:
                 manifest = self.manifest(name)
                 check_kind(name, manifest, kind)
                 # Hash and unpickle the same bytes: the file cannot change between check and load.
-                data = self._read_artifact(name, manifest, ARTIFACT)
+                data = self._artifact(name, manifest, ARTIFACT, read=True)
                 break
             except ModelStoreError:
                 # Another process may be replacing this model (or just did, between our reading
@@ -511,6 +514,14 @@ def _claim(folder: Path) -> Iterator[bool]:
     finally:
         if lock is not None:
             os.close(lock)
+
+
+def _regular_file(path: Path) -> os.stat_result:
+    """``path``'s stat; a FIFO, device or folder in its place is refused (reading a FIFO would wait forever)."""
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise ModelStoreError(f"{path} is not a regular file")
+    return status
 
 
 def _folder_bytes(folder: Path) -> int:
