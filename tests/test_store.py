@@ -349,6 +349,19 @@ def test_a_replace_killed_between_its_renames_is_undone(store):
     assert sorted(p.name for p in store.root.iterdir()) == ["m"]
 
 
+def test_an_older_textkits_killed_replace_is_undone_after_a_day(store):
+    """Older textkits named temporary folders ``.<action>-<name>-<pid>.<host>-<random>`` and made no lock."""
+    store.save(ToyModel(4.0), "m-1.x")
+    retired = store.root / ".replaced-m-1.x-4242.somehost-abcd1234"
+    retired.mkdir()
+    store.path("m-1.x").rename(retired / "m-1.x")
+    assert store.cleanup() == []  # it may be an older textkit's replace under way
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(retired, (two_days_ago, two_days_ago))
+    assert store.cleanup() == ["restored model 'm-1.x' from an interrupted replace", f"removed {retired.name}"]
+    assert store.load("m-1.x").model.weight == 4.0
+
+
 # -- the command line --------------------------------------------------------------------
 def test_cli_list_show_export_import_delete(tmp_path, capsys):
     store = ModelStore(tmp_path / "models")

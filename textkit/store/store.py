@@ -304,19 +304,34 @@ class ModelStore:
             match = _TEMPORARY.fullmatch(folder.name)
             if not match or folder.is_symlink() or not folder.is_dir():
                 continue
-            action, name = match[1], match[2]
             with _claim(folder) as abandoned:
                 if not abandoned:
                     continue
-                old, target = folder / name, self.root / name
                 try:
-                    if action == "replaced" and (old / MANIFEST).is_file() and not os.path.lexists(target):
-                        old.rename(target)
-                        done.append(f"restored model {name!r} from an interrupted replace")
+                    if match[1] == "replaced":
+                        done += self._restore(folder)
                     shutil.rmtree(folder)
                     done.append(f"removed {folder.name}")
                 except OSError:
                     continue  # a read-only store: leave it for someone who may write
+        return done
+
+    def _restore(self, retired: Path) -> list[str]:
+        """Put back the model an interrupted replace moved into ``retired``, unless its name was taken since.
+
+        The model is the sub-folder whose name the folder's name starts with (older
+        textkits put ``-<pid>.<host>`` after it, so the name is not read from the pattern).
+        """
+        done = []
+        for old in retired.iterdir():
+            target = self.root / old.name
+            if (
+                retired.name.startswith(f".replaced-{old.name}-")
+                and (old / MANIFEST).is_file()
+                and not os.path.lexists(target)
+            ):
+                old.rename(target)
+                done.append(f"restored model {old.name!r} from an interrupted replace")
         return done
 
     def _busy(self, name: str) -> bool:
