@@ -115,7 +115,7 @@ class Textkit(System):
         self.info["multilabel"] = bool(self.model.multilabel_)
 
     def save_and_load(self, folder):
-        from textkit.store.modelstore import save
+        from textkit.store import save
         from textkit.workflows.themes import load_classifier
 
         manifest = save(self.model, "bench", models_dir=folder)

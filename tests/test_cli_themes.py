@@ -234,7 +234,7 @@ def test_folder_that_is_not_a_textkit_model(tmp_path, capsys):
 def test_a_model_of_another_kind_is_refused(tmp_path, capsys):
     from toymodel import ToyModel
 
-    from textkit.store.modelstore import save
+    from textkit.store import save
 
     save(ToyModel(), "toy", models_dir=tmp_path)
     code, _, err = run(capsys, "predict", "text", "--model", "toy", "--models-dir", tmp_path)

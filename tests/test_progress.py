@@ -100,5 +100,7 @@ def test_the_topic_report_advances_one_step_per_chart():
     with progress.reporting(recorder):
         render_report(model, {"name": "t"})
     starts = [e for e in recorder.events if e[0] == "start"]
-    assert starts == [("start", "drawing the report", 2, "charts")]  # top words and prevalence: no K curve, dates or labels
+    assert starts == [
+        ("start", "drawing the report", 2, "charts")
+    ]  # top words and prevalence: no K curve, dates or labels
     assert [e for e in recorder.events if e[0] == "advance"] == [("advance", "drawing the report", 1)] * 2

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from textkit.errors import TextkitError
 from textkit.reading.articles import Article, read_articles
 from textkit.reading.segment import segment_dump
-from textkit.store.modelstore import ModelStore, check_manifest
+from textkit.store import ModelStore, check_manifest
 from textkit.text.clean import clean_text
 from textkit.text.tokenize import Tokenizer
 

@@ -20,7 +20,7 @@ from toymodel import ToyModel, fit_real, predictions
 from textkit.cli import _output, main
 from textkit.errors import InputError, IntegrityError, ModelStoreError
 from textkit.reading.articles import Article, read_articles
-from textkit.store.modelstore import ARTIFACT, MANIFEST, ModelStore, manifest_checksum
+from textkit.store import ARTIFACT, MANIFEST, ModelStore, manifest_checksum
 
 TESTS = Path(__file__).parent
 
@@ -282,7 +282,7 @@ def test_kill_during_save_leaves_the_old_model_loadable(saved, tmp_path):
     # The child re-saves the model with a writer that stalls halfway: it is killed mid-write.
     code = (
         "import pathlib, time, joblib\n"
-        "from textkit.store.modelstore import ModelStore\n"
+        "from textkit.store import ModelStore\n"
         f"store = ModelStore({str(store.root)!r})\n"
         "model = store.load('m').model\n"
         "def stalling_dump(value, handle, **kwargs):\n"
@@ -298,7 +298,7 @@ def test_kill_during_save_leaves_the_old_model_loadable(saved, tmp_path):
             assert child.poll() is None and time.monotonic() < deadline, "the save never started"
             time.sleep(0.05)
         [staging] = [p for p in store.root.iterdir() if p.name.startswith(".saving-m-")]
-        assert (staging / ARTIFACT).read_bytes() == b"half a model"
+        assert (staging / "m" / ARTIFACT).read_bytes() == b"half a model"
     finally:
         child.kill()
         child.wait()
@@ -350,9 +350,9 @@ def test_an_os_error_is_one_line(tmp_path, capsys):
 
 
 def test_a_bug_is_one_line_pointing_to_debug(tmp_path, capsys, monkeypatch):
-    import textkit.store.modelstore
+    import textkit.store
 
-    monkeypatch.setattr(textkit.store.modelstore.ModelStore, "list", lambda self: 1 / 0)
+    monkeypatch.setattr(textkit.store.ModelStore, "list", lambda self: 1 / 0)
     assert main(["models", "list", "--models-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == (
         "error: internal error (ZeroDivisionError: division by zero); this is a bug in textkit: "
@@ -477,7 +477,7 @@ def test_shell_completion_is_installable(capsys):
 def test_saved_models_outputs_reports_and_archives_follow_the_umask(tmp_path):
     """Shared like any file the user makes: tempfile's private 0600/0700 must not leak into the results."""
     from textkit.atomic import atomic_write
-    from textkit.store.modelstore import ModelStore
+    from textkit.store import ModelStore
 
     old = os.umask(0o022)
     try:

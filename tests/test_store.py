@@ -1,21 +1,23 @@
 """The model store: round trips, manifests, listing, versions, archives, cleanup, and ``textkit models``."""
 
+import hashlib
 import io
 import json
 import os
-import subprocess
 import sys
 import tarfile
+import time
 import warnings
 from datetime import datetime
+from pathlib import Path
 
 import pytest
-from toymodel import ToyModel
+from toymodel import ToyModel, fit_real
 
 import textkit
 from textkit.cli import main
 from textkit.errors import IntegrityError, ModelStoreError
-from textkit.store.modelstore import (
+from textkit.store import (
     ARTIFACT,
     MANIFEST,
     ModelStore,
@@ -25,6 +27,7 @@ from textkit.store.modelstore import (
     manifest_checksum,
     sha256_file,
 )
+from textkit.store.store import LOCK
 
 
 @pytest.fixture
@@ -41,17 +44,12 @@ def rewrite_manifest(store, name, **changes):
     path.write_text(json.dumps(manifest))
 
 
-def dead_pid():
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
-
-
-def hostname_slug():
-    import re
-    import socket
-
-    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:20]
+def abandoned(store, action, name):
+    """A temporary folder as a killed process leaves it: its lock file exists and nobody holds it."""
+    folder = store.root / f".{action}-{name}-abcd1234"
+    folder.mkdir(parents=True)
+    (folder / LOCK).touch()
+    return folder
 
 
 # -- save and load -----------------------------------------------------------------------
@@ -114,7 +112,7 @@ def test_saving_over_a_model_needs_force(store):
     assert sorted(p.name for p in store.root.iterdir()) == ["m"]
 
 
-@pytest.mark.parametrize("name", ["", "../evil", "a/b", ".hidden", "-x", "x" * 101, "café"])
+@pytest.mark.parametrize("name", ["", "../evil", "a/b", ".hidden", "-x", "x" * 101, "café", "abc\n"])
 def test_invalid_names_are_refused(store, name):
     with pytest.raises(ModelStoreError, match="invalid model name"):
         store.save(ToyModel(), name)
@@ -263,7 +261,9 @@ def make_archive(path, members):
 
 
 def exported_files(store, name="m"):
-    return {p.name: p.read_bytes() for p in store.path(name).iterdir()}
+    """The model's files, its manifest first (as export writes them)."""
+    folder = store.path(name)
+    return {n: (folder / n).read_bytes() for n in (MANIFEST, *store.manifest(name)["artifacts"])}
 
 
 @pytest.mark.parametrize(
@@ -276,9 +276,9 @@ def exported_files(store, name="m"):
             {"name": "m/hard", "type": tarfile.LNKTYPE, "linkname": "m/model.joblib"},
             "member 'm/hard' is a link or device",
         ),
-        ({"name": "m/sub/deep"}, "member 'm/sub/deep' is not a file of the model's folder; refused"),
-        ({"name": "other/file"}, "must hold exactly one model folder, it has 2"),
-        ({"name": "m/extra.py"}, "has files the manifest does not list: extra.py; refused"),
+        ({"name": "m/sub/deep"}, "member 'm/sub/deep' is not a file of the model's folder 'm'; refused"),
+        ({"name": "other/file"}, "member 'other/file' is not a file of the model's folder 'm'; refused"),
+        ({"name": "m/extra.py"}, "member 'm/extra.py' is not a file its manifest lists; refused"),
     ],
 )
 def test_unsafe_archives_are_refused(store, tmp_path, member, message):
@@ -308,7 +308,7 @@ def test_tampered_archive_is_refused_before_it_enters_the_store(store, tmp_path)
     other = ModelStore(tmp_path / "other")
     with pytest.raises(IntegrityError, match="model.joblib does not match its manifest's sha256"):
         other.import_archive(archive)
-    assert list(other.root.iterdir()) == []
+    assert not other.root.exists()
 
 
 @pytest.mark.parametrize("content", [b"", b"not an archive at all", None])
@@ -325,25 +325,41 @@ def test_unreadable_archives_are_refused(store, tmp_path, content):
 # -- cleanup of killed saves -------------------------------------------------------------
 def test_cleanup_removes_dead_saves_and_keeps_live_ones(store):
     store.save(ToyModel(), "m")
-    host = hostname_slug()
-    dead = store.root / f".saving-m-{dead_pid()}.{host}-abc123"
-    live = store.root / f".saving-m-{os.getpid()}.{host}-def456"
-    foreign = store.root / f".saving-m-{dead_pid()}.someotherhost-ghi789"
-    for folder in (dead, live, foreign):
+    dead = abandoned(store, "saving", "m")
+    (dead / "m").mkdir()
+    (dead / "m" / ARTIFACT).write_bytes(b"half")
+    unlocked_young = store.root / ".saving-m-young123"  # an older textkit's save, maybe still running
+    unlocked_old = store.root / ".importing-m-old12345"
+    for folder in (unlocked_young, unlocked_old):
         folder.mkdir()
-        (folder / ARTIFACT).write_bytes(b"half")
-    assert store.cleanup() == [f"removed {dead.name}"]
-    assert live.is_dir() and foreign.is_dir()
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(unlocked_old, (two_days_ago, two_days_ago))
+    with store._temporary("saving", "m") as live:  # held by this process: a save under way
+        assert store.cleanup() == [f"removed {unlocked_old.name}", f"removed {dead.name}"]
+        assert live.is_dir() and unlocked_young.is_dir()
+    assert not live.exists()
     assert store.names() == ["m"]
 
 
 def test_a_replace_killed_between_its_renames_is_undone(store):
     store.save(ToyModel(4.0), "m")
-    retired = store.root / f".replaced-m-{dead_pid()}.{hostname_slug()}-abc123"
-    retired.mkdir()
+    retired = abandoned(store, "replaced", "m")
     store.path("m").rename(retired / "m")
     assert store.load("m").model.weight == 4.0  # put back on first use
     assert sorted(p.name for p in store.root.iterdir()) == ["m"]
+
+
+def test_an_older_textkits_killed_replace_is_undone_after_a_day(store):
+    """Older textkits named temporary folders ``.<action>-<name>-<pid>.<host>-<random>`` and made no lock."""
+    store.save(ToyModel(4.0), "m-1.x")
+    retired = store.root / ".replaced-m-1.x-4242.somehost-abcd1234"
+    retired.mkdir()
+    store.path("m-1.x").rename(retired / "m-1.x")
+    assert store.cleanup() == []  # it may be an older textkit's replace under way
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(retired, (two_days_ago, two_days_ago))
+    assert store.cleanup() == ["restored model 'm-1.x' from an interrupted replace", f"removed {retired.name}"]
+    assert store.load("m-1.x").model.weight == 4.0
 
 
 # -- the command line --------------------------------------------------------------------
@@ -419,3 +435,338 @@ def test_show_renders_nested_manifests_readably():
         "name: t\nlabels: a, b\nparams:\n  tokenizer:\n    stem: False\n  seeds: None\n  empty: -\n"
         "topics:\n  - id: 0\n    words: war 0.5, army 0.25\n  - {}\nintegrity: ok"
     )
+
+
+# -- is the name free? (checked before any fitting) ----------------------------------------
+def test_ensure_free_refuses_a_store_that_cannot_hold_a_model(tmp_path, monkeypatch):
+    a_file = tmp_path / "file"
+    a_file.write_text("not a folder")
+    with pytest.raises(ModelStoreError, match=f"^the model store {a_file} is a file, not a folder"):
+        ModelStore(a_file).ensure_free("m")
+    dangling = tmp_path / "link"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(ModelStoreError, match=f"^the model store {dangling} is a link to nothing"):
+        ModelStore(dangling).ensure_free("m")
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    read_only.chmod(0o555)
+    if os.geteuid() == 0:  # root may write anywhere: deny it the way the kernel denies a user
+        real_access = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != read_only and real_access(path, mode))
+    for root in (read_only, read_only / "models"):  # the store, or the folder it would be made in
+        with pytest.raises(ModelStoreError, match=f"^cannot write to the model store {root} \\(permission denied\\)"):
+            ModelStore(root).ensure_free("m")
+    assert list(read_only.iterdir()) == []
+
+
+def test_ensure_free_counts_a_broken_folder_or_link_of_that_name_as_taken(store):
+    store.root.mkdir()
+    (store.root / "broken").mkdir()  # no manifest: a save cut short by an older textkit, a stray copy...
+    (store.root / "gone").symlink_to(store.root / "nowhere")
+    for name in ("broken", "gone"):
+        with pytest.raises(ModelStoreError, match=f"^model '{name}' already exists in {store.root}"):
+            store.ensure_free(name)
+        store.ensure_free(name, force=True)
+        store.save(ToyModel(3.0), name, force=True)
+        assert store.load(name).model.weight == 3.0
+    store.ensure_free("free")
+
+
+def test_a_kind_changed_with_a_recomputed_checksum_is_refused_in_one_line(tmp_path, capsys):
+    store = ModelStore(tmp_path)
+    store.save(fit_real("topics"), "m")
+    rewrite_manifest(store, "m", kind="themes")
+    with pytest.raises(ModelStoreError) as error:
+        store.load("m", kind="themes")
+    assert str(error.value) == (
+        "model 'm' says it is a 'themes' model but holds a textkit.topics.model.TopicModel "
+        "(the model folder was altered: delete it and train or import it again)"
+    )
+    assert main(["predict", "troops at the border", "--model", "m", "--models-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == f"error: {error.value}\n"
+
+
+# -- listing survives unreadable folders -------------------------------------------------
+def test_list_reports_an_unreadable_model_folder_as_broken_and_goes_on(store, capsys):
+    store.save(ToyModel(), "a")
+    store.save(ToyModel(), "z")
+    loop = store.path("loop")
+    loop.mkdir()
+    (loop / MANIFEST).symlink_to(loop / MANIFEST)  # unreadable for root too
+    rows = store.list()
+    assert [(r.name, r.kind) for r in rows] == [("a", "toy"), ("loop", None), ("z", "toy")]
+    assert rows[1].problem == f"cannot read {loop / MANIFEST} (Too many levels of symbolic links)"
+    assert main(["models", "list", "--models-dir", str(store.root)]) == 0
+    captured = capsys.readouterr()
+    assert [line.split()[:2] for line in captured.out.splitlines()[2:]] == [
+        ["a", "toy"],
+        ["loop", "BROKEN"],
+        ["z", "toy"],
+    ]
+    assert captured.err == f"loop: {rows[1].problem}\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_list_reports_a_folder_without_read_permission(store):
+    store.save(ToyModel(), "a")
+    store.save(ToyModel(), "b")
+    store.path("a").chmod(0)
+    try:
+        rows = store.list()
+    finally:
+        store.path("a").chmod(0o755)
+    assert [(r.name, r.kind) for r in rows] == [("a", None), ("b", "toy")]
+    assert rows[0].problem == f"cannot read {store.path('a') / MANIFEST} (Permission denied)"
+
+
+# -- delete asks on a terminal -----------------------------------------------------------
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("answer, code", [("n\n", 1), ("\n", 1), ("y\n", 0)])
+def test_cli_delete_answered_no_keeps_the_model_and_exits_1(tmp_path, capsys, monkeypatch, answer, code):
+    store = ModelStore(tmp_path)
+    store.save(ToyModel(), "m")
+    monkeypatch.setattr(sys, "stdin", Terminal(answer))
+    assert main(["models", "delete", "m", "--models-dir", str(tmp_path)]) == code
+    captured = capsys.readouterr()
+    assert captured.out == f"delete model 'm' from {tmp_path}? [y/N]: "
+    if code:
+        assert captured.err == "error: kept model 'm': deletion not confirmed\n"
+        assert store.names() == ["m"]
+    else:
+        assert captured.err == f"deleted model 'm' from {tmp_path}\n"
+        assert store.names() == []
+
+
+# -- hostile archives --------------------------------------------------------------------
+MIB = 2**20
+
+
+def tar_header(name, size, kind=tarfile.REGTYPE):
+    info = tarfile.TarInfo(name)
+    info.size, info.type, info.mode = size, kind, 0o644
+    return info.tobuf(tarfile.USTAR_FORMAT)
+
+
+def padded(data):
+    return data + b"\0" * (-len(data) % 512)
+
+
+def gzip_of_zeros(path, prefix, zeros_mib):
+    """A valid .tar.gz stream: ``prefix`` then ``zeros_mib`` MiB of zeros, without compressing them one by one.
+
+    A fully flushed deflate block of 1 MiB of zeros (1 KB) repeated is valid deflate:
+    200 MiB of zeros costs 200 KB and no time to build.
+    """
+    import struct
+    import zlib
+
+    def deflate(data, mode):
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return packer.compress(data) + packer.flush(mode)
+
+    zero_block = deflate(b"\0" * MIB, zlib.Z_FULL_FLUSH)
+    tail = b"\0" * 1024  # the tar's end-of-archive blocks
+    crc = zlib.crc32(prefix)
+    for _ in range(zeros_mib):
+        crc = zlib.crc32(b"\0" * MIB, crc)
+    crc = zlib.crc32(tail, crc)
+    size = (len(prefix) + zeros_mib * MIB + len(tail)) & 0xFFFFFFFF
+    body = deflate(prefix, zlib.Z_FULL_FLUSH) + zero_block * zeros_mib + deflate(tail, zlib.Z_FINISH)
+    path.write_bytes(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + body + struct.pack("<II", crc, size))
+    return path
+
+
+def forged_manifest(store, **artifact):
+    """The saved model's manifest with its artifact entry changed and its checksum recomputed."""
+    manifest = store.manifest("m")
+    manifest["artifacts"][ARTIFACT].update(artifact)
+    manifest["checksum"] = manifest_checksum(manifest)
+    return json.dumps(manifest).encode()
+
+
+def import_measured(store, archive):
+    """Import ``archive``; return the error and the peak of Python memory meanwhile."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ModelStoreError) as error:
+            store.import_archive(archive)
+        return str(error.value), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decompressed(store, tmp_path):
+    store.save(ToyModel(), "m")
+    manifest = forged_manifest(store, bytes=200 * MIB, sha256=hashlib.sha256(b"").hexdigest())
+    prefix = tar_header(f"m/{MANIFEST}", len(manifest)) + padded(manifest) + tar_header(f"m/{ARTIFACT}", 200 * MIB)
+    bomb = gzip_of_zeros(tmp_path / "bomb.tar.gz", prefix, 200)
+    assert bomb.stat().st_size < MIB
+    other = ModelStore(tmp_path / "other")
+    message, peak = import_measured(other, bomb)
+    assert message == (
+        f"{bomb} declares 209,715,200 bytes of model files in {bomb.stat().st_size:,} bytes, "
+        "more than 100 times its size (a decompression bomb?); refused"
+    )
+    assert peak < 5 * MIB
+    assert not other.root.exists()
+
+
+def test_a_member_larger_than_its_manifest_says_is_refused_unread(store, tmp_path):
+    store.save(ToyModel(), "m")
+    manifest = forged_manifest(store)
+    prefix = tar_header(f"m/{MANIFEST}", len(manifest)) + padded(manifest) + tar_header(f"m/{ARTIFACT}", 200 * MIB)
+    archive = gzip_of_zeros(tmp_path / "big.tar.gz", prefix, 200)
+    other = ModelStore(tmp_path / "other")
+    message, peak = import_measured(other, archive)
+    expected = store.manifest("m")["artifacts"][ARTIFACT]["bytes"]
+    assert message == f"{archive}: {ARTIFACT} has 209,715,200 bytes, its manifest says {expected:,}; refused"
+    assert peak < 5 * MIB and not other.root.exists()
+
+
+def test_a_huge_extended_header_is_refused_without_reading_it(store, tmp_path):
+    # tarfile reads a pax header whole, whatever size it states: the import caps each read.
+    archive = gzip_of_zeros(tmp_path / "pax.tar.gz", tar_header("PaxHeader", 200 * MIB, tarfile.XHDTYPE), 200)
+    message, peak = import_measured(ModelStore(tmp_path / "other"), archive)
+    assert message == f"{archive} has a tar header of more than 20,971,520 bytes; refused"
+    assert peak < 30 * MIB
+
+
+def tar_bytes(members, end=True):
+    """An uncompressed tar of (name, data or None for a folder) pairs; without its end blocks if not ``end``."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type = tarfile.DIRTYPE
+            else:
+                info.size = len(data)
+            archive.addfile(info, None if data is None else io.BytesIO(data))
+        unfinished = out.getvalue()
+    return out.getvalue() if end else unfinished
+
+
+def test_an_import_stops_at_the_first_unexpected_member(store, tmp_path):
+    import gzip
+
+    store.save(ToyModel(), "m")
+    files = [(f"m/{n}", d) for n, d in exported_files(store).items()]
+    # Past the first unexpected member there are 5,000 folders and then garbage: neither is read.
+    beyond = b"".join(tar_header(f"m/sub{i}/", 0, tarfile.DIRTYPE) for i in range(5_000)) + b"garbage" * 1000
+    for unexpected in [("m/sub/", None), ("m/extra", b"x"), (f"m/{ARTIFACT}", b"twice")]:
+        body = tar_bytes([*files, unexpected], end=False) + beyond
+        archive = tmp_path / "hostile.tar.gz"
+        archive.write_bytes(gzip.compress(body, compresslevel=1))
+        other = ModelStore(tmp_path / "other")
+        with pytest.raises(ModelStoreError) as error:
+            other.import_archive(archive)
+        name = unexpected[0].rstrip("/")
+        assert str(error.value) in (
+            f"{archive}: member {name!r} is not a file its manifest lists; refused",
+            f"{archive}: member {name!r} is not a file of the model's folder 'm'; refused",
+        )
+        assert not other.root.exists()
+
+
+def test_the_manifest_must_come_first(store, tmp_path):
+    import gzip
+
+    store.save(ToyModel(), "m")
+    files = exported_files(store)
+    archive = tmp_path / "late.tar.gz"
+    archive.write_bytes(gzip.compress(tar_bytes([("m/", None), (f"m/{ARTIFACT}", files[ARTIFACT])])))
+    with pytest.raises(ModelStoreError) as error:
+        ModelStore(tmp_path / "other").import_archive(archive)
+    assert str(error.value) == (
+        f"{archive}: its first file must be <model>/manifest.json (as 'textkit models export' writes it), "
+        f"not 'm/{ARTIFACT}'; refused"
+    )
+    # A folder entry first, as tar writes it, is fine.
+    archive.write_bytes(
+        gzip.compress(tar_bytes([("./", None), ("m/", None), *((f"m/{n}", d) for n, d in files.items())]))
+    )
+    assert ModelStore(tmp_path / "other").import_archive(archive)["name"] == "m"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not an archive at all\nsecond line\n", b"\x1f\x8b not really gzip", "gzip-text", b"\0" * 4096],
+)
+def test_a_file_that_is_not_a_model_archive_gives_one_line(tmp_path, capsys, content):
+    import gzip
+
+    path = tmp_path / "x.tar.gz"
+    path.write_bytes(gzip.compress(b"plain text, not a tar " * 100) if content == "gzip-text" else content)
+    assert main(["models", "import", str(path), "--models-dir", str(tmp_path / "models")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {path} ") and len(err) < 200
+
+
+def test_hostile_names_make_short_errors(store, tmp_path, capsys):
+    import gzip
+
+    store.save(ToyModel(), "m")
+    files = [(f"m/{n}", d) for n, d in exported_files(store).items()]
+    long_name = "m/" + "x" * 10_000
+    archive = tmp_path / "long.tar.gz"
+    archive.write_bytes(gzip.compress(tar_bytes([*files, (long_name, b"x")])))
+    assert main(["models", "import", str(archive), "--models-dir", str(tmp_path / "other")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err) < 250 + len(str(archive)), err
+
+
+def test_a_fifo_in_place_of_a_file_is_refused_without_waiting(store, tmp_path):
+    store.save(ToyModel(), "a")
+    store.save(ToyModel(), "b")
+    os.unlink(store.path("a") / MANIFEST)
+    os.mkfifo(store.path("a") / MANIFEST)  # reading it would wait for a writer forever
+    os.unlink(store.path("b") / ARTIFACT)
+    os.mkfifo(store.path("b") / ARTIFACT)
+    rows = store.list()
+    assert [(r.name, r.problem) for r in rows] == [
+        ("a", f"{store.path('a') / MANIFEST} is not a regular file"),
+        ("b", None),
+    ]
+    for action in (store.verify, store.load):
+        with pytest.raises(ModelStoreError, match=f"^{store.path('b') / ARTIFACT} is not a regular file$"):
+            action("b")
+
+
+def train_data(tmp_path):
+    data = tmp_path / "train.jsonl"
+    records = [{"id": str(i), "text": f"wheat harvest {i}", "labels": ["economy"]} for i in range(6)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return data
+
+
+@pytest.mark.parametrize("command", [["train"], ["topics", "fit"]])
+def test_an_unusable_store_is_refused_before_any_fitting(tmp_path, capsys, monkeypatch, command):
+    from textkit.themes.classify import ThemeClassifier
+    from textkit.topics.model import TopicModel
+
+    def no_fitting(*_args, **_kwargs):
+        raise AssertionError("fitted before the store was checked")
+
+    monkeypatch.setattr(ThemeClassifier, "fit", no_fitting)
+    monkeypatch.setattr(TopicModel, "fit", no_fitting)
+    data = train_data(tmp_path)
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    broken = tmp_path / "models"
+    (broken / "m").mkdir(parents=True)
+    for models_dir, message in [
+        (a_file, f"the model store {a_file} is a file, not a folder (choose another --models-dir)"),
+        (dangling, f"the model store {dangling} is a link to nothing (fix the link or choose another --models-dir)"),
+        (broken, f"model 'm' already exists in {broken} (replace it with --force (force=True in Python))"),
+    ]:
+        argv = [*command, str(data), "--name", "m", "--models-dir", str(models_dir)]
+        assert main(argv) == 1
+        assert capsys.readouterr().err.splitlines()[-1] == f"error: {message}"

@@ -228,7 +228,7 @@ class OtherKind:
 
 
 def test_load_refuses_another_kind(tmp_path):
-    from textkit.store.modelstore import save
+    from textkit.store import save
 
     save(OtherKind(), "themes", models_dir=tmp_path)
     with pytest.raises(ModelStoreError, match="model 'themes' is a 'themes' model, not a topic model"):

@@ -3,7 +3,7 @@
 The data flows one way through the modules: :mod:`~textkit.reading.articles` (read) →
 :mod:`~textkit.reading.segment` / :mod:`~textkit.text.clean` / :mod:`~textkit.text.tokenize` →
 :mod:`~textkit.themes.features` → :mod:`~textkit.themes.classify` / :mod:`~textkit.topics.model` →
-:mod:`~textkit.store.modelstore` (save and load). Heavy libraries (scikit-learn, gensim) are
+:mod:`~textkit.store` (save and load). Heavy libraries (scikit-learn, gensim) are
 imported only by the modules that need them, so ``import textkit`` is quick.
 """
 
@@ -37,10 +37,10 @@ _LAZY = {
     # topics
     "TopicModel": "textkit.topics.model",
     # the model store
-    "save": "textkit.store.modelstore",
-    "load": "textkit.store.modelstore",
-    "ModelStore": "textkit.store.modelstore",
-    "LoadedModel": "textkit.store.modelstore",
+    "save": "textkit.store",
+    "load": "textkit.store",
+    "ModelStore": "textkit.store",
+    "LoadedModel": "textkit.store",
     # use cases (what the CLI commands run)
     "train_model": "textkit.workflows.themes",
     "load_classifier": "textkit.workflows.themes",
@@ -78,7 +78,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time the names l
     from textkit.messages import TextkitNote, TextkitWarning
     from textkit.reading.articles import Article, read_articles, read_many
     from textkit.reading.segment import segment_dump
-    from textkit.store.modelstore import LoadedModel, ModelStore, load, save
+    from textkit.store import LoadedModel, ModelStore, load, save
     from textkit.text.clean import clean_text
     from textkit.text.tokenize import Tokenizer
     from textkit.themes.classify import ThemeClassifier

@@ -22,7 +22,7 @@ import typer.main
 from textkit import __version__
 from textkit.cli import _output
 from textkit.progress import reporting
-from textkit.store.modelstore import STRICT_ENV
+from textkit.store import STRICT_ENV
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130

@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _store(models_dir: Optional[str]) -> Any:
-    from textkit.store.modelstore import ModelStore
+    from textkit.store import ModelStore
 
     return ModelStore(models_dir)
 
@@ -114,10 +114,13 @@ def delete(
     models_dir: Optional[str] = opt.MODELS_DIR,
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
-    """Delete a saved model (a broken one too). Asks first when run in a terminal."""
+    """Delete a saved model (a broken one too). Asks first when run in a terminal (exit 1 if refused)."""
+    from textkit.errors import ModelStoreError
+
     store = _store(models_dir)
-    if not yes and sys.stdin.isatty():
-        typer.confirm(f"delete model {name!r} from {store.root}?", abort=True)
+    # Answering no is a refusal, not an interrupt (Ctrl-C at the prompt still exits 130).
+    if not yes and sys.stdin.isatty() and not typer.confirm(f"delete model {name!r} from {store.root}?"):
+        raise ModelStoreError(f"kept model {name!r}: deletion not confirmed")
     store.delete(name)
     note(f"deleted model {name!r} from {store.root}")
 

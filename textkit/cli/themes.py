@@ -54,7 +54,7 @@ def train(
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
     """Train a theme classifier on labelled articles and save it in the model store."""
-    from textkit.store.modelstore import ModelStore
+    from textkit.store import ModelStore
     from textkit.workflows.themes import train_model
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)

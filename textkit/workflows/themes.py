@@ -125,7 +125,7 @@ def train_model(
     ConfigError
         Unknown classifier parameters or ``cv`` below 2.
     """
-    from textkit.store.modelstore import ModelStore
+    from textkit.store import ModelStore
 
     store = ModelStore(models_dir)
     # Refuse a taken name before minutes of fitting, not after (save checks again).
@@ -161,7 +161,7 @@ def load_classifier(name: str = "themes", models_dir: str | Path | None = None) 
     ModelStoreError
         No such model, a damaged one, or a model of another kind (e.g. topics).
     """
-    from textkit.store.modelstore import load
+    from textkit.store import load
 
     return load(name, kind=THEMES_KIND, models_dir=models_dir).model
 

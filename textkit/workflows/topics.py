@@ -44,7 +44,7 @@ def fit_topics(
         ``name`` is taken (even by a broken folder) and ``force`` is false, or the
         store cannot be written: checked before fitting.
     """
-    from textkit.store.modelstore import ModelStore
+    from textkit.store import ModelStore
 
     known = TopicModel._get_param_names()
     unknown = sorted(set(params) - set(known))
@@ -66,7 +66,7 @@ def fit_topics(
 
 def load_topic_model(name: str = "topics", models_dir: str | Path | None = None) -> tuple[TopicModel, dict[str, Any]]:
     """Load a topic model and its manifest, refusing other kinds before anything is loaded."""
-    from textkit.store.modelstore import load
+    from textkit.store import load
 
     loaded = load(name, kind=TOPICS_KIND, models_dir=models_dir)
     return loaded.model, loaded.manifest
@@ -74,7 +74,7 @@ def load_topic_model(name: str = "topics", models_dir: str | Path | None = None)
 
 def relabel(name: str, labels: Mapping[int | str, str], models_dir: str | Path | None = None) -> TopicModel:
     """Rename topics of a saved model and save it again (manifest metrics and data kept)."""
-    from textkit.store.modelstore import ModelStore
+    from textkit.store import ModelStore
 
     model, manifest = load_topic_model(name, models_dir)
     model.rename(labels)
