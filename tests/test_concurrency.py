@@ -61,7 +61,7 @@ def test_loads_succeed_while_another_process_keeps_replacing_the_model(tmp_path)
         f"open({str(done)!r}, 'w').close()\n"
     )
     reader_code = (
-        "import os; from textkit.store import ModelStore\n"
+        "import os, toymodel; from textkit.store import ModelStore\n"
         f"store = ModelStore({str(store.root)!r}); weights = set(); loads = 0\n"
         f"while not os.path.exists({str(done)!r}) or loads == 0:\n"
         "    weights.add(store.load('m').model.weight); loads += 1\n"

@@ -20,7 +20,7 @@ from toymodel import ToyModel, fit_real, predictions
 from textkit.cli import _output, main
 from textkit.errors import InputError, IntegrityError, ModelStoreError
 from textkit.reading.articles import Article, read_articles
-from textkit.store import ARTIFACT, MANIFEST, ModelStore, manifest_checksum
+from textkit.store import ARRAYS, MANIFEST, ModelStore, manifest_checksum
 
 TESTS = Path(__file__).parent
 
@@ -184,7 +184,7 @@ def test_unknown_model(tmp_path, capsys):
 
 
 def test_corrupted_artifact_is_refused_by_hash_before_unpickling(store, no_unpickling):
-    artifact = store.path("m") / ARTIFACT
+    artifact = store.path("m") / ARRAYS
     data = bytearray(artifact.read_bytes())
     data[len(data) // 2] ^= 0x01
     artifact.write_bytes(bytes(data))
@@ -212,7 +212,7 @@ def test_manifest_edited_by_hand_is_refused(store, no_unpickling):
 def test_manifest_hash_swapped_with_a_recomputed_checksum_is_still_refused(store, no_unpickling):
     path = store.path("m") / MANIFEST
     manifest = json.loads(path.read_text())
-    manifest["artifacts"][ARTIFACT]["sha256"] = "0" * 64
+    manifest["artifacts"][ARRAYS]["sha256"] = "0" * 64
     manifest["checksum"] = manifest_checksum(manifest)
     path.write_text(json.dumps(manifest))
     with pytest.raises(IntegrityError, match="sha256 does not match the manifest"):
@@ -227,10 +227,10 @@ def test_manifest_that_is_not_json(store):
 
 
 def test_model_folder_missing_its_artifact(store):
-    (store.path("m") / ARTIFACT).unlink()
+    (store.path("m") / ARRAYS).unlink()
     with pytest.raises(IntegrityError) as error:
         store.load("m")
-    assert str(error.value) == "model 'm' is missing model.joblib (re-train or re-import the model)"
+    assert str(error.value) == "model 'm' is missing arrays.npz (re-train or re-import the model)"
 
 
 def test_model_folder_missing_its_manifest(store):
@@ -247,7 +247,7 @@ def test_archive_with_parent_directory_members_is_refused(store, tmp_path, capsy
     archive = tmp_path / "evil.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(store.path("m") / MANIFEST, arcname="m/manifest.json")
-        tar.add(store.path("m") / ARTIFACT, arcname="m/../../escaped.joblib")
+        tar.add(store.path("m") / ARRAYS, arcname="m/../../escaped.joblib")
     other = tmp_path / "other"
     assert main(["models", "import", str(archive), "--models-dir", str(other)]) == 1
     assert capsys.readouterr().err == (
@@ -258,13 +258,13 @@ def test_archive_with_parent_directory_members_is_refused(store, tmp_path, capsy
 
 def test_disk_full_during_save_leaves_the_old_model(saved, monkeypatch):
     store, before = saved
-    import joblib
+    import numpy
 
-    def write_half_then_fail(value, handle, **kwargs):
+    def write_half_then_fail(handle, *args, **kwargs):
         handle.write(b"half a model")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(joblib, "dump", write_half_then_fail)
+    monkeypatch.setattr(numpy, "savez", write_half_then_fail)
     with pytest.raises(ModelStoreError) as error:
         store.save(ToyModel(2.0), "m", force=True)
     assert str(error.value) == (
@@ -281,14 +281,14 @@ def test_kill_during_save_leaves_the_old_model_loadable(saved, tmp_path):
     signal_file = tmp_path / "writing"
     # The child re-saves the model with a writer that stalls halfway: it is killed mid-write.
     code = (
-        "import pathlib, time, joblib\n"
+        "import pathlib, time, numpy, toymodel\n"
         "from textkit.store import ModelStore\n"
         f"store = ModelStore({str(store.root)!r})\n"
         "model = store.load('m').model\n"
-        "def stalling_dump(value, handle, **kwargs):\n"
+        "def stalling_dump(handle, *args, **kwargs):\n"
         "    handle.write(b'half a model'); handle.flush()\n"
         f"    pathlib.Path({str(signal_file)!r}).touch(); time.sleep(120)\n"
-        "joblib.dump = stalling_dump\n"
+        "numpy.savez = stalling_dump\n"
         "store.save(model, 'm', force=True)\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code], cwd=TESTS)
@@ -298,7 +298,7 @@ def test_kill_during_save_leaves_the_old_model_loadable(saved, tmp_path):
             assert child.poll() is None and time.monotonic() < deadline, "the save never started"
             time.sleep(0.05)
         [staging] = [p for p in store.root.iterdir() if p.name.startswith(".saving-m-")]
-        assert (staging / "m" / ARTIFACT).read_bytes() == b"half a model"
+        assert (staging / "m" / ARRAYS).read_bytes() == b"half a model"
     finally:
         child.kill()
         child.wait()
@@ -374,34 +374,35 @@ def old_sklearn_model(tmp_path):
     store.save(fit_real("themes"), "themes")
     path = store.path("themes") / MANIFEST
     manifest = json.loads(path.read_text())
-    manifest["versions"]["scikit-learn"] = "0.24.2"
+    # A format-2 model depends on no pickled class: only textkit's own version is compared.
+    manifest["versions"].update({"scikit-learn": "0.24.2", "gensim": "3.8.3", "textkit": "0.0.9"})
     manifest["checksum"] = manifest_checksum(manifest)
     path.write_text(json.dumps(manifest))
     return store
 
 
 def test_other_library_version_warns_in_one_line_or_is_refused_with_strict(old_sklearn_model, capsys, monkeypatch):
-    import sklearn
+    from textkit import __version__
 
     monkeypatch.delenv("TEXTKIT_STRICT", raising=False)
     where = ["--models-dir", str(old_sklearn_model.root)]
     assert main(["predict", "-m", "themes", *where, "-f", "jsonl", "wheat harvest"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["labels"] == ["economy"]
-    assert captured.err.splitlines()[0] == (
-        f"warning: model 'themes' was saved with scikit-learn 0.24.2, this is scikit-learn {sklearn.__version__}; "
+    assert captured.err.splitlines() == [
+        f"warning: model 'themes' was saved with textkit 0.0.9, this is textkit {__version__}; "
         "its predictions may differ or it may fail to load"
-    )
+    ]
     assert main(["--strict", "predict", "-m", "themes", *where, "wheat harvest"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (
-        f"error: model 'themes' was saved with scikit-learn 0.24.2, this is scikit-learn {sklearn.__version__}; "
-        "its predictions may differ or it may fail to load (install scikit-learn==0.24.2 or re-train the model)\n"
+        f"error: model 'themes' was saved with textkit 0.0.9, this is textkit {__version__}; "
+        "its predictions may differ or it may fail to load (install textkit==0.0.9 or re-train the model)\n"
     )
     assert "TEXTKIT_STRICT" not in os.environ  # --strict lasts one command
     monkeypatch.setenv("TEXTKIT_STRICT", "1")  # cron jobs can set it once
-    with pytest.raises(ModelStoreError, match="saved with scikit-learn 0.24.2"):
+    with pytest.raises(ModelStoreError, match="saved with textkit 0.0.9"):
         old_sklearn_model.load("themes")
 
 

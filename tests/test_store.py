@@ -12,13 +12,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from toymodel import ToyModel, fit_real
+from toymodel import ToyModel, fit_real, predictions
 
 import textkit
 from textkit.cli import main
 from textkit.errors import IntegrityError, ModelStoreError
 from textkit.store import (
-    ARTIFACT,
+    ARRAYS,
+    STATE,
     MANIFEST,
     ModelStore,
     VersionWarning,
@@ -71,7 +72,7 @@ def test_round_trip_and_manifest_fields(store):
         "artifacts",
         "checksum",
     ]
-    assert (manifest["format"], manifest["name"], manifest["kind"]) == (1, "toy", "toy")
+    assert (manifest["format"], manifest["name"], manifest["kind"]) == (2, "toy", "toy")
     assert manifest["params"] == {"weight": 2.0}
     assert manifest["labels"] == ["economy", "military"]
     assert manifest["metrics"] == {"cv": {"micro_f1": 0.75}}
@@ -79,8 +80,10 @@ def test_round_trip_and_manifest_fields(store):
     assert datetime.fromisoformat(manifest["created"]).tzinfo is not None
     assert manifest["versions"] == library_versions()
     assert set(manifest["versions"]) >= {"textkit", "python", "scikit-learn", "gensim", "numpy"}
-    artifact = store.path("toy") / ARTIFACT
-    assert manifest["artifacts"] == {ARTIFACT: {"sha256": sha256_file(artifact), "bytes": artifact.stat().st_size}}
+    assert manifest["artifacts"] == {
+        f: {"sha256": sha256_file(store.path("toy") / f), "bytes": (store.path("toy") / f).stat().st_size}
+        for f in (STATE, ARRAYS)
+    }
     assert manifest["checksum"] == manifest_checksum(manifest)
     assert sorted(p.name for p in store.root.iterdir()) == ["toy"]  # no temporary folder left
 
@@ -151,27 +154,41 @@ def test_unknown_model_names_the_models_there(store):
 
 def test_newer_format_is_refused(store):
     store.save(ToyModel(), "m")
-    rewrite_manifest(store, "m", format=2)
-    with pytest.raises(ModelStoreError, match="has format 2; this textkit reads format 1 \\(upgrade textkit\\)"):
+    rewrite_manifest(store, "m", format=3)
+    with pytest.raises(ModelStoreError, match="has format 3; this textkit reads formats 1 and 2 \\(upgrade textkit\\)"):
         store.load("m")
 
 
 # -- versions ----------------------------------------------------------------------------
 def test_other_library_version_warns_once_or_refuses_when_strict(store):
     store.save(ToyModel(), "old")
-    versions = dict(library_versions(), **{"scikit-learn": "0.24.2"})
+    versions = dict(library_versions(), textkit="0.0.9")
     rewrite_manifest(store, "old", versions=versions)
-    current = library_versions()["scikit-learn"]
+    current = library_versions()["textkit"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert store.load("old").model.weight == 1.0
         store.load("old")
     assert [str(w.message) for w in caught if w.category is VersionWarning] == [
-        f"model 'old' was saved with scikit-learn 0.24.2, this is scikit-learn {current}; "
+        f"model 'old' was saved with textkit 0.0.9, this is textkit {current}; "
         "its predictions may differ or it may fail to load"
     ]
-    with pytest.raises(ModelStoreError, match=r"saved with scikit-learn 0\.24\.2.*install scikit-learn==0\.24\.2"):
+    with pytest.raises(ModelStoreError, match=r"saved with textkit 0\.0\.9.*install textkit==0\.0\.9"):
         store.load("old", strict=True)
+
+
+@pytest.mark.parametrize("kind", ["themes", "topics"])
+def test_a_model_saved_with_other_scikit_learn_gensim_numpy_versions_loads_silently_and_identically(tmp_path, kind):
+    # Format 2 holds values, not pickled classes: other library versions neither warn nor change a prediction.
+    store = ModelStore(tmp_path)
+    model = fit_real(kind)
+    store.save(model, "m")
+    versions = dict(library_versions(), **{"scikit-learn": "0.24.2", "gensim": "3.8.3", "numpy": "1.19.5"})
+    rewrite_manifest(store, "m", versions=versions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = store.load("m", strict=True).model
+    assert predictions(loaded) == predictions(model)
 
 
 def test_same_minor_version_is_silent(store):
@@ -221,7 +238,7 @@ def test_export_import_round_trip(store, tmp_path):
     store.save(ToyModel(1.5), "m", metrics={"micro_f1": 0.5})
     archive = store.export_archive("m", tmp_path / "out" / "m.tar.gz")
     with tarfile.open(archive) as opened:
-        assert opened.getnames() == ["m/manifest.json", "m/model.joblib"]
+        assert opened.getnames() == ["m/manifest.json", "m/state.json", "m/arrays.npz"]
     other = ModelStore(tmp_path / "other")
     manifest = other.import_archive(archive)
     assert manifest == store.manifest("m")
@@ -241,7 +258,7 @@ def test_export_refuses_overwrite_and_damaged_models(store, tmp_path):
     with pytest.raises(ModelStoreError, match="already exists"):
         store.export_archive("m", target)
     assert target.read_bytes() == b"keep me"
-    (store.path("m") / ARTIFACT).write_bytes(b"damaged")
+    (store.path("m") / ARRAYS).write_bytes(b"damaged")
     with pytest.raises(IntegrityError):
         store.export_archive("m", target, force=True)
     assert target.read_bytes() == b"keep me" and sorted(p.name for p in tmp_path.iterdir()) == ["m.tar.gz", "models"]
@@ -299,14 +316,18 @@ def test_unsafe_archives_are_refused(store, tmp_path, member, message):
 def test_tampered_archive_is_refused_before_it_enters_the_store(store, tmp_path):
     store.save(ToyModel(), "m")
     files = exported_files(store)
-    flipped = bytearray(files[ARTIFACT])
+    flipped = bytearray(files[ARRAYS])
     flipped[len(flipped) // 2] ^= 0xFF
     archive = make_archive(
         tmp_path / "t.tar.gz",
-        [({"name": "m/manifest.json"}, files[MANIFEST]), ({"name": "m/model.joblib"}, bytes(flipped))],
+        [
+            ({"name": "m/manifest.json"}, files[MANIFEST]),
+            ({"name": "m/state.json"}, files[STATE]),
+            ({"name": "m/arrays.npz"}, bytes(flipped)),
+        ],
     )
     other = ModelStore(tmp_path / "other")
-    with pytest.raises(IntegrityError, match="model.joblib does not match its manifest's sha256"):
+    with pytest.raises(IntegrityError, match="arrays.npz does not match its manifest's sha256"):
         other.import_archive(archive)
     assert not other.root.exists()
 
@@ -327,7 +348,7 @@ def test_cleanup_removes_dead_saves_and_keeps_live_ones(store):
     store.save(ToyModel(), "m")
     dead = abandoned(store, "saving", "m")
     (dead / "m").mkdir()
-    (dead / "m" / ARTIFACT).write_bytes(b"half")
+    (dead / "m" / ARRAYS).write_bytes(b"half")
     unlocked_young = store.root / ".saving-m-young123"  # an older textkit's save, maybe still running
     unlocked_old = store.root / ".importing-m-old12345"
     for folder in (unlocked_young, unlocked_old):
@@ -414,11 +435,11 @@ def test_cli_list_show_export_import_delete(tmp_path, capsys):
 def test_cli_show_reports_a_damaged_model_and_exits_1(tmp_path, capsys):
     store = ModelStore(tmp_path)
     store.save(ToyModel(), "m")
-    (store.path("m") / ARTIFACT).write_bytes(b"x")
+    (store.path("m") / ARRAYS).write_bytes(b"x")
     assert main(["models", "show", "m", "--models-dir", str(tmp_path)]) == 1
     captured = capsys.readouterr()
     assert captured.out.endswith("integrity: FAILED\n")
-    assert captured.err.startswith(f"error: {store.path('m') / ARTIFACT}: sha256 does not match the manifest")
+    assert captured.err.startswith(f"error: {store.path('m') / ARRAYS}: sha256 does not match the manifest")
 
 
 def test_show_renders_nested_manifests_readably():
@@ -478,10 +499,8 @@ def test_a_kind_changed_with_a_recomputed_checksum_is_refused_in_one_line(tmp_pa
     rewrite_manifest(store, "m", kind="themes")
     with pytest.raises(ModelStoreError) as error:
         store.load("m", kind="themes")
-    assert str(error.value) == (
-        "model 'm' says it is a 'themes' model but holds a textkit.topics.model.TopicModel "
-        "(the model folder was altered: delete it and train or import it again)"
-    )
+    # The state is checked against the schema of the kind its manifest names, before anything is built.
+    assert str(error.value) == f"{store.path('m') / STATE}: the top level has unknown key 'array_params'; refused"
     assert main(["predict", "troops at the border", "--model", "m", "--models-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == f"error: {error.value}\n"
 
@@ -583,7 +602,7 @@ def gzip_of_zeros(path, prefix, zeros_mib):
 def forged_manifest(store, **artifact):
     """The saved model's manifest with its artifact entry changed and its checksum recomputed."""
     manifest = store.manifest("m")
-    manifest["artifacts"][ARTIFACT].update(artifact)
+    manifest["artifacts"][ARRAYS].update(artifact)
     manifest["checksum"] = manifest_checksum(manifest)
     return json.dumps(manifest).encode()
 
@@ -604,13 +623,14 @@ def import_measured(store, archive):
 def test_a_decompression_bomb_is_refused_before_it_is_decompressed(store, tmp_path):
     store.save(ToyModel(), "m")
     manifest = forged_manifest(store, bytes=200 * MIB, sha256=hashlib.sha256(b"").hexdigest())
-    prefix = tar_header(f"m/{MANIFEST}", len(manifest)) + padded(manifest) + tar_header(f"m/{ARTIFACT}", 200 * MIB)
+    prefix = tar_header(f"m/{MANIFEST}", len(manifest)) + padded(manifest) + tar_header(f"m/{ARRAYS}", 200 * MIB)
     bomb = gzip_of_zeros(tmp_path / "bomb.tar.gz", prefix, 200)
     assert bomb.stat().st_size < MIB
     other = ModelStore(tmp_path / "other")
     message, peak = import_measured(other, bomb)
     assert message == (
-        f"{bomb} declares 209,715,200 bytes of model files in {bomb.stat().st_size:,} bytes, "
+        f"{bomb} declares {200 * MIB + store.manifest('m')['artifacts'][STATE]['bytes']:,} bytes of model files "
+        f"in {bomb.stat().st_size:,} bytes, "
         "more than 100 times its size (a decompression bomb?); refused"
     )
     assert peak < 5 * MIB
@@ -620,12 +640,12 @@ def test_a_decompression_bomb_is_refused_before_it_is_decompressed(store, tmp_pa
 def test_a_member_larger_than_its_manifest_says_is_refused_unread(store, tmp_path):
     store.save(ToyModel(), "m")
     manifest = forged_manifest(store)
-    prefix = tar_header(f"m/{MANIFEST}", len(manifest)) + padded(manifest) + tar_header(f"m/{ARTIFACT}", 200 * MIB)
+    prefix = tar_header(f"m/{MANIFEST}", len(manifest)) + padded(manifest) + tar_header(f"m/{ARRAYS}", 200 * MIB)
     archive = gzip_of_zeros(tmp_path / "big.tar.gz", prefix, 200)
     other = ModelStore(tmp_path / "other")
     message, peak = import_measured(other, archive)
-    expected = store.manifest("m")["artifacts"][ARTIFACT]["bytes"]
-    assert message == f"{archive}: {ARTIFACT} has 209,715,200 bytes, its manifest says {expected:,}; refused"
+    expected = store.manifest("m")["artifacts"][ARRAYS]["bytes"]
+    assert message == f"{archive}: {ARRAYS} has 209,715,200 bytes, its manifest says {expected:,}; refused"
     assert peak < 5 * MIB and not other.root.exists()
 
 
@@ -659,7 +679,7 @@ def test_an_import_stops_at_the_first_unexpected_member(store, tmp_path):
     files = [(f"m/{n}", d) for n, d in exported_files(store).items()]
     # Past the first unexpected member there are 5,000 folders and then garbage: neither is read.
     beyond = b"".join(tar_header(f"m/sub{i}/", 0, tarfile.DIRTYPE) for i in range(5_000)) + b"garbage" * 1000
-    for unexpected in [("m/sub/", None), ("m/extra", b"x"), (f"m/{ARTIFACT}", b"twice")]:
+    for unexpected in [("m/sub/", None), ("m/extra", b"x"), (f"m/{ARRAYS}", b"twice")]:
         body = tar_bytes([*files, unexpected], end=False) + beyond
         archive = tmp_path / "hostile.tar.gz"
         archive.write_bytes(gzip.compress(body, compresslevel=1))
@@ -680,12 +700,12 @@ def test_the_manifest_must_come_first(store, tmp_path):
     store.save(ToyModel(), "m")
     files = exported_files(store)
     archive = tmp_path / "late.tar.gz"
-    archive.write_bytes(gzip.compress(tar_bytes([("m/", None), (f"m/{ARTIFACT}", files[ARTIFACT])])))
+    archive.write_bytes(gzip.compress(tar_bytes([("m/", None), (f"m/{ARRAYS}", files[ARRAYS])])))
     with pytest.raises(ModelStoreError) as error:
         ModelStore(tmp_path / "other").import_archive(archive)
     assert str(error.value) == (
         f"{archive}: its first file must be <model>/manifest.json (as 'textkit models export' writes it), "
-        f"not 'm/{ARTIFACT}'; refused"
+        f"not 'm/{ARRAYS}'; refused"
     )
     # A folder entry first, as tar writes it, is fine.
     archive.write_bytes(
@@ -726,15 +746,15 @@ def test_a_fifo_in_place_of_a_file_is_refused_without_waiting(store, tmp_path):
     store.save(ToyModel(), "b")
     os.unlink(store.path("a") / MANIFEST)
     os.mkfifo(store.path("a") / MANIFEST)  # reading it would wait for a writer forever
-    os.unlink(store.path("b") / ARTIFACT)
-    os.mkfifo(store.path("b") / ARTIFACT)
+    os.unlink(store.path("b") / ARRAYS)
+    os.mkfifo(store.path("b") / ARRAYS)
     rows = store.list()
     assert [(r.name, r.problem) for r in rows] == [
         ("a", f"{store.path('a') / MANIFEST} is not a regular file"),
         ("b", None),
     ]
     for action in (store.verify, store.load):
-        with pytest.raises(ModelStoreError, match=f"^{store.path('b') / ARTIFACT} is not a regular file$"):
+        with pytest.raises(ModelStoreError, match=f"^{store.path('b') / ARRAYS} is not a regular file$"):
             action("b")
 
 

@@ -54,3 +54,28 @@ def predictions(model, texts=PROBES) -> list:
     if hasattr(model, "predict_proba"):
         return model.predict_proba(texts).tolist()
     return model.transform(texts).tolist()
+
+
+# -- the toy model's saved state (textkit.store.format): registered as kind "toy" ---------
+SCHEMA = {"weight": float, "labels": [str]}
+
+
+def to_state(model: ToyModel) -> tuple[dict, dict]:
+    return {"weight": model.weight, "labels": list(model.labels)}, {}
+
+
+def array_specs(state: dict) -> dict:
+    return {}
+
+
+def from_state(state: dict, arrays: dict) -> ToyModel:
+    return ToyModel(state["weight"], tuple(state["labels"]))
+
+
+def _register() -> None:
+    from textkit.store.format import KIND_STATES
+
+    KIND_STATES.setdefault("toy", "toymodel")
+
+
+_register()

@@ -22,7 +22,7 @@ import typer.main
 from textkit import __version__
 from textkit.cli import _output
 from textkit.progress import reporting
-from textkit.store import STRICT_ENV
+from textkit.store import STRICT_ENV, TRUST_PICKLE_ENV
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -54,7 +54,13 @@ def _global_options(
     strict: bool = typer.Option(
         False,
         "--strict",
-        help="Refuse models saved with other scikit-learn/gensim/numpy versions [env: TEXTKIT_STRICT=1].",
+        help="Refuse models saved by another textkit major.minor version [env: TEXTKIT_STRICT=1].",
+    ),
+    trust_pickle: bool = typer.Option(
+        False,
+        "--trust-pickle",
+        help="Load models saved in the old pickle format, which can run code: only ones you trust "
+        "('textkit models upgrade' converts them once) [env: TEXTKIT_TRUST_PICKLE=1].",
     ),
 ) -> None:
     """Clean, tag and explore news corpora."""
@@ -63,6 +69,8 @@ def _global_options(
     if strict:
         # Every command's ModelStore.load() reads it, so no command needs its own option.
         os.environ[STRICT_ENV] = "1"
+    if trust_pickle:
+        os.environ[TRUST_PICKLE_ENV] = "1"
 
 
 def _register_commands() -> None:
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn errors into one line and an exit code instead of a traceback."""
     # main() may run several times in one process (tests, scripts): start from the defaults.
     _output.settings.debug = _output.settings.quiet = False
-    strict_before = os.environ.get(STRICT_ENV)
+    saved_env = {key: os.environ.get(key) for key in (STRICT_ENV, TRUST_PICKLE_ENV)}
     try:
         with _output.warnings_as_lines(), reporting(_output.TerminalProgress()):
             result = app(args=argv, prog_name="textkit", standalone_mode=False)
@@ -109,10 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         _output.error(_one_line(error))
         return 1
     finally:
-        if strict_before is None:
-            os.environ.pop(STRICT_ENV, None)
-        else:
-            os.environ[STRICT_ENV] = strict_before
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     if result == EXIT_INTERRUPTED:
         # typer turns Ctrl-C into Exit(130), which standalone_mode=False returns as a value.
         _output.error("interrupted")

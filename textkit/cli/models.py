@@ -1,4 +1,4 @@
-"""``textkit models``: list, show, delete, export and import saved models."""
+"""``textkit models``: list, show, delete, export, import and upgrade saved models."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from textkit.cli._output import human_size, note, table
 
 def register(app: typer.Typer) -> None:
     models = typer.Typer(
-        name="models", help="List, inspect, delete, export and import saved models.", no_args_is_help=True
+        name="models", help="List, inspect, delete, export, import and upgrade saved models.", no_args_is_help=True
     )
     models.command("list")(list_models)
     models.command("show")(show)
     models.command("delete")(delete)
     models.command("export")(export)
     models.command("import")(import_)
+    models.command("upgrade")(upgrade)
     app.add_typer(models)
 
 
@@ -146,3 +147,16 @@ def import_(
     store = _store(models_dir)
     manifest = store.import_archive(archive, name=name, force=force)
     note(f"imported model {manifest['name']!r} ({manifest['kind']}) into {store.root}")
+
+
+def upgrade(
+    name: str = typer.Argument(..., help="The model's name."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+) -> None:
+    """Convert a model of the old pickle format to textkit's format. Loading the pickle runs any code
+    it holds: upgrade only models you trust."""
+    store = _store(models_dir)
+    if store.upgrade(name) is None:
+        note(f"model {name!r} is already in textkit's own format: nothing to do")
+    else:
+        note(f"upgraded model {name!r}: it no longer needs --trust-pickle")

@@ -6,9 +6,11 @@
 loads no scikit-learn, gensim or joblib (the CLI reads :data:`STRICT_ENV` at start-up).
 """
 
+from textkit.store.format import ARRAYS, STATE
 from textkit.store.manifest import (
-    ARTIFACT,
+    FORMAT_VERSION,
     MANIFEST,
+    PICKLE_ARTIFACT,
     VersionWarning,
     check_manifest,
     check_name,
@@ -20,6 +22,7 @@ from textkit.store.manifest import (
 from textkit.store.store import (
     MODELS_DIR_ENV,
     STRICT_ENV,
+    TRUST_PICKLE_ENV,
     LoadedModel,
     ModelInfo,
     ModelStore,
@@ -29,10 +32,14 @@ from textkit.store.store import (
 )
 
 __all__ = [
-    "ARTIFACT",
+    "ARRAYS",
+    "FORMAT_VERSION",
     "MANIFEST",
     "MODELS_DIR_ENV",
+    "PICKLE_ARTIFACT",
+    "STATE",
     "STRICT_ENV",
+    "TRUST_PICKLE_ENV",
     "LoadedModel",
     "ModelInfo",
     "ModelStore",

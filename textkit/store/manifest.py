@@ -21,16 +21,24 @@ from typing import Any
 from textkit import __version__
 from textkit.errors import IntegrityError, ModelStoreError
 from textkit.messages import TextkitWarning
+from textkit.store.format import ARRAYS, STATE
 
 MANIFEST = "manifest.json"
-ARTIFACT = "model.joblib"
-FORMAT_VERSION = 1
+PICKLE_ARTIFACT = "model.joblib"
+# Format 2: state.json + arrays.npz (textkit.store.format), nothing that can run code.
+# Format 1: one joblib pickle, loaded only by `models upgrade` or with trust_pickle.
+FORMAT_VERSION = 2
+PICKLE_FORMAT = 1
+ARTIFACTS = {PICKLE_FORMAT: (PICKLE_ARTIFACT,), FORMAT_VERSION: (STATE, ARRAYS)}
 MAX_MANIFEST_BYTES = 10 * 2**20
 # A model is a handful of files; a manifest listing thousands is a hostile one.
 MAX_ARTIFACTS = 100
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 # Libraries whose pickles may not load (or may behave differently) across minor versions.
 _PICKLE_LIBRARIES = ("textkit", "scikit-learn", "gensim", "numpy")
+# A format-2 model holds values, not classes: only textkit's own code interprets them
+# (tokenizing rules, how a state is rebuilt), so only its major.minor is compared.
+_STATE_LIBRARIES = ("textkit",)
 # Manifest keys the store writes itself; a model's describe() may not set them.
 _STORE_KEYS = ("format", "name", "created", "versions", "artifacts", "checksum")
 # The class each kind of model must load as: a manifest whose kind was changed (and its
@@ -45,7 +53,7 @@ _CONVENTIONAL_METRICS = ("micro_f1", "f1_micro", "samples_f1", "macro_f1", "f1_m
 
 
 class VersionWarning(TextkitWarning):
-    """A model saved with another major/minor version of a library it pickles."""
+    """A model saved with another major/minor version of textkit (or, pickled, of a library it pickles)."""
 
 
 def short(value: Any, limit: int = 60) -> str:
@@ -158,9 +166,10 @@ def check_manifest(raw: bytes, where: str) -> dict[str, Any]:
     required = ("format", "name", "kind", "versions", "artifacts", "checksum")
     if not isinstance(manifest, dict) or any(k not in manifest for k in required):
         raise ModelStoreError(f"{where} is not a textkit manifest (it needs {', '.join(required)})")
-    if not isinstance(manifest["format"], int) or manifest["format"] > FORMAT_VERSION:
+    if not isinstance(manifest["format"], int) or manifest["format"] not in ARTIFACTS:
         raise ModelStoreError(
-            f"{where} has format {short(manifest['format'])}; this textkit reads format {FORMAT_VERSION}",
+            f"{where} has format {short(manifest['format'])}; this textkit reads formats {PICKLE_FORMAT} and "
+            f"{FORMAT_VERSION}",
             hint="upgrade textkit",
         )
     if manifest_checksum(manifest) != manifest["checksum"]:
@@ -169,8 +178,8 @@ def check_manifest(raw: bytes, where: str) -> dict[str, Any]:
             hint="restore the original manifest, or re-train or re-import the model",
         )
     artifacts = manifest["artifacts"]
-    if not isinstance(artifacts, dict) or ARTIFACT not in artifacts or not isinstance(manifest["versions"], dict):
-        raise ModelStoreError(f"{where} lists no {ARTIFACT} artifact")
+    if not isinstance(artifacts, dict) or not isinstance(manifest["versions"], dict):
+        raise ModelStoreError(f"{where} is not a textkit manifest (its artifacts or versions are not a mapping)")
     if len(artifacts) > MAX_ARTIFACTS:
         raise IntegrityError(f"{where} lists {len(artifacts)} artifacts, more than a model has ({MAX_ARTIFACTS})")
     for filename, info in artifacts.items():
@@ -187,6 +196,11 @@ def check_manifest(raw: bytes, where: str) -> dict[str, Any]:
             raise IntegrityError(
                 f"{where}: artifact entry {short(filename)} is not a plain file name with a sha256 and a size"
             )
+    wanted = ARTIFACTS[manifest["format"]]
+    if set(artifacts) != set(wanted):
+        raise ModelStoreError(
+            f"{where} does not list exactly the files of a format-{manifest['format']} model ({', '.join(wanted)})"
+        )
     return manifest
 
 
@@ -216,10 +230,14 @@ def _minor(version: str) -> tuple[str, ...]:
 _warned: set[tuple[str, str]] = set()
 
 
-def check_versions(name: str, saved: dict[str, Any], strict: bool) -> None:
-    """Warn about (or, ``strict``, refuse) a model saved with another minor version of a library it pickles."""
+def check_versions(name: str, saved: dict[str, Any], strict: bool, pickled: bool = False) -> None:
+    """Warn about (or, ``strict``, refuse) a model saved with another major.minor version of textkit.
+
+    A ``pickled`` (format 1) model also depends on the classes of scikit-learn, gensim
+    and numpy, so their versions are compared too.
+    """
     current = library_versions()
-    for package in _PICKLE_LIBRARIES:
+    for package in _PICKLE_LIBRARIES if pickled else _STATE_LIBRARIES:
         if package in saved and package in current and _minor(str(saved[package])) != _minor(current[package]):
             message = (
                 f"model {name!r} was saved with {package} {str(saved[package])[:30]}, this is {package} "

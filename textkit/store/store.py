@@ -3,7 +3,13 @@
 Layout::
 
     models/<name>/manifest.json   what the model is, how it was made, sha256 of every file
-    models/<name>/model.joblib    the fitted object
+    models/<name>/state.json      parameters, vocabularies, labels, fitted values (plain JSON)
+    models/<name>/arrays.npz      weights and other numeric arrays (plain .npy, no pickle)
+
+(:mod:`textkit.store.format`). A model saved by textkit before format 2 holds one
+``model.joblib`` pickle instead: it loads only with ``trust_pickle=True``
+(``textkit --trust-pickle``), or once through :meth:`ModelStore.upgrade`, which
+re-saves it in format 2.
 
 A save (or import) writes the model into a hidden temporary folder
 (``.saving-<name>-<random>/<name>/``) and renames it into place, so an interrupted save
@@ -14,10 +20,10 @@ killed. Unlike a process id, a lock means the same thing to processes in other P
 namespaces (containers sharing a models volume).
 
 A load reads every artifact, checks its sha256 against the manifest and only then
-unpickles those same bytes: joblib/pickle files can run code, and only files whose hash
-matches their manifest are opened. The hashes protect against damage and accidental
-edits, not against a malicious sender (who can write a matching manifest): import
-archives only from people you trust, as you would run only their code.
+reads those same bytes: the hashes catch damage and accidental edits. What protects
+against a malicious sender (who can write a matching manifest) is the format: a
+format-2 model is values checked against a schema, from which textkit's own code builds
+the estimator; nothing in it can name code to run.
 """
 
 from __future__ import annotations
@@ -41,9 +47,11 @@ from typing import Any
 
 from textkit.atomic import share_like_mkdir
 from textkit.errors import IntegrityError, ModelStoreError
+from textkit.store.format import KIND_STATES
 from textkit.store.manifest import (
-    ARTIFACT,
     FORMAT_VERSION,
+    PICKLE_ARTIFACT,
+    PICKLE_FORMAT,
     MANIFEST,
     MAX_MANIFEST_BYTES,
     check_kind,
@@ -55,11 +63,22 @@ from textkit.store.manifest import (
     library_versions,
     main_metric,
     sha256_file,
+    short,
     write_manifest,
 )
 
 MODELS_DIR_ENV = "TEXTKIT_MODELS_DIR"
-STRICT_ENV = "TEXTKIT_STRICT"  # "1": refuse models from other library versions (textkit --strict)
+STRICT_ENV = "TEXTKIT_STRICT"  # "1": refuse models from another textkit major.minor (textkit --strict)
+TRUST_PICKLE_ENV = "TEXTKIT_TRUST_PICKLE"  # "1": load format-1 (pickle) models (textkit --trust-pickle)
+# Where modules of pickled (format 1) models moved since: tried in order for the class named.
+_MOVED_MODULES = {
+    "textkit.classify": ("textkit.themes.classify",),
+    "textkit.features": ("textkit.themes.features",),
+    "textkit.tokenize": ("textkit.text.tokenize",),
+    "textkit.clean": ("textkit.text.clean",),
+    "textkit.articles": ("textkit.reading.articles",),
+    "textkit.topics": ("textkit.topics.model", "textkit.topics.summary", "textkit.topics.corpus"),
+}
 LOCK = ".lock"
 # Temporary folders: ".<action>-<model>-<8 random characters>" (tempfile.mkdtemp's), each
 # holding LOCK and a folder named after the model.
@@ -151,16 +170,21 @@ class ModelStore:
             The name exists and ``force`` is false, the model is not a textkit
             model, or the disk refused the write (the previous model is then intact).
         """
-        import joblib
+        from textkit.store.format import kind_state, write_state
 
         self.ensure_free(name, force)
         description = describe(model)
+        kind = description["kind"]
+        if kind not in KIND_STATES:
+            raise ModelStoreError(
+                f"cannot save a {short(kind)} model: textkit saves {' and '.join(map(repr, KIND_STATES))} models"
+            )
+        try:
+            state, arrays = kind_state(kind).to_state(model)
+        except (TypeError, ValueError) as error:
+            raise ModelStoreError(f"cannot save model {name!r}: {error}") from None
         with self._staging("saving", name) as staging:
-            artifact = staging / ARTIFACT
-            with open(artifact, "wb") as handle:
-                joblib.dump(model, handle, compress=3)
-                handle.flush()
-                os.fsync(handle.fileno())
+            files = write_state(staging, state, arrays)
             manifest = {
                 "format": FORMAT_VERSION,
                 "name": name,
@@ -170,7 +194,9 @@ class ModelStore:
                 **description,
                 "metrics": metrics if metrics is not None else description.get("metrics", {}),
                 "data": data if data is not None else description.get("data", {}),
-                "artifacts": {ARTIFACT: {"sha256": sha256_file(artifact), "bytes": artifact.stat().st_size}},
+                "artifacts": {
+                    f: {"sha256": sha256_file(staging / f), "bytes": (staging / f).stat().st_size} for f in files
+                },
             }
             manifest = write_manifest(staging, manifest)
             self._install(staging, name, force)
@@ -407,7 +433,9 @@ class ModelStore:
             )
         return data
 
-    def load(self, name: str, *, kind: str | None = None, strict: bool | None = None) -> LoadedModel:
+    def load(
+        self, name: str, *, kind: str | None = None, strict: bool | None = None, trust_pickle: bool | None = None
+    ) -> LoadedModel:
         """Verify, then load a model (its manifest is read once).
 
         Parameters
@@ -417,37 +445,79 @@ class ModelStore:
             manifest, before anything is loaded, and the loaded object must be of the
             class that kind names.
         strict : bool, optional
-            Refuse (instead of warning about) a model saved with another major/minor
-            version of textkit, scikit-learn, gensim or numpy. Default: true when
-            ``$TEXTKIT_STRICT`` is ``1`` (what ``textkit --strict`` sets).
+            Refuse (instead of warning about) a model saved with another major.minor
+            version of textkit (of scikit-learn, gensim and numpy too for a pickled
+            model). Default: true when ``$TEXTKIT_STRICT`` is ``1`` (what ``textkit
+            --strict`` sets).
+        trust_pickle : bool, optional
+            Load a model saved in the old pickle format (format 1), which can run any
+            code while it loads: only for a model from a source you trust; better,
+            convert it once with :meth:`upgrade`. Default: true when
+            ``$TEXTKIT_TRUST_PICKLE`` is ``1`` (what ``textkit --trust-pickle`` sets).
 
         Raises
         ------
         ModelStoreError, IntegrityError
-            The model is missing, incomplete, tampered with, or (``strict``) from
-            other library versions.
+            The model is missing, incomplete, tampered with, holds values that are not a
+            valid model (each refused in one line naming the file, before anything is
+            built), is a pickle not trusted, or (``strict``) from another textkit version.
         """
+        from textkit.store.format import load_state
+
+        if trust_pickle is None:
+            trust_pickle = os.environ.get(TRUST_PICKLE_ENV) == "1"
         manifest: dict[str, Any] | None = None
         for attempt in range(_BUSY_RETRIES + 1):
             try:
                 manifest = self.manifest(name)
                 check_kind(name, manifest, kind)
-                # Hash and unpickle the same bytes: the file cannot change between check and load.
-                data = self._artifact(name, manifest, ARTIFACT, read=True)
+                if manifest["format"] == PICKLE_FORMAT and not trust_pickle:
+                    raise ModelStoreError(
+                        f"model {name!r} is in the old pickle format (format 1), which can run any code when "
+                        "loaded; textkit loads it only if you say you trust it",
+                        hint=f"if it comes from a source you trust, convert it once with 'textkit models upgrade "
+                        f"{name}' (or load it with --trust-pickle, trust_pickle=True in Python)",
+                    )
+                # Hash and read the same bytes: the files cannot change between check and load.
+                files = {f: self._artifact(name, manifest, f, read=True) for f in manifest["artifacts"]}
                 break
-            except ModelStoreError:
+            except ModelStoreError as error:
                 # Another process may be replacing this model (or just did, between our reading
                 # its manifest and its artifact): wait for it and read the new one.
-                if attempt == _BUSY_RETRIES or not (self._busy(name) or self._replaced(name, manifest)):
+                if (
+                    attempt == _BUSY_RETRIES
+                    or "pickle format" in str(error)
+                    or not (self._busy(name) or self._replaced(name, manifest))
+                ):
                     raise
                 time.sleep(0.1)
         assert manifest is not None  # the loop either breaks with it or raises
         if strict is None:
             strict = os.environ.get(STRICT_ENV) == "1"
-        check_versions(name, manifest["versions"], strict)
-        model = _unpickle(name, data)
+        pickled = manifest["format"] == PICKLE_FORMAT
+        check_versions(name, manifest["versions"], strict, pickled=pickled)
+        if pickled:
+            model = _unpickle(name, files[PICKLE_ARTIFACT])
+        else:
+            model = load_state(manifest["kind"], files, lambda filename: str(self.path(name) / filename))
         check_loaded_type(name, manifest, model)
         return LoadedModel(model, manifest)
+
+    def upgrade(self, name: str) -> dict[str, Any] | None:
+        """Re-save a model of the old pickle format (format 1) in format 2; return the new manifest.
+
+        The pickle is loaded, so this runs whatever code it holds: upgrade only models
+        from a source you trust. Classes are found under the modules they moved to since
+        (``textkit.classify`` -> ``textkit.themes.classify``...). The metrics and data
+        fingerprint are kept. Returns ``None`` for a model already in format 2.
+        """
+        manifest = self.manifest(name)
+        if manifest["format"] != PICKLE_FORMAT:
+            return None
+        loaded = self.load(name, trust_pickle=True, strict=False)
+        return self.save(
+            loaded.model, name, force=True, metrics=manifest.get("metrics"), data=manifest.get("data")
+        )
 
     def _replaced(self, name: str, manifest: dict[str, Any] | None) -> bool:
         """Whether the model's manifest differs from ``manifest`` (read earlier)."""
@@ -551,11 +621,40 @@ def _folder_bytes(folder: Path) -> int:
     return total
 
 
+@contextmanager
+def _moved_modules() -> Iterator[None]:
+    """While unpickling, find classes of :data:`_MOVED_MODULES` under their new modules.
+
+    joblib builds its ``NumpyUnpickler`` by name in ``joblib.numpy_pickle``, so a subclass
+    put there for the call is what unpickles.
+    """
+    import importlib
+
+    from joblib import numpy_pickle
+
+    original = numpy_pickle.NumpyUnpickler
+
+    class Unpickler(original):  # type: ignore[misc, valid-type]
+        def find_class(self, module: str, name: str) -> Any:
+            for moved in _MOVED_MODULES.get(module, ()):
+                found = getattr(importlib.import_module(moved), name, None)
+                if found is not None:
+                    return found
+            return super().find_class(module, name)
+
+    numpy_pickle.NumpyUnpickler = Unpickler
+    try:
+        yield
+    finally:
+        numpy_pickle.NumpyUnpickler = original
+
+
 def _unpickle(name: str, data: bytes) -> Any:
     import joblib
 
     try:
-        model = joblib.load(io.BytesIO(data))
+        with _moved_modules():
+            model = joblib.load(io.BytesIO(data))
     except Exception as error:  # an unpickling failure has many exception types
         raise ModelStoreError(
             f"model {name!r} could not be loaded ({type(error).__name__}: {error})",
@@ -574,7 +673,12 @@ def save(
 
 
 def load(
-    name: str, *, kind: str | None = None, models_dir: str | Path | None = None, strict: bool | None = None
+    name: str,
+    *,
+    kind: str | None = None,
+    models_dir: str | Path | None = None,
+    strict: bool | None = None,
+    trust_pickle: bool | None = None,
 ) -> LoadedModel:
     """Load the model ``name`` with its manifest (see :meth:`ModelStore.load`)."""
-    return ModelStore(models_dir).load(name, kind=kind, strict=strict)
+    return ModelStore(models_dir).load(name, kind=kind, strict=strict, trust_pickle=trust_pickle)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from textkit.errors import ConfigError
+from textkit.store.format import Choice, MapOf
 from textkit.text.clean import normalize_unicode
 
 # A word: letters/digits with inner hyphens kept (al-assad, s-300). Possessive 's is
@@ -94,6 +95,29 @@ NEWS_STOP_WORDS = frozenset(
 NEWS_KEEP_WORDS = frozenset({"un"})
 
 NumbersPolicy = Literal["drop", "keep", "token"]
+
+# What Tokenizer.to_state() writes, in textkit.store.format's schema language.
+STATE_SCHEMA = {
+    "lowercase": bool,
+    "numbers": Choice(("drop", "keep", "token")),
+    "stop_words": (Choice(("english",)), type(None), [str]),
+    "extra_stop_words": [str],
+    "min_length": int,
+    "keep_mixed": bool,
+    "stem": bool,
+    "normalize": bool,
+    "phrases": (
+        type(None),
+        {
+            "phrasegrams": MapOf(float),
+            "threshold": float,
+            "min_count": int,
+            "delimiter": str,
+            "scoring": Choice(("default", "npmi")),
+            "connector_words": [str],
+        },
+    ),
+}
 
 
 def english_stop_words() -> frozenset[str]:
@@ -276,6 +300,51 @@ class Tokenizer:
         """Tokenize texts lazily, one list of tokens per text (gensim-style stream)."""
         for text in texts:
             yield self.tokenize(text)
+
+    # -- saving ------------------------------------------------------------------------
+    def to_state(self) -> dict[str, Any]:
+        """The options and learned phrases as plain JSON values (see :mod:`textkit.store.format`)."""
+        state: dict[str, Any] = {k: v for k, v in self.get_params().items() if k != "phrases"}
+        state["stop_words"] = self.stop_words if self.stop_words is None or isinstance(self.stop_words, str) else list(self.stop_words)
+        state["extra_stop_words"] = list(self.extra_stop_words)
+        state["phrases"] = None
+        if self.phrases is not None:
+            from gensim.models.phrases import npmi_scorer, original_scorer
+
+            phrases = self.phrases
+            scoring = {original_scorer: "default", npmi_scorer: "npmi"}.get(phrases.scoring, phrases.scoring)
+            if scoring not in ("default", "npmi"):
+                raise ConfigError("cannot save a tokenizer whose phrases use a custom scoring function")
+            state["phrases"] = {
+                "phrasegrams": {str(k): float(v) for k, v in phrases.phrasegrams.items()},
+                "threshold": float(phrases.threshold),
+                "min_count": int(phrases.min_count),
+                "delimiter": str(phrases.delimiter),
+                "scoring": scoring,
+                "connector_words": sorted(phrases.connector_words),
+            }
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Tokenizer:
+        """The tokenizer :meth:`to_state` described (checked against :data:`STATE_SCHEMA` first)."""
+        options = {k: v for k, v in state.items() if k != "phrases"}
+        tokenizer = cls(**options)
+        saved = state["phrases"]
+        if saved is not None:
+            from gensim.models.phrases import Phrases
+
+            # An empty Phrases frozen, then given the saved phrases: gensim's public API only.
+            frozen = Phrases(
+                min_count=saved["min_count"],
+                threshold=saved["threshold"],
+                delimiter=saved["delimiter"],
+                scoring=saved["scoring"],
+                connector_words=frozenset(saved["connector_words"]),
+            ).freeze()
+            frozen.phrasegrams = dict(saved["phrasegrams"])
+            tokenizer.phrases = frozen
+        return tokenizer
 
     # -- phrases -----------------------------------------------------------------------
     def learn_phrases(self, texts: Iterable[str], *, min_count: int = 5, threshold: float = 10.0) -> Tokenizer:

@@ -172,3 +172,117 @@ def coherence_per_topic(
         model.topics = topics
         scores.append(np.asarray(model.get_coherence_per_topic(), dtype=float))
     return scores
+
+
+# -- saving and rebuilding (model format 2) ------------------------------------------------
+def dictionary_state(dictionary: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A ``Dictionary`` as JSON (its words in id order, its counts) and arrays (document and corpus frequencies)."""
+    size = len(dictionary)
+    if sorted(dictionary.token2id.values()) != list(range(size)):
+        raise ValueError("the dictionary's ids are not 0..n-1 (compactify it)")
+    words = [""] * size
+    for word, index in dictionary.token2id.items():
+        words[index] = word
+    state = {"words": words, "num_docs": dictionary.num_docs, "num_pos": dictionary.num_pos, "num_nnz": dictionary.num_nnz}
+    arrays = {
+        "dfs": np.array([dictionary.dfs.get(i, 0) for i in range(size)], dtype=np.int64),
+        "cfs": np.array([dictionary.cfs.get(i, 0) for i in range(size)], dtype=np.int64),
+    }
+    return state, arrays
+
+
+def dictionary_from_state(state: dict[str, Any], dfs: np.ndarray, cfs: np.ndarray) -> Any:
+    """The ``Dictionary`` :func:`dictionary_state` described (its public attributes set)."""
+    from gensim.corpora import Dictionary
+
+    dictionary = Dictionary()
+    dictionary.token2id = dict(zip(state["words"], range(len(state["words"]))))
+    if len(dictionary.token2id) != len(state["words"]):
+        raise ValueError("the dictionary repeats a word")
+    dictionary.dfs = {i: n for i, n in enumerate(dfs.tolist()) if n}
+    dictionary.cfs = {i: n for i, n in enumerate(cfs.tolist()) if n}
+    dictionary.num_docs, dictionary.num_pos, dictionary.num_nnz = state["num_docs"], state["num_pos"], state["num_nnz"]
+    return dictionary
+
+
+# LdaModel settings that a state keeps (all numbers or booleans).
+_LDA_SETTINGS = (
+    "num_topics",
+    "chunksize",
+    "passes",
+    "iterations",
+    "decay",
+    "offset",
+    "gamma_threshold",
+    "minimum_probability",
+    "minimum_phi_value",
+    "per_word_topics",
+    "eval_every",
+    "update_every",
+    "num_updates",
+    "optimize_alpha",
+    "optimize_eta",
+)
+
+
+def lda_state(lda: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """An ``LdaModel`` (or ``LdaMulticore``) as settings and arrays: counts, priors, random generator."""
+    kind, keys, position, has_gauss, gauss = lda.random_state.get_state()
+    if kind != "MT19937":
+        raise ValueError(f"cannot save a {kind} random generator")
+    state = {name: getattr(lda, name) for name in _LDA_SETTINGS}
+    state.update(
+        dtype=np.dtype(lda.dtype).name,
+        eta_per_topic=np.ndim(lda.eta) == 2,
+        numdocs=float(lda.state.numdocs),
+        random_position=int(position),
+        random_has_gauss=int(has_gauss),
+        random_gauss=float(gauss),
+    )
+    arrays = {
+        "sstats": np.asarray(lda.state.sstats),
+        "alpha": np.asarray(lda.alpha),
+        "eta": np.asarray(lda.eta),
+        "random_keys": np.asarray(keys, dtype=np.uint32),
+    }
+    return state, arrays
+
+
+def lda_from_state(state: dict[str, Any], arrays: dict[str, np.ndarray], dictionary: Any) -> Any:
+    """The ``LdaModel`` :func:`lda_state` described; inference gives what the saved model gave.
+
+    A model trained by ``LdaMulticore`` comes back as an ``LdaModel``: the same state and
+    inference, trained further (if at all) by one process.
+    """
+    from gensim.models import LdaModel
+
+    lda = LdaModel(
+        id2word=dictionary,
+        num_topics=state["num_topics"],
+        chunksize=state["chunksize"],
+        passes=state["passes"],
+        iterations=state["iterations"],
+        decay=state["decay"],
+        offset=state["offset"],
+        gamma_threshold=state["gamma_threshold"],
+        minimum_probability=state["minimum_probability"],
+        minimum_phi_value=state["minimum_phi_value"],
+        per_word_topics=state["per_word_topics"],
+        eval_every=state["eval_every"],
+        update_every=state["update_every"],
+        alpha=arrays["alpha"],
+        eta=arrays["eta"],
+        dtype=np.dtype(state["dtype"]).type,
+        random_state=0,
+    )
+    # The priors as saved (LdaModel casts them to its dtype; "auto" ones may have drifted from it).
+    lda.alpha, lda.eta, lda.state.eta = arrays["alpha"], arrays["eta"], arrays["eta"]
+    lda.optimize_alpha, lda.optimize_eta = state["optimize_alpha"], state["optimize_eta"]
+    lda.num_updates = state["num_updates"]
+    lda.state.numdocs = state["numdocs"]
+    lda.random_state.set_state(
+        ("MT19937", arrays["random_keys"], state["random_position"], state["random_has_gauss"], state["random_gauss"])
+    )
+    lda.state.sstats = arrays["sstats"]
+    lda.sync_state()
+    return lda

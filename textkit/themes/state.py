@@ -1,0 +1,153 @@
+"""A :class:`~textkit.themes.classify.ThemeClassifier` as plain values, and back (model format 2).
+
+The state holds the classifier's parameters, its fitted tokenizer (options and learned
+phrases), each TF-IDF block's options, vocabulary (a JSON list: the term of column
+``i`` at position ``i``, which rebuilds the vocabulary dict in one ``zip``) and IDF
+weights, and the linear model: weights, intercepts, thresholds, calibration, classes.
+Prediction from the rebuilt classifier is bit-for-bit that of the saved one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from textkit.store.format import PLAIN, ArraySpec, Choice, MapOf
+from textkit.text.tokenize import STATE_SCHEMA as TOKENIZER_SCHEMA
+from textkit.text.tokenize import Tokenizer
+
+# TfidfVectorizer options that shape transform(); everything else (min_df...) only shapes fit.
+_BLOCK_OPTIONS = {
+    "analyzer": Choice(("word", "char", "char_wb")),
+    "ngram_range": [int],
+    "lowercase": bool,
+    "strip_accents": (Choice(("ascii", "unicode")), type(None)),
+    "binary": bool,
+    "norm": (Choice(("l1", "l2")), type(None)),
+    "use_idf": bool,
+    "smooth_idf": bool,
+    "sublinear_tf": bool,
+}
+_BLOCK = {"name": (str, type(None)), "options": _BLOCK_OPTIONS, "tokenizer": bool, "vocabulary": [str]}
+SCHEMA = {
+    "params": MapOf(PLAIN),
+    "tokenizer": (TOKENIZER_SCHEMA, type(None)),  # the tokenizer parameter, as given (unfitted)
+    "fitted_tokenizer": (TOKENIZER_SCHEMA, type(None)),  # the word block's, with its learned phrases
+    "blocks": [_BLOCK],
+    "classes": ([str], [int]),
+    "multilabel": bool,
+}
+# Fitted attributes a state carries; saving a classifier with any other refuses, so a new
+# attribute cannot be lost silently on a save and load.
+_FITTED = {"vectorizer_", "classes_", "multilabel_", "coef_", "intercept_", "thresholds_", "calibration_"}
+
+
+def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The classifier's state (JSON) and arrays."""
+    unknown = sorted(k for k in vars(model) if k.endswith("_") and not k.startswith("_") and k not in _FITTED)
+    if unknown:
+        raise TypeError(f"ThemeClassifier attribute {unknown[0]} has no place in the saved state")
+    params = model.get_params()
+    tokenizer = params.pop("tokenizer")
+    vectorizer = model.vectorizer_
+    union = hasattr(vectorizer, "transformer_list")
+    named = vectorizer.transformer_list if union else [(None, vectorizer)]
+    blocks, arrays = [], {}
+    fitted_tokenizer = None
+    for index, (name, block) in enumerate(named):
+        options = block.get_params()
+        has_tokenizer = options["tokenizer"] is not None
+        if has_tokenizer:
+            fitted_tokenizer = block.tokenizer.to_state()
+        terms = [""] * len(block.vocabulary_)
+        for term, column in block.vocabulary_.items():
+            terms[column] = term
+        blocks.append(
+            {
+                "name": name,
+                "options": {k: list(v) if k == "ngram_range" else v for k, v in options.items() if k in _BLOCK_OPTIONS},
+                "tokenizer": has_tokenizer,
+                "vocabulary": terms,
+            }
+        )
+        arrays[f"idf{index}"] = np.asarray(block.idf_, dtype=np.float64)
+    arrays.update(
+        coef=model.coef_,
+        intercept=np.asarray(model.intercept_, dtype=np.float64),
+        thresholds=np.asarray(model.thresholds_, dtype=np.float64),
+        calibration=np.asarray(model.calibration_, dtype=np.float64),
+    )
+    state = {
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
+        "tokenizer": None if tokenizer is None else tokenizer.to_state(),
+        "fitted_tokenizer": fitted_tokenizer,
+        "blocks": blocks,
+        "classes": [c.item() if isinstance(c, np.generic) else c for c in model.classes_],
+        "multilabel": bool(model.multilabel_),
+    }
+    return state, arrays
+
+
+def array_specs(state: dict[str, Any]) -> dict[str, ArraySpec]:
+    """The arrays ``state`` implies, with their exact shapes."""
+    n_classes = len(state["classes"])
+    sizes = [len(block["vocabulary"]) for block in state["blocks"]]
+    specs = {f"idf{i}": ArraySpec(("<f8",), (size,), finite=True) for i, size in enumerate(sizes)}
+    specs.update(
+        coef=ArraySpec(("<f4", "<f8"), (n_classes, sum(sizes)), finite=True),
+        intercept=ArraySpec(("<f8",), (n_classes,), finite=True),
+        thresholds=ArraySpec(("<f8",), (n_classes,), finite=True),
+        calibration=ArraySpec(("<f8",), (n_classes, 2), finite=True),
+    )
+    return specs
+
+
+def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+    """The classifier ``state`` and ``arrays`` describe (both checked already)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    from textkit.themes.classify import ThemeClassifier
+
+    defaults = ThemeClassifier().get_params()
+    unknown = sorted(set(state["params"]) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown ThemeClassifier parameter {unknown[0]!r}")
+    params = {k: tuple(v) if isinstance(defaults[k], tuple) and isinstance(v, list) else v for k, v in state["params"].items()}
+    tokenizer = Tokenizer.from_state(state["tokenizer"]) if state["tokenizer"] is not None else None
+    model = ThemeClassifier(**params, tokenizer=tokenizer)
+    fitted_tokenizer = Tokenizer.from_state(state["fitted_tokenizer"]) if state["fitted_tokenizer"] else None
+    blocks = []
+    for index, saved in enumerate(state["blocks"]):
+        options = dict(saved["options"], ngram_range=tuple(saved["options"]["ngram_range"]))
+        if len(options["ngram_range"]) != 2 or not 1 <= options["ngram_range"][0] <= options["ngram_range"][1]:
+            raise ValueError(f"block {index} has ngram_range {saved['options']['ngram_range']}")
+        if saved["tokenizer"]:
+            if fitted_tokenizer is None or options["analyzer"] != "word":
+                raise ValueError(f"block {index} names a tokenizer the state does not hold")
+            options.update(tokenizer=fitted_tokenizer, token_pattern=None)
+        block = TfidfVectorizer(**options)
+        vocabulary = dict(zip(saved["vocabulary"], range(len(saved["vocabulary"]))))
+        if len(vocabulary) != len(saved["vocabulary"]):
+            raise ValueError(f"block {index}'s vocabulary repeats a term")
+        block.vocabulary_ = vocabulary
+        block.fixed_vocabulary_ = False
+        block.idf_ = arrays[f"idf{index}"]
+        blocks.append((saved["name"], block))
+    if len(blocks) == 1 and blocks[0][0] is None:
+        model.vectorizer_ = blocks[0][1]
+    elif all(isinstance(name, str) for name, _ in blocks):
+        model.vectorizer_ = FeatureUnion(blocks)
+    else:
+        raise ValueError("the feature blocks of a union must all be named")
+    classes = state["classes"]
+    if len(set(classes)) != len(classes):
+        raise ValueError("a class is listed twice")
+    model.classes_ = np.array(classes, dtype=object if classes and isinstance(classes[0], str) else np.int64)
+    model.multilabel_ = state["multilabel"]
+    model.coef_ = arrays["coef"]
+    model.intercept_ = arrays["intercept"]
+    model.thresholds_ = arrays["thresholds"]
+    model.calibration_ = arrays["calibration"]
+    return model
