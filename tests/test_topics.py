@@ -222,15 +222,12 @@ def test_save_load_infer_round_trip(tmp_path):
     assert pickle.loads(pickle.dumps(model)).labels_ == model.labels_
 
 
-class OtherKind:
-    def describe(self):
-        return {"kind": "themes", "params": {}}
-
-
 def test_load_refuses_another_kind(tmp_path):
     from textkit.store import save
+    from textkit.themes.classify import ThemeClassifier
 
-    save(OtherKind(), "themes", models_dir=tmp_path)
+    classifier = ThemeClassifier(cv=None, min_df=1).fit(["wheat harvest", "army tanks"] * 2, ["farm", "war"] * 2)
+    save(classifier, "themes", models_dir=tmp_path)
     with pytest.raises(ModelStoreError, match="model 'themes' is a 'themes' model, not a topic model"):
         load_topic_model("themes", tmp_path)
 

@@ -136,6 +136,11 @@ def _matches(value: Any, spec: Any, depth: int) -> bool:
 def _problem(value: Any, spec: Any, path: str) -> str:
     """Walk down to the first key at fault, so the message names it."""
     label = path or "the top level"
+    if isinstance(spec, tuple):  # alternatives: follow the one of the value's shape, if only one is
+        shaped = [s for s in spec if isinstance(s, dict | MapOf) == isinstance(value, dict) and isinstance(value, dict)]
+        shaped += [s for s in spec if isinstance(s, list) and isinstance(value, list)]
+        if len(shaped) == 1:
+            return _problem(value, shaped[0], path)
     if isinstance(spec, dict) and isinstance(value, dict):
         extra = sorted(set(value) - set(spec))
         if extra:
@@ -188,8 +193,8 @@ def read_state(data: bytes, where: str, schema: Any) -> dict[str, Any]:
     try:
         state = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        reason = "too deeply nested" if isinstance(error, RecursionError) else error
-        raise IntegrityError(f"{where} is not valid JSON ({_short(str(reason), 80)}); refused") from None
+        reason = "too deeply nested" if isinstance(error, RecursionError) else str(error)[:80]
+        raise IntegrityError(f"{where} is not valid JSON ({reason}); refused") from None
     check_json(state, schema, where)
     return state
 

@@ -17,8 +17,12 @@ from textkit.store.format import PLAIN, ArraySpec, Choice, MapOf
 from textkit.text.tokenize import STATE_SCHEMA as TOKENIZER_SCHEMA
 from textkit.text.tokenize import Tokenizer
 
-# TfidfVectorizer options that shape transform(); everything else (min_df...) only shapes fit.
+# TfidfVectorizer options kept: the ones that shape transform(), and the fit-only bounds
+# (min_df...) so that the rebuilt vectorizer is the same estimator (same get_params()).
 _BLOCK_OPTIONS = {
+    "min_df": float,
+    "max_df": float,
+    "max_features": (int, type(None)),
     "analyzer": Choice(("word", "char", "char_wb")),
     "ngram_range": [int],
     "lowercase": bool,
@@ -48,7 +52,7 @@ def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     unknown = sorted(k for k in vars(model) if k.endswith("_") and not k.startswith("_") and k not in _FITTED)
     if unknown:
         raise TypeError(f"ThemeClassifier attribute {unknown[0]} has no place in the saved state")
-    params = model.get_params()
+    params = model.get_params(deep=False)
     tokenizer = params.pop("tokenizer")
     vectorizer = model.vectorizer_
     union = hasattr(vectorizer, "transformer_list")
@@ -110,7 +114,7 @@ def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
 
     from textkit.themes.classify import ThemeClassifier
 
-    defaults = ThemeClassifier().get_params()
+    defaults = ThemeClassifier().get_params(deep=False)
     unknown = sorted(set(state["params"]) - set(defaults))
     if unknown:
         raise ValueError(f"unknown ThemeClassifier parameter {unknown[0]!r}")

@@ -243,6 +243,8 @@ def lda_state(lda: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         "sstats": np.asarray(lda.state.sstats),
         "alpha": np.asarray(lda.alpha),
         "eta": np.asarray(lda.eta),
+        # gensim's "auto" eta updates lda.eta, not the state's: the topics use the state's.
+        "state_eta": np.asarray(lda.state.eta),
         "random_keys": np.asarray(keys, dtype=np.uint32),
     }
     return state, arrays
@@ -276,7 +278,7 @@ def lda_from_state(state: dict[str, Any], arrays: dict[str, np.ndarray], diction
         random_state=0,
     )
     # The priors as saved (LdaModel casts them to its dtype; "auto" ones may have drifted from it).
-    lda.alpha, lda.eta, lda.state.eta = arrays["alpha"], arrays["eta"], arrays["eta"]
+    lda.alpha, lda.eta, lda.state.eta = arrays["alpha"], arrays["eta"], arrays["state_eta"]
     lda.optimize_alpha, lda.optimize_eta = state["optimize_alpha"], state["optimize_eta"]
     lda.num_updates = state["num_updates"]
     lda.state.numdocs = state["numdocs"]

@@ -92,7 +92,7 @@ def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     unknown = sorted(k for k in vars(model) if k.endswith("_") and not k.startswith("_") and k not in _FITTED)
     if unknown:
         raise TypeError(f"TopicModel attribute {unknown[0]} has no place in the saved state")
-    params = model.get_params()
+    params = model.get_params(deep=False)
     tokenizer = params.pop("tokenizer")
     arrays: dict[str, np.ndarray] = {}
     array_params = {}
@@ -143,6 +143,7 @@ def array_specs(state: dict[str, Any]) -> dict[str, ArraySpec]:
         "lda_sstats": ArraySpec(float_types, (k, words), finite=True),
         "lda_alpha": ArraySpec(float_types, (k,), finite=True),
         "lda_eta": ArraySpec(float_types, eta_shape, finite=True),
+        "lda_state_eta": ArraySpec(float_types, eta_shape, finite=True),
         "lda_random_keys": ArraySpec(("<u4",), (624,)),
     }
     for key, shape in state["array_params"].items():
@@ -155,7 +156,7 @@ def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
     from textkit.topics.model import TopicModel
     from textkit.topics.summary import TopicSummary
 
-    defaults = TopicModel().get_params()
+    defaults = TopicModel().get_params(deep=False)
     unknown = sorted(set(state["params"]) - set(defaults))
     if unknown:
         raise ValueError(f"unknown TopicModel parameter {unknown[0]!r}")
