@@ -78,6 +78,6 @@ def test_thousands_of_labels_are_refused_before_fitting(tmp_path, monkeypatch):
     from textkit.themes.classify import ThemeClassifier
 
     monkeypatch.setattr(ThemeClassifier, "fit", lambda *a, **k: pytest.fail("fitted"))
-    many = [Article(id="a", text="one text", labels=tuple(f"w{i}" for i in range(20_000)))] + articles()
+    many = [Article(id="a", text="one text", labels=tuple(f"w{i}" for i in range(20000))), *articles()]
     with pytest.raises(TrainingError, match=r"20,002 distinct labels .*at most 1,000 \(check --label-field"):
         train_model(many, "m", models_dir=tmp_path)
