@@ -409,3 +409,21 @@ def test_a_record_over_the_size_limit_is_skipped_without_holding_it(tmp_path):
     stream = read_articles(path, max_record_bytes=1000, on_error="skip")
     assert [a.text for a in stream] == ["small"]
     assert stream.stats.skipped["record too long"] == 1
+
+
+def test_id_tally_is_exact_then_bounded():
+    from textkit.reading.articles import _IdTally
+
+    tally = _IdTally()
+    for i in range(3000):
+        tally.add(str(i % 1000))
+    assert (tally.exact, tally.duplicates()) == (True, 2000)
+
+    small = _IdTally()
+    small.EXACT, small.BATCH = 500, 200  # past 500 ids: a fixed-size Bloom filter, fed 200 at a time
+    for i in range(20_000):
+        small.add(str(i % 5000))
+        assert len(small.hashes) <= 500
+    assert not small.exact
+    assert len(small.bloom) == _IdTally.BLOOM_BITS // 8  # does not grow with the stream
+    assert small.duplicates() == 15_000  # no false repeat at this size (the filter's error is ~1e-5 at 3 million)

@@ -71,3 +71,13 @@ def test_library_notes_are_ordinary_warnings():
         from textkit.topics.model import TopicModel
 
         TopicModel(2, workers=1, measures=()).fit([(FARM if i % 2 else WAR) + f" doc{i}" for i in range(6)])
+
+
+def test_thousands_of_labels_are_refused_before_fitting(tmp_path, monkeypatch):
+    from textkit.errors import TrainingError
+    from textkit.themes.classify import ThemeClassifier
+
+    monkeypatch.setattr(ThemeClassifier, "fit", lambda *a, **k: pytest.fail("fitted"))
+    many = [Article(id="a", text="one text", labels=tuple(f"w{i}" for i in range(20000))), *articles()]
+    with pytest.raises(TrainingError, match=r"20,002 distinct labels .*at most 1,000 \(check --label-field"):
+        train_model(many, "m", models_dir=tmp_path)

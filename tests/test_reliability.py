@@ -493,3 +493,46 @@ def test_saved_models_outputs_reports_and_archives_follow_the_umask(tmp_path):
     assert (tmp_path / "out" / "predictions.jsonl").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "m.tar.gz").stat().st_mode & 0o777 == 0o644
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["predictions.jsonl"]
+
+
+def _segment_waiting_on_stdin(out, stale=()):
+    """`textkit segment - -o out` with its output open, blocked on a stdin that never ends."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "textkit", "segment", "-", "-o", str(out)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    child.stdin.write("Talks Open\n\nDAMASCUS, (NNA) - Talks opened on Monday.\n")
+    child.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not set(out.parent.glob(f".{out.name}.*.part")) - set(stale):
+        assert child.poll() is None and time.monotonic() < deadline, child.stderr.read()
+        time.sleep(0.05)
+    return child
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_termination_signals_exit_like_ctrl_c_and_leave_no_partial_file(tmp_path, signum, code):
+    out = tmp_path / "out.jsonl"
+    child = _segment_waiting_on_stdin(out)
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == code
+    assert err == f"error: terminated ({signal.Signals(signum).name})\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_partial_file_of_a_killed_process_is_swept_by_the_next_write(tmp_path):
+    out = tmp_path / "out.jsonl"
+    child = _segment_waiting_on_stdin(out)
+    child.kill()  # SIGKILL: nothing in the process can clean up
+    child.communicate(timeout=60)
+    [partial] = tmp_path.glob(".out.jsonl.*.part")
+    live = _segment_waiting_on_stdin(out, stale=[partial])  # a live writer's file is left alone...
+    try:
+        assert not partial.exists()  # ...while the dead one's was removed when the new write began
+        assert len(list(tmp_path.glob(".out.jsonl.*.part"))) == 1
+    finally:
+        live.kill()
+        live.communicate(timeout=60)

@@ -6,13 +6,15 @@ import scikit-learn/gensim inside their functions, so ``textkit --help`` is quic
 Exit codes: 0 success; 1 an error (a :class:`~textkit.errors.TextkitError`, a disk or
 permission problem, or a bug: one red line on stderr, ``--debug`` shows the
 traceback); 2 a usage error (unknown option, bad value); 130 interrupted (Ctrl-C);
-141 the reader of the output went away (``textkit predict ... | head``), as for any
-command killed by SIGPIPE.
+143 / 129 terminated by SIGTERM / SIGHUP (no partial output file is left); 141 the
+reader of the output went away (``textkit predict ... | head``), as for any command
+killed by SIGPIPE.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 import typer
@@ -88,9 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     # main() may run several times in one process (tests, scripts): start from the defaults.
     _output.settings.debug = _output.settings.quiet = False
     saved_env = {key: os.environ.get(key) for key in (STRICT_ENV, TRUST_PICKLE_ENV)}
+    previous_handlers = _terminate_on_signals()
     try:
         with _output.warnings_as_lines(), reporting(_output.TerminalProgress()):
             result = app(args=argv, prog_name="textkit", standalone_mode=False)
+    except Terminated as stop:
+        _output.error(f"terminated ({signal.Signals(stop.signum).name})")
+        return 128 + stop.signum
     except typer.Exit as done:
         return done.exit_code
     except (typer.Abort, KeyboardInterrupt):
@@ -117,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         _output.error(_one_line(error))
         return 1
     finally:
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, handler)
         for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -154,6 +162,27 @@ def _option_at_fault(argv: list[str] | None, error: Exception) -> str | None:
         if option.name == wanted and option.opts and option.opts[0].startswith("-"):
             return str(max(option.opts, key=len))
     return None
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP received: unwinds like Ctrl-C, so atomic outputs remove their temporary files."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate_on_signals() -> dict[int, Any]:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` (exit 143 / 129); return the handlers replaced."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # signal handlers can only be set from the main thread
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    return {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGHUP)}
 
 
 def _one_line(error: Exception) -> str:

@@ -21,6 +21,7 @@ from textkit.messages import warn
 from textkit.reading.articles import Article, fingerprint
 
 THEMES_KIND = "themes"
+MAX_LABELS = 1000
 
 
 @dataclass
@@ -63,6 +64,22 @@ def labelled_list(articles: Iterable[Article], purpose: str, error: type[Textkit
             hint="label them, or check --label-field",
         )
     return articles
+
+
+def check_label_count(articles: Sequence[Article]) -> None:
+    """Refuse, before any fitting, more distinct labels than a theme model can learn.
+
+    Each label is one linear model over the whole vocabulary: 20,000 labels (a label field
+    filled with words by mistake) took 84 s and 3 GB before a warning. Theme sets are
+    tens of labels (Reuters-21578 has 90).
+    """
+    labels = Counter(label for a in articles for label in a.labels)
+    if len(labels) > MAX_LABELS:
+        common = ", ".join(label for label, _ in labels.most_common(3))
+        raise TrainingError(
+            f"{len(labels):,} distinct labels (most common: {common}); a theme model takes at most {MAX_LABELS:,}",
+            hint="check --label-field: it should name the themes, not the text",
+        )
 
 
 def warn_repeats(articles: Sequence[Article], purpose: str) -> None:
@@ -134,6 +151,7 @@ def train_model(
         raise ConfigError(f"cv must be at least 2 folds, not {cv}", param="cv")
     classifier = make_classifier(model_params)
     articles = labelled_list(articles, "train on", TrainingError)
+    check_label_count(articles)
     warn_repeats(articles, "training")
     labels = [list(a.labels) for a in articles]
     start = time.perf_counter()
