@@ -51,9 +51,9 @@ def round_trip(model, tmp_path: Path, name: str = "m"):
     [
         lambda: fit_real("themes"),
         lambda: ThemeClassifier(cv=2, min_df=1).fit(*small_corpus()),  # tuned thresholds, calibration
-        lambda: ThemeClassifier(
-            min_df=1, char_ngrams=True, ensure_top_label=True, tokenizer=phrased_tokenizer()
-        ).fit(PHRASED, PHRASED_LABELS),  # a FeatureUnion of words and characters, learned phrases
+        lambda: ThemeClassifier(min_df=1, char_ngrams=True, ensure_top_label=True, tokenizer=phrased_tokenizer()).fit(
+            PHRASED, PHRASED_LABELS
+        ),  # a FeatureUnion of words and characters, learned phrases
         lambda: ThemeClassifier(model="logreg", min_df=1).fit(
             small_corpus()[0], [labels[0] for labels in small_corpus()[1]]
         ),  # single-label, naive Bayes blend

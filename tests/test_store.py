@@ -19,8 +19,8 @@ from textkit.cli import main
 from textkit.errors import IntegrityError, ModelStoreError
 from textkit.store import (
     ARRAYS,
-    STATE,
     MANIFEST,
+    STATE,
     ModelStore,
     VersionWarning,
     library_versions,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import zipfile
 from collections.abc import Callable, Mapping
@@ -247,14 +248,13 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, spec: ArrayS
                 raise IntegrityError(f"{where} has dtype {descr}, not {' or '.join(spec.dtypes)}; refused")
             if tuple(shape) != spec.shape:
                 raise IntegrityError(f"{where} has shape {_short(tuple(shape))}, the model says {spec.shape}; refused")
-            size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            size = math.prod(shape) * dtype.itemsize  # Python integers: no overflow on a hostile shape
             if header_bytes + size != member.file_size:
                 raise IntegrityError(
                     f"{where} holds {member.file_size - header_bytes:,} bytes of data, its header says {size:,}; refused"
                 )
             array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
-            view = memoryview(array.reshape(-1, order="A").view(np.uint8)) if size else memoryview(b"")
-            if size and handle.readinto(view) != size:  # type: ignore[attr-defined]
+            if size and handle.readinto(array.reshape(-1, order="A").view(np.uint8).data) != size:  # type: ignore[attr-defined]
                 raise ValueError("cut short")
     except IntegrityError:
         raise
@@ -270,7 +270,7 @@ def kind_state(kind: str) -> KindState:
     import importlib
 
     module: Any = importlib.import_module(KIND_STATES[kind])
-    return module  # type: ignore[no-any-return]
+    return module
 
 
 def load_state(kind: str, files: Mapping[str, bytes], where: Callable[[str], str]) -> Any:

@@ -50,10 +50,10 @@ from textkit.errors import IntegrityError, ModelStoreError
 from textkit.store.format import KIND_STATES
 from textkit.store.manifest import (
     FORMAT_VERSION,
-    PICKLE_ARTIFACT,
-    PICKLE_FORMAT,
     MANIFEST,
     MAX_MANIFEST_BYTES,
+    PICKLE_ARTIFACT,
+    PICKLE_FORMAT,
     check_kind,
     check_loaded_type,
     check_manifest,
@@ -515,9 +515,7 @@ class ModelStore:
         if manifest["format"] != PICKLE_FORMAT:
             return None
         loaded = self.load(name, trust_pickle=True, strict=False)
-        return self.save(
-            loaded.model, name, force=True, metrics=manifest.get("metrics"), data=manifest.get("data")
-        )
+        return self.save(loaded.model, name, force=True, metrics=manifest.get("metrics"), data=manifest.get("data"))
 
     def _replaced(self, name: str, manifest: dict[str, Any] | None) -> bool:
         """Whether the model's manifest differs from ``manifest`` (read earlier)."""

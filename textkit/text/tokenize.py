@@ -305,7 +305,9 @@ class Tokenizer:
     def to_state(self) -> dict[str, Any]:
         """The options and learned phrases as plain JSON values (see :mod:`textkit.store.format`)."""
         state: dict[str, Any] = {k: v for k, v in self.get_params().items() if k != "phrases"}
-        state["stop_words"] = self.stop_words if self.stop_words is None or isinstance(self.stop_words, str) else list(self.stop_words)
+        state["stop_words"] = (
+            self.stop_words if self.stop_words is None or isinstance(self.stop_words, str) else list(self.stop_words)
+        )
         state["extra_stop_words"] = list(self.extra_stop_words)
         state["phrases"] = None
         if self.phrases is not None:

@@ -118,7 +118,9 @@ def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
     unknown = sorted(set(state["params"]) - set(defaults))
     if unknown:
         raise ValueError(f"unknown ThemeClassifier parameter {unknown[0]!r}")
-    params = {k: tuple(v) if isinstance(defaults[k], tuple) and isinstance(v, list) else v for k, v in state["params"].items()}
+    params: dict[str, Any] = {
+        k: tuple(v) if isinstance(defaults[k], tuple) and isinstance(v, list) else v for k, v in state["params"].items()
+    }
     tokenizer = Tokenizer.from_state(state["tokenizer"]) if state["tokenizer"] is not None else None
     model = ThemeClassifier(**params, tokenizer=tokenizer)
     fitted_tokenizer = Tokenizer.from_state(state["fitted_tokenizer"]) if state["fitted_tokenizer"] else None

@@ -183,7 +183,12 @@ def dictionary_state(dictionary: Any) -> tuple[dict[str, Any], dict[str, np.ndar
     words = [""] * size
     for word, index in dictionary.token2id.items():
         words[index] = word
-    state = {"words": words, "num_docs": dictionary.num_docs, "num_pos": dictionary.num_pos, "num_nnz": dictionary.num_nnz}
+    state = {
+        "words": words,
+        "num_docs": dictionary.num_docs,
+        "num_pos": dictionary.num_pos,
+        "num_nnz": dictionary.num_nnz,
+    }
     arrays = {
         "dfs": np.array([dictionary.dfs.get(i, 0) for i in range(size)], dtype=np.int64),
         "cfs": np.array([dictionary.cfs.get(i, 0) for i in range(size)], dtype=np.int64),
