@@ -27,11 +27,12 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textkit.errors import IntegrityError
+
+if TYPE_CHECKING:  # numpy is imported where arrays are read or written: the CLI starts without it
+    import numpy as np
 
 STATE = "state.json"
 ARRAYS = "arrays.npz"
@@ -176,6 +177,8 @@ def write_state(folder: Path, state: dict[str, Any], arrays: Mapping[str, np.nda
     The arrays are stored uncompressed: loading then copies bytes, with no inflating,
     and an array's size is bounded by the file's (see :func:`read_arrays`).
     """
+    import numpy as np
+
     with open(folder / STATE, "w", encoding="utf-8") as text:
         # NaN allowed: scores such as coherence may be NaN; weights are arrays, checked finite.
         json.dump(state, text, ensure_ascii=False, separators=(",", ":"))
@@ -231,6 +234,7 @@ def read_arrays(data: bytes, where: str, specs: Mapping[str, ArraySpec]) -> dict
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, spec: ArraySpec, where: str) -> np.ndarray:
+    import numpy as np
     from numpy.lib import format as npy
 
     if member.compress_type != zipfile.ZIP_STORED or member.file_size != member.compress_size:
