@@ -48,7 +48,7 @@ CONTENDERS = {
         "with tarfile.open(ARCHIVE) as archive:\n"
         "    archive.extractall(DEST, filter='data')\n"
         "digest = hashlib.sha256()\n"
-        "with open(pathlib.Path(DEST) / 'm' / 'model.joblib', 'rb') as handle:\n"
+        "with open(pathlib.Path(DEST) / 'm' / 'arrays.npz', 'rb') as handle:\n"
         "    for block in iter(lambda: handle.read(1 << 20), b''):\n"
         "        digest.update(block)\n"
         "print('extracted')\n"
@@ -56,7 +56,7 @@ CONTENDERS = {
     "read member whole + sha256": (
         "import hashlib, tarfile\n"
         "with tarfile.open(ARCHIVE) as archive:\n"
-        "    data = archive.extractfile('m/model.joblib').read()\n"
+        "    data = archive.extractfile('m/arrays.npz').read()\n"
         "hashlib.sha256(data).hexdigest()\n"
         "print('read')\n"
     ),
@@ -64,21 +64,22 @@ CONTENDERS = {
 
 
 def genuine_archive(folder: Path, mib: int) -> Path:
-    """A real toy model's manifest, its artifact replaced by ``mib`` MiB of random bytes."""
+    """A real toy model's manifest and state, its arrays replaced by ``mib`` MiB of random bytes."""
     sys.path.insert(0, str(TESTS))
     from toymodel import ToyModel
 
-    from textkit.store import ARTIFACT, MANIFEST, ModelStore, manifest_checksum
+    from textkit.store import ARRAYS, MANIFEST, STATE, ModelStore, manifest_checksum
 
     store = ModelStore(folder / "source")
     store.save(ToyModel(), "m")
     manifest = store.manifest("m")
     blob = os.urandom(mib * 2**20)
-    manifest["artifacts"][ARTIFACT] = {"sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob)}
+    manifest["artifacts"][ARRAYS] = {"sha256": hashlib.sha256(blob).hexdigest(), "bytes": len(blob)}
     manifest["checksum"] = manifest_checksum(manifest)
     path = folder / "genuine.tar.gz"
     with tarfile.open(path, "w:gz", compresslevel=1) as archive:
-        for name, data in ((MANIFEST, json.dumps(manifest).encode()), (ARTIFACT, blob)):
+        state = (store.path("m") / STATE).read_bytes()
+        for name, data in ((MANIFEST, json.dumps(manifest).encode()), (STATE, state), (ARRAYS, blob)):
             info = tarfile.TarInfo(f"m/{name}")
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -90,10 +91,10 @@ def bomb_archive(folder: Path, mib: int) -> Path:
     import struct
     import zlib
 
-    from textkit.store import ARTIFACT, MANIFEST, ModelStore, manifest_checksum
+    from textkit.store import ARRAYS, MANIFEST, ModelStore, manifest_checksum
 
     manifest = ModelStore(folder / "source").manifest("m")
-    manifest["artifacts"][ARTIFACT] = {"sha256": hashlib.sha256(b"").hexdigest(), "bytes": mib * 2**20}
+    manifest["artifacts"][ARRAYS] = {"sha256": hashlib.sha256(b"").hexdigest(), "bytes": mib * 2**20}
     manifest["checksum"] = manifest_checksum(manifest)
     raw = json.dumps(manifest).encode()
 
@@ -106,7 +107,7 @@ def bomb_archive(folder: Path, mib: int) -> Path:
         packer = zlib.compressobj(9, zlib.DEFLATED, -15)
         return packer.compress(data) + packer.flush(mode)
 
-    prefix = header(MANIFEST, len(raw)) + raw + b"\0" * (-len(raw) % 512) + header(ARTIFACT, mib * 2**20)
+    prefix = header(MANIFEST, len(raw)) + raw + b"\0" * (-len(raw) % 512) + header(ARRAYS, mib * 2**20)
     zeros, tail = b"\0" * 2**20, b"\0" * 1024
     crc = zlib.crc32(prefix)
     for _ in range(mib):
