@@ -123,17 +123,27 @@ def test_a_fitted_attribute_the_format_does_not_know_is_refused_at_save(tmp_path
     assert not (tmp_path / "m").exists()
 
 
-def test_the_vocabulary_is_a_json_list_and_nothing_names_a_callable(tmp_path):
+def test_the_vocabulary_is_one_utf8_array_and_nothing_names_a_callable(tmp_path):
     store = ModelStore(tmp_path)
     store.save(fit_real("themes"), "m")
+    model = store.load("m").model
     state = json.loads((store.path("m") / STATE).read_text())
     [block] = state["blocks"]
-    assert block["vocabulary"][:3] == sorted(block["vocabulary"])[:3]
     assert block["options"]["analyzer"] == "word" and block["tokenizer"] is True
+    assert block["terms"] == len(model.vectorizer_.vocabulary_)
     with zipfile.ZipFile(store.path("m") / ARRAYS) as archive:
         names = sorted(archive.namelist())
         assert {np.lib.format.read_magic(archive.open(n)) for n in names} <= {(1, 0), (2, 0)}
-    assert names == ["calibration.npy", "coef.npy", "idf0.npy", "intercept.npy", "thresholds.npy"]
+        terms = archive.read("vocabulary0.npy")[-block["terms_bytes"] :].decode().split("\n")
+    assert terms == list(model.vectorizer_.get_feature_names_out())
+    assert names == [
+        "calibration.npy",
+        "coef.npy",
+        "idf0.npy",
+        "intercept.npy",
+        "thresholds.npy",
+        "vocabulary0.npy",
+    ]
     raw = (store.path("m") / STATE).read_bytes() + (store.path("m") / ARRAYS).read_bytes()
     assert b"sklearn" not in raw and b"textkit." not in raw and b"__" not in raw
 
@@ -275,7 +285,7 @@ def test_state_json_is_checked_against_its_schema(saved, change, message):
 
 def test_sizes_that_do_not_match_are_refused(saved):
     store, state, n_features = saved
-    state["blocks"][0]["vocabulary"].pop()
+    state["blocks"][0]["terms"] -= 1
     tamper(store, "m", state=state)
     with pytest.raises(IntegrityError) as error:
         store.load("m")
@@ -433,3 +443,17 @@ def test_trust_pickle_loads_an_old_model_in_python(tmp_path):
     loaded = textkit.load("m", models_dir=store.root, trust_pickle=True)
     assert predictions(loaded.model) == predictions(model)
     assert sys.modules.get("textkit.classify") is None  # the old paths were mapped, not installed
+
+
+def test_a_vocabulary_blob_must_hold_its_stated_count_of_utf8_terms():
+    from textkit.store.format import decode_terms, encode_terms
+
+    blob = encode_terms(["foreign minister", "żubr", "#num"])
+    assert decode_terms(blob, 3) == ["foreign minister", "żubr", "#num"]
+    assert decode_terms(encode_terms([]), 0) == []
+    with pytest.raises(ValueError, match="^the vocabulary holds 3 terms, the state says 4$"):
+        decode_terms(blob, 4)
+    with pytest.raises(UnicodeDecodeError):
+        decode_terms(np.frombuffer(b"\xff\xfe", dtype=np.uint8), 1)
+    with pytest.raises(ValueError, match="line break"):
+        encode_terms(["two\nlines"])

@@ -1,9 +1,9 @@
 """A :class:`~textkit.themes.classify.ThemeClassifier` as plain values, and back (model format 2).
 
 The state holds the classifier's parameters, its fitted tokenizer (options and learned
-phrases), each TF-IDF block's options, vocabulary (a JSON list: the term of column
-``i`` at position ``i``, which rebuilds the vocabulary dict in one ``zip``) and IDF
-weights, and the linear model: weights, intercepts, thresholds, calibration, classes.
+phrases), each TF-IDF block's options, vocabulary (one UTF-8 array of the terms in
+column order, see :func:`~textkit.store.format.encode_terms`: the vocabulary dict is
+rebuilt from it in one ``split`` and one ``zip``) and IDF weights, and the linear model: weights, intercepts, thresholds, calibration, classes.
 Prediction from the rebuilt classifier is bit-for-bit that of the saved one.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from textkit.store.format import PLAIN, ArraySpec, Choice, MapOf
+from textkit.store.format import PLAIN, ArraySpec, Choice, MapOf, decode_terms, encode_terms
 from textkit.text.tokenize import STATE_SCHEMA as TOKENIZER_SCHEMA
 from textkit.text.tokenize import Tokenizer
 
@@ -33,7 +33,8 @@ _BLOCK_OPTIONS = {
     "smooth_idf": bool,
     "sublinear_tf": bool,
 }
-_BLOCK = {"name": (str, type(None)), "options": _BLOCK_OPTIONS, "tokenizer": bool, "vocabulary": [str]}
+# The vocabulary is the array vocabulary<i> (terms in column order, see encode_terms).
+_BLOCK = {"name": (str, type(None)), "options": _BLOCK_OPTIONS, "tokenizer": bool, "terms": int, "terms_bytes": int}
 SCHEMA = {
     "params": MapOf(PLAIN),
     "tokenizer": (TOKENIZER_SCHEMA, type(None)),  # the tokenizer parameter, as given (unfitted)
@@ -67,15 +68,17 @@ def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         terms = [""] * len(block.vocabulary_)
         for term, column in block.vocabulary_.items():
             terms[column] = term
+        arrays[f"idf{index}"] = np.asarray(block.idf_, dtype=np.float64)
+        arrays[f"vocabulary{index}"] = encode_terms(terms)
         blocks.append(
             {
                 "name": name,
                 "options": {k: list(v) if k == "ngram_range" else v for k, v in options.items() if k in _BLOCK_OPTIONS},
                 "tokenizer": has_tokenizer,
-                "vocabulary": terms,
+                "terms": len(terms),
+                "terms_bytes": len(arrays[f"vocabulary{index}"]),
             }
         )
-        arrays[f"idf{index}"] = np.asarray(block.idf_, dtype=np.float64)
     arrays.update(
         coef=model.coef_,
         intercept=np.asarray(model.intercept_, dtype=np.float64),
@@ -96,8 +99,9 @@ def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def array_specs(state: dict[str, Any]) -> dict[str, ArraySpec]:
     """The arrays ``state`` implies, with their exact shapes."""
     n_classes = len(state["classes"])
-    sizes = [len(block["vocabulary"]) for block in state["blocks"]]
+    sizes = [block["terms"] for block in state["blocks"]]
     specs = {f"idf{i}": ArraySpec(("<f8",), (size,), finite=True) for i, size in enumerate(sizes)}
+    specs.update({f"vocabulary{i}": ArraySpec(("|u1",), (b["terms_bytes"],)) for i, b in enumerate(state["blocks"])})
     specs.update(
         coef=ArraySpec(("<f4", "<f8"), (n_classes, sum(sizes)), finite=True),
         intercept=ArraySpec(("<f8",), (n_classes,), finite=True),
@@ -134,8 +138,9 @@ def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
                 raise ValueError(f"block {index} names a tokenizer the state does not hold")
             options.update(tokenizer=fitted_tokenizer, token_pattern=None)
         block = TfidfVectorizer(**options)
-        vocabulary = dict(zip(saved["vocabulary"], range(len(saved["vocabulary"]))))
-        if len(vocabulary) != len(saved["vocabulary"]):
+        terms = decode_terms(arrays[f"vocabulary{index}"], saved["terms"])
+        vocabulary = dict(zip(terms, range(len(terms))))
+        if len(vocabulary) != len(terms):
             raise ValueError(f"block {index}'s vocabulary repeats a term")
         block.vocabulary_ = vocabulary
         block.fixed_vocabulary_ = False
