@@ -457,3 +457,17 @@ def test_a_vocabulary_blob_must_hold_its_stated_count_of_utf8_terms():
         decode_terms(np.frombuffer(b"\xff\xfe", dtype=np.uint8), 1)
     with pytest.raises(ValueError, match="line break"):
         encode_terms(["two\nlines"])
+
+
+def test_a_manifest_must_list_exactly_its_formats_files(tmp_path):
+    store = ModelStore(tmp_path)
+    store.save(fit_real("themes"), "m")
+    folder = store.path("m")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["format"] = 1  # a format-2 model passed off as a pickle, or the reverse: refused on the manifest
+    write_manifest(folder, manifest)
+    with pytest.raises(ModelStoreError) as error:
+        store.load("m", trust_pickle=True)
+    assert str(error.value) == (
+        f"{folder / MANIFEST} does not list exactly the files of a format-1 model (model.joblib)"
+    )

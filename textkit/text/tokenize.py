@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 from textkit.errors import ConfigError
-from textkit.store.format import Choice, MapOf
 from textkit.text.clean import normalize_unicode
 
 # A word: letters/digits with inner hyphens kept (al-assad, s-300). Possessive 's is
@@ -95,29 +94,6 @@ NEWS_STOP_WORDS = frozenset(
 NEWS_KEEP_WORDS = frozenset({"un"})
 
 NumbersPolicy = Literal["drop", "keep", "token"]
-
-# What Tokenizer.to_state() writes, in textkit.store.format's schema language.
-STATE_SCHEMA = {
-    "lowercase": bool,
-    "numbers": Choice(("drop", "keep", "token")),
-    "stop_words": (Choice(("english",)), type(None), [str]),
-    "extra_stop_words": [str],
-    "min_length": int,
-    "keep_mixed": bool,
-    "stem": bool,
-    "normalize": bool,
-    "phrases": (
-        type(None),
-        {
-            "phrasegrams": MapOf(float),
-            "threshold": float,
-            "min_count": int,
-            "delimiter": str,
-            "scoring": Choice(("default", "npmi")),
-            "connector_words": [str],
-        },
-    ),
-}
 
 
 def english_stop_words() -> frozenset[str]:
@@ -327,9 +303,36 @@ class Tokenizer:
             }
         return state
 
+    @staticmethod
+    def state_schema() -> dict[str, Any]:
+        """What :meth:`to_state` writes, in :mod:`textkit.store.format`'s schema language."""
+        from textkit.store.format import Choice, MapOf
+
+        return {
+            "lowercase": bool,
+            "numbers": Choice(("drop", "keep", "token")),
+            "stop_words": (Choice(("english",)), type(None), [str]),
+            "extra_stop_words": [str],
+            "min_length": int,
+            "keep_mixed": bool,
+            "stem": bool,
+            "normalize": bool,
+            "phrases": (
+                type(None),
+                {
+                    "phrasegrams": MapOf(float),
+                    "threshold": float,
+                    "min_count": int,
+                    "delimiter": str,
+                    "scoring": Choice(("default", "npmi")),
+                    "connector_words": [str],
+                },
+            ),
+        }
+
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Tokenizer:
-        """The tokenizer :meth:`to_state` described (checked against :data:`STATE_SCHEMA` first)."""
+        """The tokenizer :meth:`to_state` described (checked against :meth:`state_schema` first)."""
         options = {k: v for k, v in state.items() if k != "phrases"}
         tokenizer = cls(**options)
         saved = state["phrases"]

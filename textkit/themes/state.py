@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from textkit.store.format import PLAIN, ArraySpec, Choice, MapOf, decode_terms, encode_terms
-from textkit.text.tokenize import STATE_SCHEMA as TOKENIZER_SCHEMA
 from textkit.text.tokenize import Tokenizer
 
+TOKENIZER_SCHEMA = Tokenizer.state_schema()
 # TfidfVectorizer options kept: the ones that shape transform(), and the fit-only bounds
 # (min_df...) so that the rebuilt vectorizer is the same estimator (same get_params()).
 _BLOCK_OPTIONS = {
@@ -46,6 +46,8 @@ SCHEMA = {
 # Fitted attributes a state carries; saving a classifier with any other refuses, so a new
 # attribute cannot be lost silently on a save and load.
 _FITTED = {"vectorizer_", "classes_", "multilabel_", "coef_", "intercept_", "thresholds_", "calibration_"}
+
+TOKENIZER_SCHEMA = Tokenizer.state_schema()
 
 
 def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from textkit.store.format import NUMBER, PLAIN, ArraySpec, Choice, MapOf, Opt
-from textkit.text.tokenize import STATE_SCHEMA as TOKENIZER_SCHEMA
 from textkit.text.tokenize import Tokenizer
 from textkit.topics import _gensim
+
+TOKENIZER_SCHEMA = Tokenizer.state_schema()
 
 _FLOAT_OR_NONE = (float, type(None))
 _SUMMARY = {
