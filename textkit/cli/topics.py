@@ -40,6 +40,7 @@ def fit(
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
     random_state: int = typer.Option(0, "--random-state", help="Seed of the fit."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
+    dedup: bool = opt.DEDUP,
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,
@@ -56,6 +57,7 @@ def fit(
     if num_topics != "auto" and not num_topics.isdigit():
         raise ConfigError(f"--num-topics must be a number or 'auto', not {num_topics!r}")
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.deduplicated(stream) if dedup else stream
     note(f"fitting topics on {stream.source} ...")
     result = fit_topics(
         stream,
