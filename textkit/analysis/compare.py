@@ -229,8 +229,8 @@ def chart_html(comparison: Comparison, title: str, shown: int = 8) -> str:
     if comparison.by in TIME_GROUPINGS:
         x = np.arange(len(comparison.groups))
         for c in order:
-            ax.plot(x, comparison.share[:, c], marker="o", label=comparison.columns[c])
-            ax.fill_between(x, comparison.low[:, c], comparison.high[:, c], alpha=0.15)
+            (line,) = ax.plot(x, comparison.share[:, c], marker="o", label=comparison.columns[c])
+            ax.fill_between(x, comparison.low[:, c], comparison.high[:, c], color=line.get_color(), alpha=0.15)
         ax.set_xticks(x, comparison.groups, rotation=45, fontsize=8)
         ax.set_xlabel(comparison.by)
         ax.set_ylabel(f"{comparison.measure} ({level} interval)")

@@ -6,7 +6,13 @@ row. A :class:`datasketch.MinHash` of the set goes into a :class:`datasketch.Min
 index; the index's candidates are kept when the MinHash estimate of their Jaccard
 similarity reaches ``threshold`` and, with ``window_days``, when their dates are at
 most that many days apart. Duplicates are joined transitively (A ~ B and B ~ C: one
-story).
+story, so a story can span more than the window when its copies chain).
+
+The defaults (3-word shingles, threshold 0.2, 64 permutations) were chosen on planted
+copies of real news texts (``experiments/bench_dedup.py``): copies with up to 20% of
+their words changed and 30% cut have a trigram Jaccard similarity as low as 0.25.
+Formulaic outlets (state media, market reports) write near-identical texts about
+different events: ``window_days`` keeps those apart when they are days apart.
 
 One story keeps one **representative**: the article with the earliest date (articles
 without a date come after dated ones), then the longest body, then the first in input
@@ -264,7 +270,7 @@ class StoryIndex:
         return (self._signatures, self._parent, self._day, self._length, self._best)
 
     def stories(self) -> Stories:
-        """Story numbers in order of first appearance, representatives and sizes."""
+        """Story numbers in order of first appearance, representatives and sizes (once every article is added)."""
         self._join_candidates()
         memory = self.memory_bytes()
         number: dict[int, int] = {}

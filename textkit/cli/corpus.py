@@ -46,11 +46,12 @@ def stats(
 ) -> None:
     """Read, clean and tokenize a corpus and summarize it: sizes, labels, months, top tokens."""
     from textkit.text.stats import summarize
-    from textkit.workflows.analysis import find_duplicates
+    from textkit.workflows.analysis import find_duplicates, reiterable
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
-    summary = summarize(stream)
-    stories = find_duplicates(stream).to_dict() if dedup else None
+    articles = reiterable(stream) if dedup else stream  # read twice: standard input is held in memory
+    summary = summarize(articles)
+    stories = find_duplicates(articles).to_dict() if dedup else None
     if as_json:
         extra = {"stories": stories} if stories else {}
         typer.echo(
