@@ -93,6 +93,17 @@ def test_time_window_separates_copies_far_apart():
     assert list(find_stories(articles, window_days=3).story) == [1, 1, 1]
 
 
+def test_short_formulaic_notices_need_enough_shared_wording():
+    notices = [
+        f"Qtly div {n} cts vs {n} cts prior Pay April 30 Record March 31" for n in ("five", "six", "seven", "nine")
+    ]
+    articles = [Article(str(n), text) for n, text in enumerate(notices)]
+    assert list(find_stories(articles, min_shared=0).story) == [1, 1, 1, 1]  # the template alone reaches 0.2
+    assert list(find_stories(articles).story) == [1, 2, 3, 4]
+    # Identical short texts are still one story.
+    assert list(find_stories([articles[0], Article("copy", notices[0])]).story) == [1, 1]
+
+
 def test_threshold_decides():
     text = original(31)
     copy = republished(text, 9, changed=0.45)  # 45% of words changed: trigram Jaccard about 0.09
@@ -142,6 +153,7 @@ def test_representatives_filter_is_reiterable():
         ({"shingle_size": 0}, "shingle_size"),
         ({"window_days": -1}, "window_days"),
         ({"num_perm": 8}, "num_perm"),
+        ({"min_shared": -1}, "min_shared"),
     ],
 )
 def test_bad_parameters_name_themselves(params, param):

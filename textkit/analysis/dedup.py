@@ -19,7 +19,7 @@ without a date come after dated ones), then the longest body, then the first in 
 order.
 
 :func:`find_stories` reads the articles once and holds, per article, its MinHash
-signature (``4 * num_perm`` bytes), its entries in the LSH index and three integers;
+signature (``4 * num_perm`` bytes), its entries in the LSH index and five integers;
 ``Stories.index_bytes`` reports the measured total.
 """
 
@@ -39,6 +39,7 @@ from textkit.reading.articles import Article
 DEFAULT_THRESHOLD = 0.2
 DEFAULT_SHINGLE_SIZE = 3
 DEFAULT_NUM_PERM = 64
+DEFAULT_MIN_SHARED = 10
 _WORD = re.compile(r"\w+")
 # Odd 32-bit multipliers (golden ratio and MurmurHash3 constants) that combine the
 # words of a shingle into one 32-bit value; datasketch mixes it again before permuting.
@@ -144,6 +145,11 @@ class StoryIndex:
     num_perm : int
         MinHash permutations: more estimate the similarity more closely (standard
         error about ``sqrt(J(1-J)/num_perm)``) and cost time and memory.
+    min_shared : int
+        Shingles two articles must share (estimated from their similarity and sizes)
+        unless they are identical: about a sentence and a half of the same wording.
+        Short formulaic notices ("Qtly div 15 cts vs 15 cts prior, pay May 11") reach
+        the threshold on their template alone; this keeps them apart.
     seed : int
         Seed of the MinHash permutations.
     """
@@ -155,6 +161,7 @@ class StoryIndex:
         shingle_size: int = DEFAULT_SHINGLE_SIZE,
         window_days: int | None = None,
         num_perm: int = DEFAULT_NUM_PERM,
+        min_shared: int = DEFAULT_MIN_SHARED,
         seed: int = 1,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
@@ -163,6 +170,8 @@ class StoryIndex:
             raise ConfigError(f"shingle_size must be at least 1, not {shingle_size}", param="shingle_size")
         if window_days is not None and window_days < 0:
             raise ConfigError(f"window_days must be 0 or more, not {window_days}", param="window_days")
+        if min_shared < 0:
+            raise ConfigError(f"min_shared must be 0 or more, not {min_shared}", param="min_shared")
         if num_perm < 16:
             raise ConfigError(f"num_perm must be at least 16, not {num_perm}", param="num_perm")
         from datasketch import MinHash, MinHashLSH
@@ -171,6 +180,7 @@ class StoryIndex:
         self.shingle_size = shingle_size
         self.window_days = window_days
         self.num_perm = num_perm
+        self.min_shared = min_shared
         # hashfunc=int: the values are already 32-bit shingle hashes.
         self._empty = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
@@ -179,6 +189,7 @@ class StoryIndex:
         self._parent = array("q")  # union-find over input positions
         self._day = array("q")
         self._length = array("q")
+        self._shingles = array("q")  # distinct shingles per article
         self._best = array("q")  # at a root: the position of its story's representative
 
     def __len__(self) -> int:
@@ -195,6 +206,7 @@ class StoryIndex:
         self._day.append(_ordinal(article.date) if isinstance(article, Article) else _NO_DATE)
         self._length.append(len(text))
         hashes = shingle_hashes(text, self.shingle_size)
+        self._shingles.append(len(hashes))
         if not len(hashes):  # an empty body matches nothing (all empty sets are "equal")
             self._signatures.extend([0] * self.num_perm)
             return
@@ -214,7 +226,7 @@ class StoryIndex:
         self._session.close()
         signatures = np.frombuffer(self._signatures, dtype=np.uint32).reshape(-1, self.num_perm)
         days = np.frombuffer(self._day, dtype=np.int64)
-        needed = self.threshold * self.num_perm
+        sizes = np.frombuffer(self._shingles, dtype=np.int64)
         for table in self._lsh.hashtables:
             for key, count in table.itemcounts().items():
                 if count < 2:
@@ -224,7 +236,10 @@ class StoryIndex:
                     rest = [m for m in members[n + 1 :] if self._find(m) != self._find(first)]
                     if not rest:
                         continue
-                    agree = np.count_nonzero(signatures[rest] == signatures[first], axis=1) >= needed
+                    similarity = np.count_nonzero(signatures[rest] == signatures[first], axis=1) / self.num_perm
+                    # |A & B| = J (|A| + |B|) / (1 + J)
+                    shared = similarity * (sizes[rest] + sizes[first]) / (1 + similarity)
+                    agree = (similarity >= self.threshold) & ((shared >= self.min_shared) | (similarity == 1.0))
                     if self.window_days is not None and days[first] != _NO_DATE:
                         gap = np.abs(days[rest] - days[first])
                         agree &= (gap <= self.window_days) | (days[rest] == _NO_DATE)
@@ -267,7 +282,7 @@ class StoryIndex:
         return total
 
     def _arrays(self) -> tuple[array, ...]:
-        return (self._signatures, self._parent, self._day, self._length, self._best)
+        return (self._signatures, self._parent, self._day, self._length, self._shingles, self._best)
 
     def stories(self) -> Stories:
         """Story numbers in order of first appearance, representatives and sizes (once every article is added)."""

@@ -19,11 +19,15 @@ THRESHOLD = typer.Option(
 )
 WINDOW = typer.Option(None, "--window", help="Only articles at most this many days apart are duplicates.")
 SHINGLE = typer.Option(None, "--shingle", help="Words per shingle [default: 3].")
+MIN_SHARED = typer.Option(
+    None, "--min-shared", help="Shingles two non-identical articles must share to be one story [default: 10]."
+)
 # Library parameter -> the option that sets it, so a bad value is a usage error naming the option.
 OPTIONS = {
     "threshold": "--threshold",
     "window_days": "--window",
     "shingle_size": "--shingle",
+    "min_shared": "--min-shared",
     "by": "--by",
     "resamples": "--resamples",
     "confidence": "--confidence",
@@ -50,9 +54,11 @@ def _usage_errors() -> Iterator[None]:
         raise
 
 
-def story_params(threshold: float | None, window: int | None, shingle: int | None) -> dict[str, object]:
+def story_params(
+    threshold: float | None, window: int | None, shingle: int | None, min_shared: int | None
+) -> dict[str, object]:
     """The :class:`~textkit.analysis.dedup.StoryIndex` parameters given on the command line."""
-    given = {"threshold": threshold, "window_days": window, "shingle_size": shingle}
+    given = {"threshold": threshold, "window_days": window, "shingle_size": shingle, "min_shared": min_shared}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -62,6 +68,7 @@ def dedup(
     threshold: Optional[float] = THRESHOLD,
     window: Optional[int] = WINDOW,
     shingle: Optional[int] = SHINGLE,
+    min_shared: Optional[int] = MIN_SHARED,
     representatives: bool = typer.Option(
         False, "--representatives", help="Write only each story's representative (earliest, then longest)."
     ),
@@ -76,7 +83,7 @@ def dedup(
     from textkit.workflows.analysis import write_stories
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
-    params = story_params(threshold, window, shingle)
+    params = story_params(threshold, window, shingle, min_shared)
     with _usage_errors(), atomic_output(output) as handle:
         stories = write_stories(stream, handle, representatives_only=representatives, **params)
     summary = stories.to_dict()
