@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -96,19 +97,20 @@ def compare_saved(
     kind = ModelStore(models_dir).manifest(model).get("kind")
     if dedup:
         articles = unique_stories(articles)
-    keyed: list[Article] = []
+    # The groups of the articles sent to the model and not yet predicted (a batch at most):
+    # predictions come back in input order.
+    pending: deque[str] = deque()
     skipped: dict[str, int] = {}
 
     def kept(stream: Iterable[Article]) -> Iterable[Article]:
-        # Only articles with a group go to the model; predictions come back in the same order.
         for article in stream:
-            if group_key(article, by) is None:
+            key = group_key(article, by)
+            if key is None:
                 skipped[f"no {by}"] = skipped.get(f"no {by}", 0) + 1
             else:
-                keyed.append(article)
+                pending.append(key)
                 yield article
 
-    seen = 0
     if kind == "topics":
         from textkit.workflows.topics import load_topic_model
 
@@ -126,8 +128,7 @@ def compare_saved(
         measure = "share of articles"
     rows: dict[str, list[Any]] = {}
     for record in records:
-        article = keyed[seen]
-        seen += 1
+        key = pending.popleft()
         if kind == "topics" and record["topic"] is None:
             skipped["no known word"] = skipped.get("no known word", 0) + 1
             continue
@@ -135,7 +136,7 @@ def compare_saved(
             vector = [record["scores"][c] for c in columns]
         else:
             vector = [1.0 if c in record["labels"] else 0.0 for c in columns]
-        rows.setdefault(str(group_key(article, by)), []).append(vector)
+        rows.setdefault(key, []).append(vector)
     small = {g for g, r in rows.items() if len(r) < min_group}
     if small:
         skipped[f"in groups under {min_group} articles"] = sum(len(rows[g]) for g in small)
