@@ -45,6 +45,7 @@ def train(
     ),
     cv: Optional[int] = typer.Option(None, "--cv", help="Print a K-fold cross-validated report before fitting."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
+    dedup: bool = opt.DEDUP,
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,
@@ -58,6 +59,7 @@ def train(
     from textkit.workflows.themes import train_model
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.deduplicated(stream) if dedup else stream
     # Only the options given are passed: the classifier's own defaults stay the one source.
     given = {
         "model": model,

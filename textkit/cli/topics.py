@@ -44,6 +44,7 @@ def fit(
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
     random_state: Optional[int] = typer.Option(None, "--random-state", help="Seed of the fit [default: 0]."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
+    dedup: bool = opt.DEDUP,
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,
@@ -74,6 +75,7 @@ def fit(
     params = {k: v for k, v in given.items() if v is not None}
     TopicModel(**params).check_params()  # bad option values are refused before any file is opened
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.deduplicated(stream) if dedup else stream
     note(f"fitting topics on {stream.source} ...")
     result = fit_topics(stream, name, models_dir=models_dir, force=force, **params)
     model, metrics = result.model, result.manifest["metrics"]
