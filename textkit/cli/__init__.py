@@ -128,7 +128,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Library parameters whose command-line option has another name.
-_OPTION_NAMES = {"format": "format_in", "C": "c", "ngram_range": "ngrams"}
+_OPTION_NAMES = {
+    "format": "format_in",
+    "C": "c",
+    "ngram_range": "ngrams",
+    "window_days": "window",
+    "shingle_size": "shingle",
+}
 
 
 def _option_at_fault(argv: list[str] | None, error: Exception) -> str | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Optional
 
 import typer
@@ -22,36 +20,11 @@ SHINGLE = typer.Option(None, "--shingle", help="Words per shingle [default: 3]."
 MIN_SHARED = typer.Option(
     None, "--min-shared", help="Shingles two non-identical articles must share to be one story [default: 10]."
 )
-# Library parameter -> the option that sets it, so a bad value is a usage error naming the option.
-OPTIONS = {
-    "threshold": "--threshold",
-    "window_days": "--window",
-    "shingle_size": "--shingle",
-    "min_shared": "--min-shared",
-    "by": "--by",
-    "resamples": "--resamples",
-    "confidence": "--confidence",
-    "min_group": "--min-group",
-    "format": "--format",
-}
 
 
 def register(app: typer.Typer) -> None:
     app.command("dedup")(dedup)
     app.command("compare")(compare)
-
-
-@contextmanager
-def _usage_errors() -> Iterator[None]:
-    """A ConfigError about one option becomes a usage error (exit 2) that names it."""
-    from textkit.errors import ConfigError
-
-    try:
-        yield
-    except ConfigError as error:
-        if error.param in OPTIONS:
-            raise typer.BadParameter(str(error), param_hint=f"'{OPTIONS[error.param]}'") from None
-        raise
 
 
 def story_params(
@@ -84,7 +57,7 @@ def dedup(
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     params = story_params(threshold, window, shingle, min_shared)
-    with _usage_errors(), atomic_output(output) as handle:
+    with atomic_output(output) as handle:
         stories = write_stories(stream, handle, representatives_only=representatives, **params)
     summary = stories.to_dict()
     note(
@@ -131,18 +104,17 @@ def compare(
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter(f"unknown format {format!r} (use table, csv or json)", param_hint="'--format'")
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
-    with _usage_errors():
-        result = compare_saved(
-            stream,
-            model,
-            by,
-            models_dir=models_dir,
-            resamples=resamples,
-            confidence=confidence,
-            seed=seed,
-            min_group=min_group,
-            dedup=dedup,
-        )
+    result = compare_saved(
+        stream,
+        model,
+        by,
+        models_dir=models_dir,
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+        min_group=min_group,
+        dedup=dedup,
+    )
     with atomic_output(output) as handle:
         if format == "table":
             handle.write(_comparison_table(result) + "\n")

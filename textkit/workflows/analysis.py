@@ -89,7 +89,7 @@ def compare_saved(
     import numpy as np
 
     from textkit.analysis.compare import bootstrap_shares, group_key
-    from textkit.store.modelstore import ModelStore
+    from textkit.store import ModelStore
 
     group_key(Article(id="", text=""), by)  # an unknown grouping fails before the model loads
     if min_group < 2:
