@@ -61,9 +61,9 @@ def _global_options(
 
 
 def _register_commands() -> None:
-    from textkit.cli import corpus, models, themes, topics
+    from textkit.cli import corpus, models, rules, themes, topics
 
-    for module in (corpus, themes, topics, models):
+    for module in (corpus, themes, rules, topics, models):
         module.register(app)
 
 
