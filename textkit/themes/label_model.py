@@ -128,7 +128,9 @@ class LabelModel:
         voted_items = int((np.diff(L.indptr) > 0).sum())
         if voting < _MIN_RULES or voted_items < _MIN_ITEMS:
             return self._fallback(
-                start, f"{voting} rule(s) voted on {voted_items} item(s): EM needs {_MIN_RULES} rules and more items"
+                start,
+                f"too few votes for EM ({voting} rule(s) on {voted_items} item(s); "
+                f"it needs {_MIN_RULES} rules and {_MIN_ITEMS} items)",
             )
         posteriors = start
         previous = -np.inf

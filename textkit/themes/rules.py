@@ -13,9 +13,9 @@ vote against it, optional regular expressions and a weight::
 
 Every word, phrase and expression is one rule. Words and phrases are matched on the
 tokens of :class:`~textkit.text.tokenize.Tokenizer` (lowercased, Unicode-normalised,
-stop words removed on both sides), a phrase as a sequence of consecutive tokens; a
-trailing ``*`` matches any word that starts with what precedes it. Regular expressions
-are searched case-insensitively in the normalised text.
+stop words removed on both sides, hyphenated words also as their parts), a phrase as a
+sequence of consecutive tokens; a trailing ``*`` matches any word that starts with what
+precedes it. Regular expressions are searched case-insensitively in the normalised text.
 
 :meth:`RuleSet.votes` turns articles into a sparse vote matrix (articles x rules:
 +1 for, -1 against, 0 abstain) in one pass; :mod:`textkit.themes.label_model`
@@ -161,7 +161,8 @@ class RuleSet:
         start, end = max(found.start() - width, 0), min(found.end() + width, len(text))
         before, after = ("..." if start > 0 else ""), ("..." if end < len(text) else "")
         middle = f"[{text[found.start() : found.end()]}]"
-        return " ".join(f"{before}{text[start : found.start()]}{middle}{text[found.end() : end]}{after}".split())
+        core = " ".join(f"{text[start : found.start()]}{middle}{text[found.end() : end]}".split())
+        return f"{before}{core}{after}"
 
     def _snippet_regex(self, rule: int) -> re.Pattern[str]:
         compiled = self._regexes[rule]
@@ -207,10 +208,15 @@ class _Matcher:
 
     def match(self, text: str) -> set[int]:
         tokens = self.tokenize(text)
+        distinct = set(tokens)
+        if any("-" in t for t in distinct):
+            # The tokenizer keeps "car-bomb" whole; the rules "bomb" and "car bomb" match it too.
+            tokens = [part for t in tokens for part in t.split("-") if part]
+            distinct.update(tokens)
         patterns = self.ruleset._patterns
         hits: set[int] = set()
         phrase_starts: list[int] = []
-        for token in set(tokens):
+        for token in distinct:
             candidates = self.cache.get(token)
             if candidates is None:
                 candidates = self._first(token)
