@@ -11,7 +11,7 @@ For each corpus, side by side in one run:
   evaluation articles' votes (no labels);
 - vote then train: ThemeClassifier trained on the keyword vote's labels (the naive pipeline);
 - rules -> label model -> train, with 0..5 rounds of out-of-fold self-training
-  (``textkit train --rules``; 3 rounds is the default);
+  (``textkit train --rules``; the default is 5 for exclusive themes, 0 for multi-label);
 - learning curve: rules + 50 / 200 labelled articles against those labels alone.
 
 BBC News: the train split (unlabelled) is the corpus, the test split the evaluation.
@@ -40,7 +40,7 @@ from textkit.reading.articles import read_articles
 from textkit.themes.classify import ThemeClassifier
 from textkit.themes.label_model import label_themes
 from textkit.themes.rules import load_rules
-from textkit.themes.weak import fit_from_rules
+from textkit.themes.weak import default_rounds, fit_from_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "experiments" / "rules"
@@ -160,9 +160,8 @@ def run(bench: dict) -> dict:
         start = time.perf_counter()
         classifier = ThemeClassifier(**bench["params"])
         fitted = fit_from_rules(classifier, corpus, ruleset, self_training=rounds)
-        label = f"rules -> label model -> train, {rounds} self-training round(s)" + (
-            " (default)" if rounds == 3 else ""
-        )
+        label = f"rules -> label model -> train, {rounds} self-training round(s)"
+        label += " (default)" if rounds == default_rounds(ruleset) else ""
         add(label, predict(classifier, eval_texts), time.perf_counter() - start, rounds_run=len(fitted.rounds))
 
     curve = []

@@ -48,7 +48,9 @@ def train(
     rules: Optional[str] = typer.Option(
         None, "--rules", help="Keyword rules file: train on unlabelled articles (labelled ones keep their labels)."
     ),
-    self_training: int = typer.Option(3, "--self-training", help="With --rules: rounds of self-training."),
+    self_training: Optional[int] = typer.Option(
+        None, "--self-training", help="With --rules: rounds of self-training [default: 5 if exclusive, else 0]."
+    ),
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,
@@ -90,6 +92,13 @@ def train(
     if stream.stats.skipped:
         note(f"read {stream.stats.summary()}")
     manifest = result.manifest
+    if "rules" in manifest["data"]:
+        used = manifest["data"]["rules"]
+        changed = ", ".join(str(r["changed"]) for r in used["self_training"]) or "none"
+        note(
+            f"rules {used['file']} voted on {used['covered']:.0%} of the articles; label model: "
+            f"{'; '.join(sorted(set(used['label_model'].values())))}; articles relabelled per self-training round: {changed}"
+        )
     typer.echo(
         f"saved model {name!r} ({len(manifest['labels'])} labels, {manifest['data']['count']} articles, "
         f"{result.seconds:.1f} s) in {ModelStore(models_dir).path(name)}"

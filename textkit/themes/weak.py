@@ -89,7 +89,7 @@ def fit_from_rules(
     ruleset: RuleSet,
     *,
     gold: Sequence[Sequence[str] | None] | None = None,
-    self_training: int = 3,
+    self_training: int | None = None,
     folds: int = 5,
     random_state: int = 0,
 ) -> WeakFit:
@@ -102,9 +102,10 @@ def fit_from_rules(
     texts : sequence of str
     ruleset : RuleSet
     gold : sequence of label lists (or None/empty for unlabelled articles), optional
-    self_training : int
-        Rounds of out-of-fold relabelling (0: train once on the label model's labels).
-        Stops early when fewer than 0.5% of the articles change label.
+    self_training : int, optional
+        Rounds of out-of-fold relabelling (0: train once on the label model's labels);
+        default :func:`default_rounds`. Stops early when fewer than 0.5% of the
+        articles change label.
     folds : int
         Folds of each relabelling round.
     random_state : int
@@ -113,8 +114,10 @@ def fit_from_rules(
     -------
     WeakFit
     """
+    if self_training is None:
+        self_training = default_rounds(ruleset)
     if self_training < 0 or folds < 2:
-        raise ConfigError("self_training must be at least 0 and folds at least 2")
+        raise ConfigError(f"self_training must be at least 0 and folds at least 2, not {self_training} and {folds}")
     texts = list(texts)
     if not texts:
         raise TrainingError("no articles to train on")
@@ -145,6 +148,17 @@ def fit_from_rules(
     _fit(classifier, [texts[i] for i in np.flatnonzero(train)], current[train], ruleset)
     labels = [[ruleset.themes[k] for k in np.flatnonzero(row)] for row in current]
     return WeakFit(weak, votes, labels, rounds)
+
+
+def default_rounds(ruleset: RuleSet) -> int:
+    """Self-training rounds by default: 5 for exclusive themes, none for multi-label ones.
+
+    Measured (experiments/bench_rules.py): on single-label news each round helped (AG News
+    0.786 without, 0.837 after 3 rounds, 0.853 after 5; BBC 0.926, 0.957, 0.957); on the
+    multi-label sample corpus (320 articles) each round lost micro-F1 (0.868, 0.837, 0.816):
+    five folds of a small corpus leave rare themes too few positives to relabel well.
+    """
+    return 5 if ruleset.exclusive else 0
 
 
 def _hard(proba: np.ndarray, exclusive: bool, top: bool = False) -> np.ndarray:

@@ -70,7 +70,7 @@ def train_model(
     cv: int | None = None,
     force: bool = False,
     rules: Any = None,
-    self_training: int = 3,
+    self_training: int | None = None,
 ) -> TrainResult:
     """Fit a theme classifier on labelled articles, or on keyword rules, and save it as ``name``.
 
@@ -95,8 +95,9 @@ def train_model(
         the rules' votes (:func:`textkit.themes.weak.fit_from_rules`); articles that have
         labels keep them. The manifest's ``data.rules`` records the rules file, its
         content and sha256, and each rule's estimated accuracy.
-    self_training : int
-        With ``rules``: rounds of out-of-fold relabelling.
+    self_training : int, optional
+        With ``rules``: rounds of out-of-fold relabelling (default: 5 for exclusive
+        themes, 0 for multi-label ones, see :func:`textkit.themes.weak.default_rounds`).
 
     Returns
     -------
@@ -146,7 +147,7 @@ def _train_from_rules(
     articles: Iterable[Article],
     name: str,
     rules: Any,
-    self_training: int,
+    self_training: int | None,
     cv: int | None,
     force: bool,
 ) -> TrainResult:
