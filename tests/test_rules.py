@@ -246,6 +246,13 @@ def test_cli_rules_check_output(tmp_path, capsys):
     )
     assert main(["rules", "check", str(tmp_path / "nope.toml"), str(data)]) == 1
     assert "error: rules file" in capsys.readouterr().err
+    typo = tmp_path / "typo.toml"
+    typo.write_text("[themes.militray]\nwords = ['army']\n", encoding="utf-8")
+    assert main(["rules", "check", str(typo), str(data)]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {typo}: [themes.militray]: unknown theme 'militray' "
+        "(the known themes are economy, military, terrorism)\n"
+    )
 
 
 # -- training from rules ---------------------------------------------------------------

@@ -63,7 +63,7 @@ def check_rules(rules: str | Path | Any, articles: Iterable[Article], samples: i
     Raises
     ------
     ConfigError
-        A bad rules file.
+        A bad rules file, or (articles with labels) a rule theme that no article has.
     InputError
         No articles.
     """
@@ -74,6 +74,10 @@ def check_rules(rules: str | Path | Any, articles: Iterable[Article], samples: i
     articles = list(articles)
     if not articles:
         raise InputError("no articles to check the rules on", hint="check the data file(s) and --text-field")
+    labels = {label for a in articles for label in a.labels}
+    if labels:
+        # Labelled articles: a rule theme outside their labels is a typo, or the wrong corpus.
+        ruleset.check_themes(labels)
     texts = [a.full_text for a in articles]
     votes = ruleset.votes(texts)
     n = votes.shape[0]
