@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -375,8 +375,3 @@ def _pattern(entry: str, tokenizer: Tokenizer, where: str) -> Pattern:
             hint="use a regex for it",
         )
     return tuple(pattern)
-
-
-def rule_names(rules: Sequence[Rule]) -> list[str]:
-    """Each rule's :attr:`Rule.name`."""
-    return [r.name for r in rules]

@@ -155,8 +155,8 @@ def default_rounds(ruleset: RuleSet) -> int:
 
     Measured (experiments/bench_rules.py): on single-label news each round helped (AG News
     0.786 without, 0.837 after 3 rounds, 0.853 after 5; BBC 0.926, 0.957, 0.957); on the
-    multi-label sample corpus (320 articles) each round lost micro-F1 (0.868, 0.837, 0.816):
-    five folds of a small corpus leave rare themes too few positives to relabel well.
+    multi-label sample corpus (320 articles) each round lost micro-F1 (0.868, 0.837, 0.816),
+    probably because fold models trained on 256 articles relabel rare themes poorly.
     """
     return 5 if ruleset.exclusive else 0
 
