@@ -346,3 +346,17 @@ def test_cli_train_with_rules(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"error: {bad}: [themes.x] regex[0]: bad regular expression '[': unterminated character set at position 0\n"
     )
+
+
+def test_rules_check_counts_votes_for_two_exclusive_themes_as_conflicts():
+    rules = parse_rules(
+        "exclusive = true\n[themes.sport]\nwords = ['match']\n[themes.business]\nwords = ['shares', 'profit']\n"
+    )
+    texts = ["The match lifted the club's shares.", "Profit and shares rose.", "A quiet match."]
+    report = check_rules(rules, [Article(id=f"a{i}", text=t) for i, t in enumerate(texts)])
+    assert [(r["rule"], r["overlaps"], r["conflicts"]) for r in report.rules] == [
+        ("sport +match", 1, 1),
+        ("business +shares", 2, 1),
+        ("business +profit", 1, 0),
+    ]
+    assert [t["conflicts"] for t in report.themes] == [1, 1]
