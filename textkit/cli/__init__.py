@@ -68,9 +68,9 @@ def _global_options(
 
 
 def _register_commands() -> None:
-    from textkit.cli import analysis, corpus, models, themes, topics
+    from textkit.cli import analysis, corpus, models, rules, themes, topics
 
-    for module in (corpus, themes, topics, models, analysis):
+    for module in (corpus, themes, rules, topics, models, analysis):
         module.register(app)
 
 
