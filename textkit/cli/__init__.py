@@ -61,9 +61,9 @@ def _global_options(
 
 
 def _register_commands() -> None:
-    from textkit.cli import corpus, models, themes, topics
+    from textkit.cli import corpus, models, serve, themes, topics
 
-    for module in (corpus, themes, topics, models):
+    for module in (corpus, themes, topics, models, serve):
         module.register(app)
 
 
