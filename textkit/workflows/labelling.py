@@ -19,6 +19,7 @@ import os
 import random
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -152,25 +153,36 @@ class ModelState:
 
 
 def _retrain_job(
-    texts: list[str], labels: list[list[str]], params: dict[str, Any], pool_texts: list[str], cv: int
+    texts: list[str], labels: list[list[str]], params: dict[str, Any], pool_texts: list[str], cv: int | None
 ) -> tuple[Any, dict[str, float] | None, int | None, list[float], float]:
     """Fit on the answers, cross-validate, score the pool: run in a worker process."""
-    from sklearn.base import clone
-
-    from textkit.themes.evaluate import cross_validate
     from textkit.workflows.themes import make_classifier
 
     started = time.perf_counter()
     classifier = make_classifier(params)
+    with warnings.catch_warnings():
+        # "label X has a single example" on every early retrain: the page shows the counts instead.
+        warnings.simplefilter("ignore", UserWarning)
+        return _fit_and_score(classifier, texts, labels, pool_texts, cv, started)
+
+
+def _fit_and_score(
+    classifier: Any, texts: list[str], labels: list[list[str]], pool_texts: list[str], cv: int | None, started: float
+) -> tuple[Any, dict[str, float] | None, int | None, list[float], float]:
+    from sklearn.base import clone
+
+    from textkit.themes.evaluate import cross_validate
+
     model = clone(classifier).fit(texts, labels)
     f1: dict[str, float] | None = None
     folds: int | None = None
-    try:
-        report = cross_validate(clone(classifier), texts, labels, cv=cv)
-        f1 = {str(k): round(float(v["f1"]), 3) for k, v in report.per_label.items()}
-        folds = cv
-    except TextkitError:
-        pass  # too few answers of some theme to split into folds: the page says so
+    if cv:
+        try:
+            report = cross_validate(clone(classifier), texts, labels, cv=cv)
+            f1 = {str(k): round(float(v["f1"]), 3) for k, v in report.per_label.items()}
+            folds = cv
+        except TextkitError:
+            pass  # too few answers of some theme to split into folds: the page says so
     scores = uncertainty(model, pool_texts) if pool_texts else []
     return model, f1, folds, scores, time.perf_counter() - started
 
@@ -192,8 +204,8 @@ class Labeller:
         Unanswered articles scored by the model at each retrain; the most uncertain come first.
     model_params : dict, optional
         Parameters of the retrained :class:`~textkit.themes.classify.ThemeClassifier`.
-    cv : int
-        Folds of the cross-validated F1 shown per theme.
+    cv : int or None
+        Folds of the cross-validated F1 shown per theme (None: no cross-validation).
     background : bool
         Retrain in a worker process (the server); False retrains in the caller (scripts, tests).
     seed : int
@@ -210,7 +222,7 @@ class Labeller:
         retrain_every: int = 20,
         pool_size: int = 2000,
         model_params: dict[str, Any] | None = None,
-        cv: int = 3,
+        cv: int | None = 3,
         background: bool = True,
         seed: int = 0,
     ) -> None:
@@ -413,7 +425,7 @@ class Labeller:
                 f1=f1 or {},
                 cv_folds=folds,
                 message=f"retrained on {trained_on} answers"
-                + ("" if f1 else f" (too few answers per theme for {self.cv}-fold F1)"),
+                + ("" if f1 or not self.cv else f" (too few answers per theme for {self.cv}-fold F1)"),
                 seconds=round(seconds, 2),
             )
             self._queue = [n for _, n in sorted(zip(scores, pool))]
