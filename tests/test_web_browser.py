@@ -41,9 +41,16 @@ def browser():
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="textkit-chromium-")
     for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", "--window-size=1280,900",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -157,7 +164,9 @@ def test_explore_overview_topic_article_search(browser, setup):
     from selenium.webdriver.support.ui import WebDriverWait
 
     folder, env = setup
-    server = Server(str(SAMPLE), "--model", "themes", "--topics", "topics", "--labels", str(folder / "b.jsonl"), env=env)
+    server = Server(
+        str(SAMPLE), "--model", "themes", "--topics", "topics", "--labels", str(folder / "b.jsonl"), env=env
+    )
     try:
         browser.get(server.url + "/overview")
         WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".figure .main-svg")) >= 5)

@@ -10,11 +10,11 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
+from web_support import SAMPLE, save_models
 
-from web_support import SAMPLE, save_models  # noqa: E402
-from textkit.web.app import create_app, highlight  # noqa: E402
-from textkit.web.server import ServeOptions, make_state  # noqa: E402
+from textkit.web.app import create_app, highlight
+from textkit.web.server import ServeOptions, make_state
 
 BASE = "http://127.0.0.1"
 EVIL = '<script>alert("x")</script>'
@@ -32,16 +32,29 @@ def data(tmp_path):
     """The sample corpus plus one article whose headline and body carry markup."""
     path = tmp_path / "articles.jsonl"
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
-    evil = {"id": "evil-1", "headline": f"Minister {EVIL}", "text": f"The minister said {EVIL} & <b>more</b>.",
-            "date": "2024-03-01", "source": "<i>src</i>", "place": "Damascus"}
+    evil = {
+        "id": "evil-1",
+        "headline": f"Minister {EVIL}",
+        "text": f"The minister said {EVIL} & <b>more</b>.",
+        "date": "2024-03-01",
+        "source": "<i>src</i>",
+        "place": "Damascus",
+    }
     path.write_text("\n".join([json.dumps(evil), *lines]) + "\n", encoding="utf-8")
     return path
 
 
 def client_for(data, models, tmp_path, host="127.0.0.1", **extra):
     options = ServeOptions(
-        data=str(data), model="themes", topics="topics", labels=str(tmp_path / "answers.jsonl"),
-        index=str(tmp_path / "index.sqlite"), models_dir=str(models), host=host, background=False, **extra,
+        data=str(data),
+        model="themes",
+        topics="topics",
+        labels=str(tmp_path / "answers.jsonl"),
+        index=str(tmp_path / "index.sqlite"),
+        models_dir=str(models),
+        host=host,
+        background=False,
+        **extra,
     )
     state = make_state(options)
     return TestClient(create_app(state), base_url=BASE, follow_redirects=False), state
@@ -62,7 +75,7 @@ def named(client) -> str:
 def test_article_text_is_escaped_everywhere(data, models, tmp_path):
     client, state = client_for(data, models, tmp_path)
     n = state.index.find("evil-1").n
-    for path in (f"/article/{n}", "/search?q=minister+alert", f"/search?source=%3Ci%3Esrc%3C%2Fi%3E"):
+    for path in (f"/article/{n}", "/search?q=minister+alert", "/search?source=%3Ci%3Esrc%3C%2Fi%3E"):
         page = client.get(path).text
         assert "<script>alert" not in page and "<b>more" not in page and "<i>src" not in page, path
     page = client.get(f"/article/{n}").text
@@ -74,7 +87,9 @@ def test_article_text_is_escaped_everywhere(data, models, tmp_path):
 
 
 def test_highlight_escapes_text_and_marks_terms():
-    assert str(highlight("a <b> Foreign  Minister", ["foreign minister"])) == "a &lt;b&gt; <mark>Foreign  Minister</mark>"
+    assert (
+        str(highlight("a <b> Foreign  Minister", ["foreign minister"])) == "a &lt;b&gt; <mark>Foreign  Minister</mark>"
+    )
     assert str(highlight("<x>", [])) == "&lt;x&gt;"
 
 
@@ -91,7 +106,7 @@ def test_label_loop_writes_answers_at_once_and_resumes(data, models, tmp_path):
     assert record["labels"] == [theme] and record["annotator"] == "ana" and record["text"]
     assert re.search(r'name="n" value="(\d+)"', client.get("/label").text).group(1) != str(n)
     # A new server on the same files never offers the answered article again.
-    client2, state2 = client_for(data, models, tmp_path)
+    _, state2 = client_for(data, models, tmp_path)
     assert all(state2.labeller.next("ana", "random") != n for _ in range(50))
     assert state2.labeller.log.counts() == {theme: 1}
 
@@ -105,7 +120,9 @@ def test_answers_file_trains_with_textkit_train(data, models, tmp_path):
         n = int(re.search(r'name="n" value="(\d+)"', client.get("/label?mode=random").text).group(1))
         labels = list(state.index.get(n).article.labels) or ["economy"]
         client.post("/label", data={"n": n, "action": "accept", "theme": labels, "mode": "random", "csrf": token})
-    assert main(["train", str(tmp_path / "answers.jsonl"), "--name", "fromweb", "--models-dir", str(tmp_path / "m")]) == 0
+    assert (
+        main(["train", str(tmp_path / "answers.jsonl"), "--name", "fromweb", "--models-dir", str(tmp_path / "m")]) == 0
+    )
 
 
 def test_post_without_csrf_token_or_from_another_origin_is_refused(data, models, tmp_path):
@@ -176,7 +193,7 @@ def test_malformed_requests_get_a_4xx_with_a_message_and_the_server_keeps_going(
 
 
 def test_pages_render(data, models, tmp_path):
-    client, state = client_for(data, models, tmp_path)
+    client, _ = client_for(data, models, tmp_path)
     overview = client.get("/overview").text
     assert overview.count('type="application/json"') == 5  # month, source, themes x2, topics
     assert client.get("/overview?source=NNA").status_code == 200

@@ -20,11 +20,19 @@ def serve(
     topics: Optional[str] = typer.Option(None, "--topics", help="Topic model: topic browser and topics over time."),
     labels: str = typer.Option("labels.jsonl", "--labels", help="Answers file (JSONL, appended; resumed on restart)."),
     themes: Optional[str] = typer.Option(None, "--themes", help="Themes to label with, comma-separated."),
-    retrain_every: int = typer.Option(20, "--retrain-every", help="Retrain the model after this many answers (0: never)."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; another than 127.0.0.1 needs the token."),
+    retrain_every: int = typer.Option(
+        20, "--retrain-every", help="Retrain the model after this many answers (0: never)."
+    ),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on; another than 127.0.0.1 needs the token."
+    ),
     port: int = typer.Option(0, "--port", help="Port [default: a free one]."),
-    open_browser: bool = typer.Option(True, "--open/--no-open", help="Open the page in a browser (if there is a display)."),
-    index: Optional[str] = typer.Option(None, "--index", help="Index file [default: in $TEXTKIT_CACHE_DIR or ~/.cache/textkit]."),
+    open_browser: bool = typer.Option(
+        True, "--open/--no-open", help="Open the page in a browser (if there is a display)."
+    ),
+    index: Optional[str] = typer.Option(
+        None, "--index", help="Index file [default: in $TEXTKIT_CACHE_DIR or ~/.cache/textkit]."
+    ),
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,

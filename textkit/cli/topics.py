@@ -103,16 +103,29 @@ def show(
     name: str = NAME,
     words: int = typer.Option(10, "--words", "-n", help="Top words per topic."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: topics, scores and summary."),
+    docs: int = typer.Option(0, "--docs", help="Also list each topic's N most representative articles of --input."),
+    input: Optional[str] = opt.INPUT,
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
-    """Show a topic model's topics: label, share of the corpus, top words."""
+    """Show a topic model's topics: label, share of the corpus, top words (and representative articles)."""
+    from textkit.errors import ConfigError
     from textkit.workflows.topics import load_topic_model
 
+    if docs and not input:
+        raise ConfigError("--docs needs the articles: give them with --input", param="--input")
     model, manifest = load_topic_model(name, models_dir)
+    representative = (
+        model.representative(opt.read_inputs([input], None, "text", "labels", "utf-8", "strict", False), docs)
+        if docs
+        else None
+    )
     if as_json:
+        topics = model.topics(words)
+        for topic, found in zip(topics, representative or []):
+            topic["docs"] = [{"id": a.id, "share": round(share, 4), "headline": a.headline} for a, share in found]
         payload = {
             "name": name,
-            "topics": model.topics(words),
+            "topics": topics,
             "metrics": manifest.get("metrics", {}),
             "summary": model.summary_.to_dict(),
             "params": manifest.get("params", {}),
@@ -120,6 +133,10 @@ def show(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     typer.echo(_topics_table(model.topics(words), words))
+    for topic, found in enumerate(representative or []):
+        rows = [[a.id, f"{share:.0%}", (a.headline or a.text)[:80]] for a, share in found]
+        typer.echo(f"\ntopic {topic} ({model.labels_[topic]}): most representative articles\n")
+        typer.echo(table(rows, ["id", "share", "headline"]))
 
 
 @topics_app.command("label")

@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from textkit.errors import TextkitError
 from textkit.web.index import CorpusIndex
-from textkit.workflows.labelling import MODES, Labeller, agreement
+from textkit.workflows.labelling import MODES, Labeller
 
 TOKEN_COOKIE = "textkit_token"
 CSRF_COOKIE = "textkit_csrf"
@@ -229,11 +229,11 @@ async def label_page(request: Request) -> Response:
         return _render(request, "label.html", item=None, mode=mode, **context)
     item = labeller.index.get(n)
     assert item is not None
-    text = item.article.full_text
-    scores = labeller.suggestions(text)
+    suggested = labeller.suggest(item.article.full_text) or {"labels": [], "scores": {}, "explanation": {}}
+    scores = suggested["scores"]
     previous = labeller.previous_labels(annotator, item.article.id)
-    ticked = set(previous if previous is not None else labeller.suggested(text))
-    terms = _explained_terms(labeller.state.model, text, ticked)
+    ticked = set(previous if previous is not None else suggested["labels"])
+    terms = {label: [t for t, _ in found] for label, found in suggested["explanation"].items() if label in ticked}
     themes = [
         {"key": _KEYS[i] if i < len(_KEYS) else "", "name": t, "score": scores.get(t), "ticked": t in ticked}
         for i, t in enumerate(labeller.themes)
@@ -252,22 +252,14 @@ async def label_page(request: Request) -> Response:
     )
 
 
-def _explained_terms(model: Any, text: str, labels: set[str]) -> dict[str, list[str]]:
-    if model is None:
-        return {}
-    from textkit.themes.explain import explain_text
-
-    return {str(k): [t for t, _ in v] for k, v in explain_text(model, text, n=8).items() if str(k) in labels}
-
-
 def _label_status(labeller: Labeller) -> dict[str, Any]:
     state = labeller.state
-    counts = labeller.log.counts()
+    progress = labeller.progress()
     return {
         "model_state": state,
-        "counts": [(t, counts.get(t, 0), state.f1.get(t)) for t in labeller.themes],
-        "answers": len(labeller.log.lines),
-        "agreement": agreement(labeller.log, labeller.themes),
+        "counts": [(t, progress["counts"].get(t, 0), state.f1.get(t)) for t in labeller.themes],
+        "answers": progress["answers"],
+        "agreement": progress["agreement"],
     }
 
 
@@ -323,14 +315,12 @@ async def status(request: Request) -> Response:
     state = labeller.state
     return JSONResponse(
         {
-            "answers": len(labeller.log.lines),
-            "counts": labeller.log.counts(),
+            **labeller.progress(),
             "model_version": state.version,
             "trained_on": state.trained_on,
             "training": state.training,
             "f1": state.f1,
             "message": state.message,
-            "agreement": agreement(labeller.log, labeller.themes),
         }
     )
 
@@ -408,9 +398,7 @@ async def topic_page(request: Request) -> Response:
     words = model.top_words(k, 15)
     figure = _bar_figure([w for w, _ in words], [round(p, 4) for _, p in words], "Top words", horizontal=True)
     representative = _state(request).index.representative(k, 10)
-    return _render(
-        request, "topic.html", k=k, label=model.labels_[k], figure=figure, representative=representative
-    )
+    return _render(request, "topic.html", k=k, label=model.labels_[k], figure=figure, representative=representative)
 
 
 async def relabel_topic(request: Request) -> Response:
@@ -430,15 +418,9 @@ async def article_page(request: Request) -> Response:
     item = state.index.get(n)
     if item is None:
         raise HTTPException(404, f"no article number {n}")
-    text = item.article.full_text
-    model = state.labeller.state.model if state.labeller else None
-    explained: dict[str, list[str]] = {}
-    scores: dict[str, float] = {}
-    if model is not None:
-        from textkit.themes.explain import explain_text
-
-        explained = {str(k): [t for t, _ in v] for k, v in explain_text(model, text, n=10).items()}
-        scores = state.labeller.suggestions(text) if state.labeller else {}
+    suggested = state.labeller.suggest(item.article.full_text, explain=10) if state.labeller else None
+    explained = {k: [t for t, _ in v] for k, v in suggested["explanation"].items()} if suggested else {}
+    scores = suggested["scores"] if suggested else {}
     terms = [t for ts in explained.values() for t in ts]
     mixture = None
     if item.topic_mix is not None and state.topic_model is not None:

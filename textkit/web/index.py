@@ -16,16 +16,18 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from textkit.errors import InputError
 from textkit.reading.articles import Article
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "3"
+_T = TypeVar("_T")
+SHARE_FLOOR = 0.1  # topic shares kept per article for the representative articles
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -35,16 +37,19 @@ CREATE TABLE articles(
     n INTEGER PRIMARY KEY, id TEXT NOT NULL, headline TEXT, text TEXT, date TEXT, month TEXT,
     source TEXT, place TEXT, labels TEXT, topic INTEGER, topic_share REAL, topic_mix BLOB
 );
-CREATE TABLE themes(n INTEGER NOT NULL, theme TEXT NOT NULL, score REAL);
+CREATE TABLE themes(n INTEGER NOT NULL, theme TEXT NOT NULL, score REAL, month TEXT, source TEXT);
+CREATE TABLE topic_shares(topic INTEGER NOT NULL, n INTEGER NOT NULL, share REAL NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(headline, text, content='articles', content_rowid='n');
 """
 _INDEXES = """
 CREATE INDEX articles_id ON articles(id);
 CREATE INDEX articles_month ON articles(month, source);
 CREATE INDEX articles_source ON articles(source);
-CREATE INDEX articles_topic ON articles(topic, topic_share);
+CREATE INDEX articles_topic ON articles(topic, month, source);
 CREATE INDEX themes_theme ON themes(theme, n);
+CREATE INDEX themes_month ON themes(theme, month, source);
 CREATE INDEX themes_n ON themes(n);
+CREATE INDEX topic_shares_topic ON topic_shares(topic, share);
 """
 
 
@@ -111,7 +116,7 @@ def build_index(
             predicted = model.predict_labels(texts) if model is not None else None
             proba = model.predict_proba(texts) if model is not None else None
             mixes = topic_model.transform(batch) if topic_model is not None else None
-            rows, theme_rows = [], []
+            rows, theme_rows, share_rows = [], [], []
             for i, article in enumerate(batch):
                 n += 1
                 topic = share = mix = None
@@ -119,6 +124,8 @@ def build_index(
                     topic = int(np.argmax(mixes[i]))
                     share = float(mixes[i][topic])
                     mix = np.asarray(mixes[i], dtype=np.float32).tobytes()
+                    # Shares below the floor never make a topic's representative articles: not stored.
+                    share_rows += [(int(k), n, float(mixes[i][k])) for k in np.nonzero(mixes[i] >= SHARE_FLOOR)[0]]
                 date = article.date if article.date and _DATE.match(article.date[:10]) else None
                 rows.append(
                     (
@@ -138,9 +145,14 @@ def build_index(
                 )
                 if predicted is not None and proba is not None:
                     column = {str(c): j for j, c in enumerate(model.classes_)}
-                    theme_rows += [(n, str(t), float(proba[i][column[str(t)]])) for t in predicted[i]]
+                    # Month and source repeated here so the overview counts read one covering index.
+                    month = date[:7] if date else None
+                    theme_rows += [
+                        (n, str(t), float(proba[i][column[str(t)]]), month, article.source) for t in predicted[i]
+                    ]
             connection.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-            connection.executemany("INSERT INTO themes VALUES (?,?,?)", theme_rows)
+            connection.executemany("INSERT INTO themes VALUES (?,?,?,?,?)", theme_rows)
+            connection.executemany("INSERT INTO topic_shares VALUES (?,?,?)", share_rows)
             connection.executemany(
                 "INSERT INTO fts(rowid, headline, text) VALUES (?,?,?)", [(r[0], r[2], r[3]) for r in rows]
             )
@@ -151,7 +163,12 @@ def build_index(
         classes = [str(c) for c in model.classes_] if model is not None else []
         connection.executemany(
             "INSERT INTO meta VALUES (?,?)",
-            [("schema", SCHEMA_VERSION), ("count", str(n)), ("topics", json.dumps(labels)), ("themes", json.dumps(classes))],
+            [
+                ("schema", SCHEMA_VERSION),
+                ("count", str(n)),
+                ("topics", json.dumps(labels)),
+                ("themes", json.dumps(classes)),
+            ],
         )
         connection.commit()
     finally:
@@ -168,6 +185,7 @@ class CorpusIndex:
         if not self.path.is_file():
             raise InputError(f"{self.path}: no such index")
         self._local = threading.local()
+        self._cache: dict[tuple[Any, ...], Any] = {}
         meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
         if meta.get("schema") != SCHEMA_VERSION:
             raise InputError(f"{self.path}: an index of another textkit version", hint="delete it to rebuild it")
@@ -250,32 +268,62 @@ class CorpusIndex:
         return sorted(labels)
 
     # -- aggregates for the overview ---------------------------------------------------
+    # The index never changes once built, so each aggregate is computed once per server.
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+        source = key[-1]
+        if isinstance(source, str) and source not in self.sources():
+            return compute()  # never cache what a request names freely: the cache would grow without bound
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]  # type: ignore[no-any-return]
+
     def per_month(self, source: str | None = None) -> dict[str, int]:
+        """``{month: articles}``, of one source or all."""
+        return self._cached(("month", source), lambda: self._per_month(source))
+
+    def per_source(self, limit: int = 30) -> dict[str, int]:
+        """``{source: articles}``, the ``limit`` largest sources."""
+        return self._cached(("source", limit), lambda: self._per_source(limit))
+
+    def sources(self) -> list[str]:
+        """Every source, sorted."""
+        if ("sources",) not in self._cache:
+            self._cache[("sources",)] = self._sources()
+        return self._cache[("sources",)]  # type: ignore[no-any-return]
+
+    def themes_per_month(self, source: str | None = None) -> dict[str, dict[str, int]]:
+        """``{theme: {month: articles predicted with it}}``, of one source or all."""
+        return self._cached(("themes", source), lambda: self._themes_per_month(source))
+
+    def topics_per_month(self, source: str | None = None) -> dict[int, dict[str, int]]:
+        """``{topic: {month: articles whose dominant topic it is}}``, of one source or all."""
+        return self._cached(("topics", source), lambda: self._topics_per_month(source))
+
+    def _per_month(self, source: str | None = None) -> dict[str, int]:
         where, args = _source_filter(source)
         sql = f"SELECT month, COUNT(*) FROM articles WHERE month IS NOT NULL{where} GROUP BY month ORDER BY month"
         return dict(self._db().execute(sql, args))
 
-    def per_source(self, limit: int = 30) -> dict[str, int]:
+    def _per_source(self, limit: int = 30) -> dict[str, int]:
         sql = "SELECT COALESCE(source, '(none)'), COUNT(*) AS c FROM articles GROUP BY source ORDER BY c DESC LIMIT ?"
         return dict(self._db().execute(sql, (limit,)))
 
-    def sources(self) -> list[str]:
-        return [s for (s,) in self._db().execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
+    def _sources(self) -> list[str]:
+        sql = "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY source"
+        return [s for (s,) in self._db().execute(sql)]
 
-    def themes_per_month(self, source: str | None = None) -> dict[str, dict[str, int]]:
-        """``{theme: {month: articles predicted with it}}``."""
-        where, args = _source_filter(source, "a.")
+    def _themes_per_month(self, source: str | None = None) -> dict[str, dict[str, int]]:
+        where, args = _source_filter(source)
         sql = (
-            "SELECT t.theme, a.month, COUNT(*) FROM themes t JOIN articles a ON a.n = t.n "
-            f"WHERE a.month IS NOT NULL{where} GROUP BY t.theme, a.month ORDER BY a.month"
+            "SELECT theme, month, COUNT(*) FROM themes "
+            f"WHERE month IS NOT NULL{where} GROUP BY theme, month ORDER BY month"
         )
         result: dict[str, dict[str, int]] = {}
         for theme, month, count in self._db().execute(sql, args):
             result.setdefault(theme, {})[month] = count
         return result
 
-    def topics_per_month(self, source: str | None = None) -> dict[int, dict[str, int]]:
-        """``{topic: {month: articles whose dominant topic it is}}``."""
+    def _topics_per_month(self, source: str | None = None) -> dict[int, dict[str, int]]:
         where, args = _source_filter(source)
         sql = (
             "SELECT topic, month, COUNT(*) FROM articles WHERE month IS NOT NULL AND topic IS NOT NULL"
@@ -287,11 +335,20 @@ class CorpusIndex:
         return result
 
     def representative(self, topic: int, n: int = 10) -> list[tuple[IndexedArticle, float]]:
-        """The ``n`` articles with the highest share of ``topic`` among those where it dominates."""
-        rows = self._db().execute(
-            "SELECT * FROM articles WHERE topic = ? ORDER BY topic_share DESC LIMIT ?", (topic, n)
-        ).fetchall()
-        return [(self._article(r), float(r[10])) for r in rows]
+        """The ``n`` articles with the largest share of ``topic``, best first, ties to the earlier article.
+
+        The same choice as :meth:`textkit.topics.model.TopicModel.representative`, read from the index.
+        """
+        rows = (
+            self._db()
+            .execute(
+                "SELECT a.*, s.share FROM topic_shares s JOIN articles a ON a.n = s.n "
+                "WHERE s.topic = ? ORDER BY s.share DESC, s.n LIMIT ?",
+                (topic, n),
+            )
+            .fetchall()
+        )
+        return [(self._article(r[:-1]), float(r[-1])) for r in rows]
 
     # -- search ------------------------------------------------------------------------
     def search(
@@ -307,21 +364,24 @@ class CorpusIndex:
     ) -> tuple[list[IndexedArticle], int]:
         """Articles matching every word (best first), filtered; and how many match in all.
 
-        ``words`` is split into words, each matched as a word or a word prefix is not
-        implied: the user's text never reaches FTS5's query syntax. Dates are
-        ``YYYY-MM-DD``, inclusive.
+        ``words`` is split into words, each matched as a whole word (FTS5's default
+        tokenizer: case and accents folded); the user's text never reaches FTS5's query
+        syntax. Dates are ``YYYY-MM-DD``, inclusive.
 
         Raises
         ------
         InputError
             A date that is not ``YYYY-MM-DD``.
         """
-        conditions, args = [], []
+        conditions: list[str] = []
+        args: list[Any] = []
         tokens = _WORD.findall(words)
-        joins = ""
+        prefix, joins = "", ""
         if tokens:
-            joins += " JOIN fts ON fts.rowid = a.n"
-            conditions.append("fts MATCH ?")
+            # The full-text matches first (materialized), then the filters on them: otherwise
+            # sqlite may walk a filter's index and test MATCH row by row (seconds on 100k articles).
+            prefix = "WITH hits AS MATERIALIZED (SELECT rowid AS n, bm25(fts) AS rank FROM fts WHERE fts MATCH ?) "
+            joins = " JOIN hits ON hits.n = a.n"
             # Each word quoted: FTS5 operators and column filters typed by a user stay plain words.
             args.append(" ".join('"' + t.replace('"', "") + '"' for t in tokens))
         if theme:
@@ -341,9 +401,10 @@ class CorpusIndex:
                 args.append(value)
         where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
         db = self._db()
-        total = db.execute(f"SELECT COUNT(*) FROM articles a{joins}{where}", args).fetchone()[0]
-        order = " ORDER BY bm25(fts)" if tokens else " ORDER BY a.n"
-        rows = db.execute(f"SELECT a.* FROM articles a{joins}{where}{order} LIMIT ?", [*args, limit]).fetchall()
+        total = db.execute(f"{prefix}SELECT COUNT(*) FROM articles a{joins}{where}", args).fetchone()[0]
+        order = " ORDER BY hits.rank" if tokens else " ORDER BY a.n"
+        sql = f"{prefix}SELECT a.* FROM articles a{joins}{where}{order} LIMIT ?"
+        rows = db.execute(sql, [*args, limit]).fetchall()
         return [self._article(r) for r in rows], total
 
 

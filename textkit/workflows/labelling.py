@@ -251,6 +251,7 @@ class Labeller:
         self._answers_at_train = len(log.training_set()[0]) if model is None else 0
         self._executor: ProcessPoolExecutor | None = None
         self._future: Future | None = None
+        self._progress: tuple[int, dict[str, Any]] | None = None
         self._resume()
         if model is not None:
             self._queue = self._score_pool(model)
@@ -296,18 +297,13 @@ class Labeller:
         rest = [n for n in range(1, count + 1) if n not in done]
         return self._random.choice(rest) if rest else None
 
-    def suggestions(self, text: str) -> dict[str, float]:
-        """The current model's score of each theme for ``text`` (empty without a model)."""
-        model = self.state.model
-        if model is None:
-            return {}
-        proba = model.predict_proba([text])[0]
-        return {str(c): round(float(p), 3) for c, p in zip(model.classes_, proba)}
+    def suggest(self, text: str, explain: int = 8) -> dict[str, Any] | None:
+        """The current model's record for ``text`` (``labels``, ``scores`` of every theme, ``explanation``
+        of the predicted ones, see :func:`~textkit.themes.predict.predict_stream`); None without a model."""
+        from textkit.themes.predict import predict_stream
 
-    def suggested(self, text: str) -> list[str]:
-        """The themes the current model predicts for ``text``."""
         model = self.state.model
-        return [str(t) for t in model.predict_labels([text])[0]] if model is not None else []
+        return next(predict_stream(model, [text], explain=explain, digits=3)) if model is not None else None
 
     # -- answering ---------------------------------------------------------------------
     def answer(self, annotator: str, n: int, labels: Sequence[str], mode: str = "uncertainty") -> dict[str, Any]:
@@ -360,6 +356,14 @@ class Labeller:
             history.insert(0, n)
             self._reopened[annotator] = n
             return n
+
+    def progress(self) -> dict[str, Any]:
+        """``{"answers", "counts", "agreement"}``, recomputed only when answers came in (each page shows them)."""
+        size = len(self.log.lines)
+        if self._progress is None or self._progress[0] != size:
+            counts = self.log.counts()
+            self._progress = (size, {"answers": size, "counts": counts, "agreement": agreement(self.log, self.themes)})
+        return self._progress[1]
 
     def previous_labels(self, annotator: str, article_id: str) -> list[str] | None:
         """The labels ``annotator`` gave this article last, if any."""
@@ -480,7 +484,8 @@ def agreement(log: AnswerLog, themes: Iterable[str]) -> dict[str, Any]:
         for theme in themes:
             x = [theme in by_annotator[a][i] for i in shared]
             y = [theme in by_annotator[b][i] for i in shared]
-            value = float(cohen_kappa_score(x, y)) if len(shared) >= 2 else math.nan
+            # Undefined when both gave one constant answer (e.g. nobody ticked the theme).
+            value = float(cohen_kappa_score(x, y)) if len(set(x) | set(y)) == 2 else math.nan
             kappa[theme] = None if math.isnan(value) else round(value, 3)
         pairs.append({"a": a, "b": b, "articles": len(shared), "kappa": kappa})
     return {"annotators": sorted(by_annotator), "pairs": pairs}
