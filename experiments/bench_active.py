@@ -24,16 +24,18 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _datasets  # noqa: E402
+import _datasets
 
-from textkit.reading.articles import Article  # noqa: E402
-from textkit.web.index import CorpusIndex, build_index  # noqa: E402
-from textkit.workflows.labelling import AnswerLog, Labeller  # noqa: E402
+from textkit.reading.articles import Article
+from textkit.web.index import CorpusIndex, build_index
+from textkit.workflows.labelling import AnswerLog, Labeller
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def run(strategy: str, seed: int, index: CorpusIndex, gold: dict[int, list[str]], test, answers: int, step: int, folder):
+def run(
+    strategy: str, seed: int, index: CorpusIndex, gold: dict[int, list[str]], test, answers: int, step: int, folder
+):
     texts_test, labels_test = test
     log = AnswerLog(Path(folder) / f"{strategy}-{seed}.jsonl")
     themes = sorted({label for labels in gold.values() for label in labels})
@@ -66,7 +68,9 @@ def main() -> None:
     started = time.perf_counter()
     results: dict[str, dict[int, list]] = {"uncertainty": {}, "random": {}}
     with tempfile.TemporaryDirectory() as folder:
-        articles = [Article(id=str(i), text=t, labels=tuple(y)) for i, (t, y) in enumerate(zip(train_texts, train_labels))]
+        articles = [
+            Article(id=str(i), text=t, labels=tuple(y)) for i, (t, y) in enumerate(zip(train_texts, train_labels))
+        ]
         index = CorpusIndex(build_index(articles, Path(folder) / "bbc.sqlite"))
         gold = {n: list(articles[n - 1].labels) for n in range(1, index.count + 1)}
         for seed in args.seeds:
@@ -95,11 +99,20 @@ def report(results, args, n_train: int, n_test: int, seconds: float) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.2))
     for strategy, colour in (("uncertainty", "tab:blue"), ("random", "tab:orange")):
         matrix = np.array(
-            [[np.nan if p["accuracy"] is None else p["accuracy"] for p in curve] for curve in results[strategy].values()]
+            [
+                [np.nan if p["accuracy"] is None else p["accuracy"] for p in curve]
+                for curve in results[strategy].values()
+            ]
         )
         for row in matrix:
             ax.plot(points, row, color=colour, alpha=0.25, linewidth=1)
-        ax.plot(points, np.nanmean(matrix, axis=0), color=colour, linewidth=2.5, label=f"{strategy} (mean of {len(matrix)} seeds)")
+        ax.plot(
+            points,
+            np.nanmean(matrix, axis=0),
+            color=colour,
+            linewidth=2.5,
+            label=f"{strategy} (mean of {len(matrix)} seeds)",
+        )
         summary[strategy] = {
             "final": [float(v) for v in matrix[:, -1]],
             "final_mean": round(float(matrix[:, -1].mean()), 4),
@@ -129,9 +142,15 @@ def report(results, args, n_train: int, n_test: int, seconds: float) -> None:
         "machine": f"{platform.processor() or platform.machine()}, Python {platform.python_version()}",
     }
     (RESULTS / "active_learning.json").write_text(json.dumps(payload, indent=2) + "\n")
-    rows = [f"| {p} | {_cell(u)} | {_cell(r)} |" for p, u, r in zip(points, summary["uncertainty"]["mean_curve"], summary["random"]["mean_curve"])]
-    finals = " | ".join(f"{u:.4f} / {r:.4f}" for u, r in zip(summary["uncertainty"]["final"], summary["random"]["final"]))
-    text = f"""# Active learning vs random (simulated annotator, BBC News)
+    rows = [
+        f"| {p} | {_cell(u)} | {_cell(r)} |"
+        for p, u, r in zip(points, summary["uncertainty"]["mean_curve"], summary["random"]["mean_curve"])
+    ]
+    finals = " | ".join(
+        f"{u:.4f} / {r:.4f}" for u, r in zip(summary["uncertainty"]["final"], summary["random"]["final"])
+    )
+    text = (
+        f"""# Active learning vs random (simulated annotator, BBC News)
 
 `nice -n 10 python experiments/bench_active.py` ({seconds:.0f} s). Pool: BBC News train ({n_train} articles),
 gold labels as the annotator's answers through `textkit.workflows.labelling.Labeller` (the label page's code);
@@ -147,7 +166,10 @@ uncertainty beats random in {sum(wins)} of {len(wins)} seeds.
 
 | answers | uncertainty (mean) | random (mean) |
 |---:|---:|---:|
-""" + "\n".join(rows) + "\n"
+"""
+        + "\n".join(rows)
+        + "\n"
+    )
     (RESULTS / "active_learning.md").write_text(text)
     print(text)
 
