@@ -188,3 +188,18 @@ def test_representative_articles_in_the_model_and_the_index(sample, tmp_path):
         assert [item.article.id for item, _ in index.representative(k, 4)] == [a.id for a, _ in found[k]]
     with pytest.raises(ConfigError, match="at least 1"):
         topics.representative(sample, n=0)
+
+
+def test_similar_articles_share_distinctive_words(index, sample):
+    wheat = next(item for item in (index.get(n) for n in range(1, index.count + 1)) if "wheat" in item.article.text)
+    similar = index.similar(wheat.n, k=5)
+    assert len(similar) == 5 and wheat.n not in [s.n for s in similar]
+    # The nearest one shares more of the article's vocabulary than a typical article does.
+    words = set(re.findall(r"\w+", wheat.article.full_text.lower()))
+
+    def shared(item):
+        return len(words & set(re.findall(r"\w+", item.article.full_text.lower())))
+
+    typical = sorted(shared(index.get(n)) for n in range(1, index.count + 1) if n != wheat.n)[index.count // 2]
+    assert shared(similar[0]) > typical
+    assert index.similar(10**6) == []

@@ -114,15 +114,11 @@ def show(
     if docs and not input:
         raise ConfigError("--docs needs the articles: give them with --input", param="--input")
     model, manifest = load_topic_model(name, models_dir)
-    representative = (
-        model.representative(opt.read_inputs([input], None, "text", "labels", "utf-8", "strict", False), docs)
-        if docs
-        else None
-    )
+    representative = _representative(model, input, docs) if docs and input else []
     if as_json:
         topics = model.topics(words)
-        for topic, found in zip(topics, representative or []):
-            topic["docs"] = [{"id": a.id, "share": round(share, 4), "headline": a.headline} for a, share in found]
+        for entry, found in zip(topics, representative):
+            entry["docs"] = [{"id": a.id, "share": round(share, 4), "headline": a.headline} for a, share in found]
         payload = {
             "name": name,
             "topics": topics,
@@ -133,10 +129,15 @@ def show(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     typer.echo(_topics_table(model.topics(words), words))
-    for topic, found in enumerate(representative or []):
+    for number, found in enumerate(representative):
         rows = [[a.id, f"{share:.0%}", (a.headline or a.text)[:80]] for a, share in found]
-        typer.echo(f"\ntopic {topic} ({model.labels_[topic]}): most representative articles\n")
+        typer.echo(f"\ntopic {number} ({model.labels_[number]}): most representative articles\n")
         typer.echo(table(rows, ["id", "share", "headline"]))
+
+
+def _representative(model: Any, path: str, n: int) -> list[list[tuple[Any, float]]]:
+    """Each topic's ``n`` most representative articles of the file ``path`` (default reader options)."""
+    return model.representative(opt.read_inputs([path], None, "text", "labels", "utf-8", "strict", False), n)
 
 
 @topics_app.command("label")

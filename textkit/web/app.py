@@ -195,7 +195,7 @@ def _int(value: str | None, name: str, default: int | None = None) -> int | None
 
 
 def _state(request: Request) -> WebState:
-    return request.app.state.web  # type: ignore[no-any-return]
+    return request.app.state.web
 
 
 def _labeller(request: Request) -> Labeller:
@@ -326,12 +326,14 @@ async def status(request: Request) -> Response:
 
 
 # -- explore -----------------------------------------------------------------------------------
-def _line_figure(series: dict[str, dict[str, int]], title: str, months: list[str], share_of: dict[str, int] | None):
+def _line_figure(
+    series: dict[str, dict[str, int]], title: str, months: list[str], share_of: dict[str, int] | None
+) -> Markup:
     data = []
     for name, values in series.items():
-        y = [values.get(m, 0) for m in months]
+        y: list[float] = [values.get(m, 0) for m in months]
         if share_of is not None:
-            y = [round(v / share_of[m], 4) if share_of.get(m) else 0 for v, m in zip(y, months)]
+            y = [round(v / share_of[m], 4) if share_of.get(m) else 0.0 for v, m in zip(y, months)]
         data.append({"type": "scatter", "mode": "lines+markers", "name": name, "x": months, "y": y})
     layout = {"title": {"text": title}, "height": 340, "margin": {"t": 40, "l": 50, "r": 10, "b": 40}}
     if share_of is not None:
@@ -439,6 +441,7 @@ async def article_page(request: Request) -> Response:
         scores=scores,
         mixture=mixture,
         answers=answers,
+        similar=state.index.similar(n),
     )
 
 

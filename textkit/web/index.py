@@ -198,6 +198,8 @@ class CorpusIndex:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            # Document frequencies of the full-text index, for similar articles (temp: the file is read-only).
+            connection.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, fts, 'row')")
             self._local.connection = connection
         return connection
 
@@ -275,7 +277,7 @@ class CorpusIndex:
             return compute()  # never cache what a request names freely: the cache would grow without bound
         if key not in self._cache:
             self._cache[key] = compute()
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self._cache[key]
 
     def per_month(self, source: str | None = None) -> dict[str, int]:
         """``{month: articles}``, of one source or all."""
@@ -289,7 +291,7 @@ class CorpusIndex:
         """Every source, sorted."""
         if ("sources",) not in self._cache:
             self._cache[("sources",)] = self._sources()
-        return self._cache[("sources",)]  # type: ignore[no-any-return]
+        return self._cache[("sources",)]
 
     def themes_per_month(self, source: str | None = None) -> dict[str, dict[str, int]]:
         """``{theme: {month: articles predicted with it}}``, of one source or all."""
@@ -349,6 +351,40 @@ class CorpusIndex:
             .fetchall()
         )
         return [(self._article(r[:-1]), float(r[-1])) for r in rows]
+
+    def similar(self, n: int, k: int = 5, terms: int = 12) -> list[IndexedArticle]:
+        """Up to ``k`` articles most like article ``n``: "more like this" over the full-text index.
+
+        The ``terms`` words of the article with the highest tf-idf (document frequencies
+        from the index) are searched for together (any of them), ranked by BM25; the
+        article itself is left out.
+        """
+        import math
+
+        item = self.get(n)
+        if item is None:
+            return []
+        counts: dict[str, int] = {}
+        for word in _WORD.findall(item.article.full_text.lower()):
+            if len(word) > 2 and not word.isdigit():
+                counts[word] = counts.get(word, 0) + 1
+        if not counts:
+            return []
+        candidates = sorted(counts, key=lambda w: -counts[w])[:200]
+        db = self._db()
+        marks = ",".join("?" * len(candidates))
+        frequency = dict(db.execute(f"SELECT term, doc FROM temp.vocab WHERE term IN ({marks})", candidates))
+        weight = {w: counts[w] * math.log(self.count / frequency[w]) for w in candidates if frequency.get(w)}
+        chosen = sorted(weight, key=lambda w: -weight[w])[:terms]
+        if not chosen:
+            return []
+        query = " OR ".join(f'"{w}"' for w in chosen)
+        rows = db.execute(
+            "WITH hits AS MATERIALIZED (SELECT rowid AS n, bm25(fts) AS rank FROM fts WHERE fts MATCH ? "
+            "AND rowid != ? ORDER BY rank LIMIT ?) SELECT a.* FROM hits JOIN articles a ON a.n = hits.n ORDER BY hits.rank",
+            (query, n, k),
+        ).fetchall()
+        return [self._article(r) for r in rows]
 
     # -- search ------------------------------------------------------------------------
     def search(
