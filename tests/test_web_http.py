@@ -27,10 +27,10 @@ def models(tmp_path_factory):
     return folder
 
 
-@pytest.fixture
-def data(tmp_path):
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
     """The sample corpus plus one article whose headline and body carry markup."""
-    path = tmp_path / "articles.jsonl"
+    path = tmp_path_factory.mktemp("data") / "articles.jsonl"
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     evil = {
         "id": "evil-1",
@@ -50,7 +50,7 @@ def client_for(data, models, tmp_path, host="127.0.0.1", **extra):
         model="themes",
         topics="topics",
         labels=str(tmp_path / "answers.jsonl"),
-        index=str(tmp_path / "index.sqlite"),
+        index=str(data.parent / "index.sqlite"),  # built by the first test, shared (it never changes)
         models_dir=str(models),
         host=host,
         background=False,
@@ -204,3 +204,40 @@ def test_pages_render(data, models, tmp_path):
     assert "0 articles" in client.get("/search?q=zzzqqq").text
     assert client.get("/search?theme=economy&source=NNA&from=2024-01-01&to=2024-06-30").status_code == 200
     assert client.get("/static/plotly.min.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_relabel_a_topic_from_the_page_saves_the_model(data, models, tmp_path):
+    import shutil
+
+    from textkit.workflows.topics import load_topic_model
+
+    own = tmp_path / "models"
+    shutil.copytree(models, own)
+    client, _ = client_for(data, own, tmp_path)
+    token = csrf_of(client.get("/topics/1").text)
+    response = client.post("/topics/1/label", data={"label": "Harvest <and> trade", "csrf": token})
+    assert response.status_code == 303 and response.headers["location"] == "/topics/1"
+    assert "Topic 1: Harvest &lt;and&gt; trade" in client.get("/topics/1").text
+    assert load_topic_model("topics", own)[0].labels_[1] == "Harvest <and> trade"
+
+
+def test_two_annotators_and_their_agreement(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    other = TestClient(client.app, base_url=BASE, follow_redirects=False)
+    tokens = {}
+    for name, who in (("ana", client), ("ben", other)):
+        tokens[name] = csrf_of(who.get("/label").text)
+        who.post("/name", data={"name": name, "csrf": tokens[name]})
+    for n, (a, b) in zip(
+        (5, 6, 7, 8),
+        [("economy", "economy"), ("economy", "military"), ("military", "military"), ("military", "military")],
+    ):
+        client.post("/label", data={"n": n, "action": "accept", "theme": [a], "csrf": tokens["ana"]})
+        other.post("/label", data={"n": n, "action": "accept", "theme": [b], "csrf": tokens["ben"]})
+    status = client.get("/status").json()
+    assert status["answers"] == 8 and status["agreement"]["annotators"] == ["ana", "ben"]
+    (pair,) = status["agreement"]["pairs"]
+    assert pair["articles"] == 4 and pair["kappa"]["economy"] == 0.5 and pair["kappa"]["military"] == 0.5
+    lines = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["annotator"] for r in lines] == ["ana", "ben"] * 4
+    assert "Agreement" in client.get("/label").text
