@@ -170,7 +170,9 @@ def test_explore_overview_topic_article_search(browser, setup):
     try:
         browser.get(server.url + "/overview")
         WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".figure .main-svg")) >= 5)
+        browser.set_window_size(1280, 1400)  # the whole page: five charts
         shot(browser, "overview")
+        browser.set_window_size(1280, 900)
 
         browser.get(server.url + "/topics")
         shot(browser, "topics")

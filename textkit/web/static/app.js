@@ -6,7 +6,12 @@ document.addEventListener("DOMContentLoaded", function () {
     var source = document.getElementById(div.dataset.figure);
     if (source && window.Plotly) {
       var figure = JSON.parse(source.textContent);
-      Plotly.newPlot(div, figure.data, figure.layout, {responsive: true, displaylogo: false});
+      // Title on the left, a short mode bar on the right: the two never overlap.
+      figure.layout.title = Object.assign({x: 0.01, xanchor: "left"}, figure.layout.title);
+      Plotly.newPlot(div, figure.data, figure.layout, {
+        responsive: true, displaylogo: false,
+        modeBarButtonsToRemove: ["select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "pan2d"]
+      });
     }
   });
   var form = document.getElementById("answer-form");
