@@ -6,6 +6,9 @@ first visit with ``?token=`` sets a cookie); every POST must carry the session's
 (double-submit cookie, ``SameSite=Strict``) and come from this origin; the Host header must
 name this server (DNS rebinding). Static files are three fixed resources, never a path
 from the request. Errors are pages with a 4xx/5xx status; the server keeps running.
+
+Pages that only read are plain functions, which Starlette runs in its thread pool: a slow
+page (a model explaining an article, a search) never holds up another annotator's request.
 """
 
 from __future__ import annotations
@@ -213,11 +216,11 @@ def _mode(value: str | None) -> str:
 
 
 # -- label -----------------------------------------------------------------------------------
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     return RedirectResponse("/label" if _state(request).labeller else "/overview", status_code=303)
 
 
-async def label_page(request: Request) -> Response:
+def label_page(request: Request) -> Response:
     labeller = _labeller(request)
     mode = _mode(request.query_params.get("mode"))
     annotator = request.cookies.get(NAME_COOKIE)
@@ -309,7 +312,7 @@ async def undo(request: Request) -> Response:
     return RedirectResponse(f"/label?mode={mode}", status_code=303)
 
 
-async def status(request: Request) -> Response:
+def status(request: Request) -> Response:
     """The labelling state as JSON (the page's counts, F1 and agreement)."""
     labeller = _labeller(request)
     state = labeller.state
@@ -349,7 +352,7 @@ def _bar_figure(x: list[Any], y: list[Any], title: str, horizontal: bool = False
     return figure_json({"data": [trace], "layout": layout})
 
 
-async def overview(request: Request) -> Response:
+def overview(request: Request) -> Response:
     state = _state(request)
     index = state.index
     source = request.query_params.get("source") or None
@@ -387,12 +390,12 @@ def _topic_model(request: Request) -> Any:
     return model
 
 
-async def topics_page(request: Request) -> Response:
+def topics_page(request: Request) -> Response:
     model = _topic_model(request)
     return _render(request, "topics.html", topics=model.topics(10))
 
 
-async def topic_page(request: Request) -> Response:
+def topic_page(request: Request) -> Response:
     model = _topic_model(request)
     k = request.path_params["k"]
     if not 0 <= k < model.num_topics_:
@@ -414,7 +417,7 @@ async def relabel_topic(request: Request) -> Response:
     return RedirectResponse(f"/topics/{k}", status_code=303)
 
 
-async def article_page(request: Request) -> Response:
+def article_page(request: Request) -> Response:
     state = _state(request)
     n = request.path_params["n"]
     item = state.index.get(n)
@@ -445,7 +448,7 @@ async def article_page(request: Request) -> Response:
     )
 
 
-async def search_page(request: Request) -> Response:
+def search_page(request: Request) -> Response:
     state = _state(request)
     params = request.query_params
     topic = _int(params.get("topic"), "topic")
@@ -474,7 +477,7 @@ async def search_page(request: Request) -> Response:
     )
 
 
-async def static(request: Request) -> Response:
+def static(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in _STATIC_NAMES:
         raise HTTPException(404, "no such file")
