@@ -68,9 +68,9 @@ def _global_options(
 
 
 def _register_commands() -> None:
-    from textkit.cli import analysis, corpus, models, rules, themes, topics
+    from textkit.cli import analysis, corpus, models, rules, serve, themes, topics
 
-    for module in (corpus, themes, rules, topics, models, analysis):
+    for module in (corpus, themes, rules, topics, models, analysis, serve):
         module.register(app)
 
 
