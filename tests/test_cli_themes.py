@@ -289,7 +289,12 @@ def test_evaluate_needs_labels(trained, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("records", "options", "message"),
     [
-        (labelled_articles(), ["--model", "forest"], "unknown model 'forest' (choose one of svm, logreg, sgd, nb)"),
+        (
+            labelled_articles(),
+            ["--model", "forest"],
+            "The 'model' parameter of ThemeClassifier must be a str among {'svm', 'logreg', 'sgd', 'nb'}. "
+            "Got 'forest' instead",
+        ),
         (
             [{"text": "troops tanks", "labels": ["military"]}] * 4,
             [],
@@ -303,6 +308,22 @@ def test_training_errors_are_one_clear_line(tmp_path, capsys, records, options, 
     code, _, err = run(capsys, "train", data, "--models-dir", tmp_path / "m", *options)
     assert code == 1
     assert err == f"error: {message}\n"
+    assert not (tmp_path / "m" / "themes").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "param"),
+    [
+        (["--ngrams", "0"], "ngram_range"),  # trained bigrams silently before
+        (["--min-df", "0"], "min_df"),
+        (["--max-df", "5.5"], "max_df"),  # crashed in scikit-learn's vectorizer
+    ],
+)
+def test_bad_classifier_option_values_are_refused_before_reading(tmp_path, capsys, options, param):
+    missing = tmp_path / "not-read.jsonl"  # the values are checked before any data is read
+    code, _, err = run(capsys, "train", missing, "--models-dir", tmp_path / "m", *options)
+    assert code != 0  # 1 today; the usage-error exit code (2) is the CLI layer's to map from error.param
+    assert err.startswith(f"error: The '{param}' parameter of ThemeClassifier must be ")
     assert not (tmp_path / "m" / "themes").exists()
 
 

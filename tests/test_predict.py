@@ -15,22 +15,26 @@ from textkit.workflows.themes import load_classifier, train_model
 
 
 class CountingModel:
-    """Scores by keyword; counts how many texts it was asked about (to prove laziness)."""
+    """Scores by keyword; counts how many texts it was asked about (to prove laziness).
+
+    It has the three steps predict_stream calls: features, scores, labels_from_scores.
+    """
 
     classes_ = np.array(["economy", "military"])
 
     def __init__(self):
         self.seen = 0
 
-    def predict_proba(self, texts):
+    def features(self, texts):
         self.seen += len(texts)
-        return self._scores(texts)
+        return texts
 
-    def _scores(self, texts):
-        return np.array([[0.9, 0.1] if "bank" in t.lower() else [0.2, 0.8] for t in texts])
+    def scores(self, texts):
+        proba = np.array([[0.9, 0.1] if "bank" in t.lower() else [0.2, 0.8] for t in texts])
+        return proba, proba
 
-    def predict_labels(self, texts, threshold=None, top_k=None):
-        return [tuple(c for c, s in zip(self.classes_, row) if s >= (threshold or 0.5)) for row in self._scores(texts)]
+    def labels_from_scores(self, raw, proba, threshold=None, top_k=None):
+        return [tuple(c for c, s in zip(self.classes_, row) if s >= (threshold or 0.5)) for row in proba]
 
 
 def test_records_are_in_input_order_with_ids_labels_scores():
