@@ -124,3 +124,62 @@ def test_train_model_with_cv_stores_the_report(tmp_path):
     result = train_model(articles(), "cv", models_dir=tmp_path, cv=3)
     assert result.manifest["metrics"]["cv"]["folds"] == 3
     assert json.dumps(result.cv_report.to_dict())  # JSON-ready
+
+
+# -- score once: the stream's records are exactly the classifier's own predictions ------------------
+@pytest.fixture(scope="module")
+def sample():
+    from textkit.reading.articles import read_articles, sample_corpus_path
+    from textkit.themes.classify import ThemeClassifier
+
+    corpus = list(read_articles(sample_corpus_path()))
+    train, test = corpus[::2], corpus[1::2]
+    return ThemeClassifier().fit(train, [list(a.labels) for a in train]), test
+
+
+@pytest.mark.parametrize("options", [{}, {"threshold": 0.3}, {"top_k": 2}, {"threshold": 0.2, "top_k": 1}])
+def test_predict_stream_is_exactly_predict_labels_and_predict_proba(sample, options):
+    model, test = sample
+    records = list(predict_stream(model, test, batch_size=64, **options))
+    labels = model.predict_labels(test, **options)
+    proba = model.predict_proba(test)
+    assert [r["id"] for r in records] == [a.id for a in test]
+    assert [r["labels"] for r in records] == [[str(x) for x in row] for row in labels]
+    assert [r["scores"] for r in records] == [
+        {str(c): round(float(p), 4) for c, p in zip(model.classes_, row)} for row in proba
+    ]
+
+
+def test_predict_stream_explains_from_the_batch_as_explain_text_does(sample):
+    from textkit.themes.explain import explain_text
+
+    model, test = sample
+    records = list(predict_stream(model, test[:40], explain=3, batch_size=16))
+    assert [r["explanation"] for r in records] == [explain_text(model, a.full_text, n=3) for a in test[:40]]
+    # with top_k, every predicted label is explained (explain_text would only explain the tuned ones)
+    for record in predict_stream(model, test[:10], explain=3, top_k=3):
+        assert list(record["explanation"]) == record["labels"]
+
+
+def test_predict_stream_tokenizes_each_text_once(sample, monkeypatch):
+    model, test = sample
+    tokenizer = model.vectorizer_.tokenizer
+    calls = []
+    original = type(tokenizer).__call__
+    monkeypatch.setattr(type(tokenizer), "__call__", lambda self, text: calls.append(text) or original(self, text))
+    list(predict_stream(model, test[:50], explain=5, batch_size=20))
+    assert len(calls) == 50  # was 4 per text with explain (2 without)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (1, 3), (2, 3)])
+def test_fast_transform_is_the_vectorizers_own_matrix(sample, ngram_range):
+    from textkit.reading.articles import read_articles, sample_corpus_path
+    from textkit.themes.features import make_vectorizer, transform
+
+    texts = [a.full_text for a in read_articles(sample_corpus_path())]
+    vectorizer = make_vectorizer(ngram_range=ngram_range, min_df=2).fit(texts[::2])
+    expected, got = vectorizer.transform(texts[1::2] + ["", "the and of"]), transform(vectorizer, texts[1::2] + ["", "the and of"])
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_array_equal(got.data, expected.data)  # bit for bit, so the predictions are the same

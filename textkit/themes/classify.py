@@ -33,7 +33,7 @@ from textkit.params import validate_params
 from textkit.reading.articles import Article
 from textkit.text.tokenize import Tokenizer
 from textkit.themes.data import as_texts, check_selection, encode_labels, single_labels
-from textkit.themes.features import make_vectorizer, transform
+from textkit.themes.features import make_vectorizer, pack_vocabularies, transform
 
 MODELS = ("svm", "logreg", "sgd", "nb")
 
@@ -557,6 +557,7 @@ def _vectorize(vectorizer: Any, texts: list[str], min_df: float, max_df: float) 
                 hint="lower min_df or raise max_df",
             ) from None
         raise
+    pack_vocabularies(vectorizer)
     return features.tocsr()
 
 
