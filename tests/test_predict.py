@@ -2,6 +2,7 @@
 
 import io
 import itertools
+import pickle
 import json
 
 import numpy as np
@@ -183,3 +184,22 @@ def test_fast_transform_is_the_vectorizers_own_matrix(sample, ngram_range):
     np.testing.assert_array_equal(got.indptr, expected.indptr)
     np.testing.assert_array_equal(got.indices, expected.indices)
     np.testing.assert_array_equal(got.data, expected.data)  # bit for bit, so the predictions are the same
+
+
+def test_vocabulary_pickles_compactly_and_round_trips(sample):
+    import joblib
+
+    from textkit.themes.features import Vocabulary
+
+    model, test = sample
+    vocabulary = model.vectorizer_.vocabulary_
+    assert type(vocabulary) is Vocabulary
+    buffer = io.BytesIO()
+    joblib.dump(vocabulary, buffer)
+    restored = joblib.load(io.BytesIO(buffer.getvalue()))
+    assert type(restored) is Vocabulary and restored == vocabulary
+    assert all(type(v) is int for v in restored.values())
+    # a model saved before (a plain dict) predicts the same
+    old = pickle.loads(pickle.dumps(model))
+    old.vectorizer_.vocabulary_ = dict(vocabulary)
+    np.testing.assert_array_equal(old.predict_proba(test), model.predict_proba(test))

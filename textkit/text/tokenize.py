@@ -103,32 +103,36 @@ def english_stop_words() -> frozenset[str]:
     return (frozenset(ENGLISH_STOP_WORDS) - NEWS_KEEP_WORDS) | NEWS_STOP_WORDS
 
 
-_ADDRESS_MARKER = re.compile(r"@|://|www\.")
+_ADDRESS_MARKERS = ("@", "://", "www.")
 _NON_SPACE = re.compile(r"\S*")
 
 
 def _drop_addresses(text: str) -> str:
     """Remove every whitespace-separated chunk that holds a URL or an e-mail address.
 
-    Only the chunks around a marker (``@``, ``://``, ``www.``) are looked at, each
-    bounded by C-level matches forward in the text and backward in its reverse: mail
-    (20 Newsgroups) has a few addresses per text among thousands of words, so
-    splitting the whole text into words (or one regex over it) costs several times more.
-    The whitespace around a removed chunk is kept; tokens never span whitespace.
+    Only the chunks around a marker (``@``, ``://``, ``www.``, found with ``str.find``)
+    are looked at, each bounded by C-level matches forward in the text and backward in
+    its reverse: mail (20 Newsgroups) has a few addresses per text among thousands of
+    words, so splitting the whole text into words, or one regex over it, costs several
+    times more. The whitespace around a removed chunk is kept: tokens never span it.
     """
     reverse = ""
+    chunks = set()  # (start, end); two markers in one chunk give the same pair
+    for marker in _ADDRESS_MARKERS:
+        at = text.find(marker)
+        while at != -1:
+            reverse = reverse or text[::-1]
+            # The chunk runs back from the marker to the previous whitespace (forward in the reverse).
+            start = len(text) - _NON_SPACE.match(reverse, len(text) - at).end()
+            end = _NON_SPACE.match(text, at).end()
+            chunks.add((start, end))
+            at = text.find(marker, end)
     pieces = []
-    end = 0
-    for marker in _ADDRESS_MARKER.finditer(text):
-        at = marker.start()
-        if at < end:  # a second marker in a chunk already removed
-            continue
-        reverse = reverse or text[::-1]
-        # The chunk runs back from the marker to the previous whitespace (forward in the reverse).
-        start = len(text) - _NON_SPACE.match(reverse, len(text) - at).end()
-        pieces.append(text[end:start])
-        end = _NON_SPACE.match(text, at).end()
-    pieces.append(text[end:])
+    kept_from = 0
+    for start, end in sorted(chunks):
+        pieces.append(text[kept_from:start])
+        kept_from = end
+    pieces.append(text[kept_from:])
     return "".join(pieces)
 
 

@@ -124,15 +124,17 @@ def feature_names(vectorizer: Any) -> np.ndarray:
 class _NgramIndex:
     """A word vectorizer's vocabulary as numbers: each n-gram is a key made of its tokens' ids.
 
-    ``tokens`` numbers every token that occurs in some vocabulary n-gram; the n-gram
-    ``(t1, ..., tn)`` has the key ``((t1 * base) + t2) * base ... + tn``, and
-    ``keys[n]`` / ``columns[n]`` hold the sorted keys of the n-grams of length n and
+    ``tokens`` numbers every token that occurs in some vocabulary n-gram;
+    ``unigrams[t]`` is the column of token ``t`` (-1 if it is not a feature on its own).
+    The n-gram ``(t1, ..., tn)``, n >= 2, has the key ``((t1 * base) + t2) * base ... + tn``,
+    and ``keys[n]`` / ``columns[n]`` hold the sorted keys of the n-grams of length n and
     their columns. A text's n-grams are then looked up for a whole batch at once with
     numpy instead of being joined into strings and looked up one by one.
     """
 
     tokens: dict[str, int]
     base: int
+    unigrams: np.ndarray
     keys: dict[int, np.ndarray]
     columns: dict[int, np.ndarray]
 
@@ -155,12 +157,16 @@ def _ngram_index(vectorizer: Any) -> _NgramIndex | None:
     base = len(tokens) + 1
     index = None
     if base ** max(parts, default=1) < 2**63:
+        unigrams = np.full(base, -1, dtype=np.int64)
         keys, columns_by_n = {}, {}
         for n, (grams, columns) in parts.items():
-            key = _keys(np.array(grams, dtype=np.int64).reshape(len(grams), n).T, base)
+            if n == 1:
+                unigrams[[ids[0] for ids in grams]] = columns
+                continue
+            key = _keys(np.array(grams, dtype=np.int64).T, base)
             order = np.argsort(key)
             keys[n], columns_by_n[n] = key[order], np.asarray(columns, dtype=np.int64)[order]
-        index = _NgramIndex(tokens, base, keys, columns_by_n)
+        index = _NgramIndex(tokens, base, unigrams, keys, columns_by_n)
     _INDEXES[vectorizer] = index
     return index
 
@@ -215,7 +221,9 @@ def transform(vectorizer: Any, texts: Sequence[str]) -> Any:
         ends.append(len(ids))
     tokens = np.asarray(memoryview(ids))
     text_of = np.repeat(np.arange(len(texts)), np.diff(np.asarray(memoryview(ends)), prepend=0))
-    rows, columns = [], []
+    # tokens that are features on their own (-1 maps to the last entry, which is -1)
+    unigrams = index.unigrams[tokens]
+    rows, columns = [text_of[unigrams >= 0]], [unigrams[unigrams >= 0]]
     for n, keys in index.keys.items():
         starts = len(tokens) - n + 1
         if starts < 1:
