@@ -178,3 +178,11 @@ def test_clean_text_is_what_the_regexes_gave(text):
     from textkit.text.clean import clean_text
 
     assert clean_text(text) == _clean_by_regex(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_token_pattern_is_the_unicode_one_on_ascii_text(text):
+    from textkit.text.tokenize import _ASCII_TOKEN, _TOKEN
+
+    assert _ASCII_TOKEN.findall(text) == _TOKEN.findall(text)

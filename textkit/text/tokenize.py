@@ -18,6 +18,9 @@ from textkit.text.clean import normalize_unicode
 # A word: letters/digits with inner hyphens kept (al-assad, s-300). Possessive 's is
 # removed and other apostrophes dropped (don't -> dont) before matching.
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+# The same on ASCII text, where [^\W_] is exactly [a-zA-Z0-9]: an explicit class skips the
+# Unicode category lookups and makes tokenizing ~20% faster (most news text is ASCII).
+_ASCII_TOKEN = re.compile(r"[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*")
 _POSSESSIVE = re.compile(r"'s\b")
 # Letters and digits mixed in one hyphen-less token: "mp3", but mostly encoding junk
 # ("g9v", "b8f") in scraped or mailed text.
@@ -266,7 +269,7 @@ class Tokenizer:
             text = _POSSESSIVE.sub("", text).replace("'", "")
         stops, min_length = self.stop_word_set, self.min_length
         # One comprehension per policy: a per-token branch would cost a third of the time.
-        words = _TOKEN.findall(text)
+        words = (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
         if self.numbers == "drop":
             tokens = [w for w in words if w not in stops and len(w) >= min_length and not w.isdigit()]
         elif self.numbers == "token":

@@ -12,7 +12,7 @@ yields one record per article::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from itertools import islice, repeat
 from typing import Any, Literal
 
 from textkit.errors import ConfigError
@@ -76,13 +76,14 @@ def predict_stream(
         features = model.features([a.full_text for a in batch])
         raw, proba = model.scores(features)
         labels = model.labels_from_scores(raw, proba, threshold=threshold, top_k=top_k)
-        # tolist() gives Python floats in one call: round() on them is exact as before and
-        # three times faster than on numpy scalars (numpy's own round() is not always exact).
+        # tolist() gives Python floats in one call, and map() rounds them without a Python
+        # frame per score: three times faster than round(float(s)) on numpy scalars, and exact
+        # (numpy's own round() is not always the nearest decimal).
         for i, (article, row, predicted) in enumerate(zip(batch, proba.tolist(), labels)):
             record: dict[str, Any] = {
                 "id": article.id,
                 "labels": [str(label) for label in predicted],
-                "scores": {c: round(s, digits) for c, s in zip(classes, row)},
+                "scores": dict(zip(classes, map(round, row, repeat(digits)))),
             }
             if explain:
                 record["explanation"] = explain_row(model, features[i], predicted, n=explain)
