@@ -141,7 +141,9 @@ def main() -> None:
     records, labels = outputs["textkit predict_stream"], outputs["textkit predict_labels"]
     proba = model.predict_proba(test_texts)
     same_labels = [r["labels"] for r in records] == [[str(x) for x in row] for row in labels]
-    same_scores = [list(r["scores"].values()) for r in records] == [[round(p, 4) for p in row] for row in proba.tolist()]
+    same_scores = [list(r["scores"].values()) for r in records] == [
+        [round(p, 4) for p in row] for row in proba.tolist()
+    ]
     accuracy = {
         "textkit": round(sum(row[0] == truth[0] for row, truth in zip(labels, test_labels)) / docs, 4),
         "baseline": round(sum(p == truth[0] for p, truth in zip(outputs["baseline"], test_labels)) / docs, 4),

@@ -35,8 +35,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError as SklearnNotFittedError
-from sklearn.utils import estimator_checks
-from sklearn.utils import get_tags
+from sklearn.utils import estimator_checks, get_tags
 from test_classify import corpus
 
 from textkit.errors import InputError, NotFittedError, TrainingError
@@ -121,7 +120,9 @@ def test_fit_is_idempotent_and_prediction_changes_nothing(data) -> None:
     model.predict_labels(PROBES, top_k=2)
     assert joblib.hash(model.__dict__) == state  # check_dict_unchanged
     model.fit(texts, labels)
-    for before, after in zip(first, (model.predict_proba(PROBES), model.decision_function(PROBES), model.predict(PROBES))):
+    for before, after in zip(
+        first, (model.predict_proba(PROBES), model.decision_function(PROBES), model.predict(PROBES))
+    ):
         np.testing.assert_array_equal(before, after)
 
 

@@ -2,8 +2,8 @@
 
 import io
 import itertools
-import pickle
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -179,7 +179,8 @@ def test_fast_transform_is_the_vectorizers_own_matrix(sample, ngram_range):
 
     texts = [a.full_text for a in read_articles(sample_corpus_path())]
     vectorizer = make_vectorizer(ngram_range=ngram_range, min_df=2).fit(texts[::2])
-    expected, got = vectorizer.transform(texts[1::2] + ["", "the and of"]), transform(vectorizer, texts[1::2] + ["", "the and of"])
+    new = [*texts[1::2], "", "the and of"]
+    expected, got = vectorizer.transform(new), transform(vectorizer, new)
     assert got.shape == expected.shape and got.dtype == expected.dtype
     np.testing.assert_array_equal(got.indptr, expected.indptr)
     np.testing.assert_array_equal(got.indices, expected.indices)

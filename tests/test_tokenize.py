@@ -153,7 +153,25 @@ def _clean_by_regex(text):
     return re.sub(r"[ ]{2,}", " ", text).strip()
 
 
-PIECES = [" ", "  ", "\n", "\t", " \n", "a", "bc", "x@y.org", "@", "://", "http", "www.", "www", "-", "'s", "\u2003", "_"]
+PIECES = [
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    " \n",
+    "a",
+    "bc",
+    "x@y.org",
+    "@",
+    "://",
+    "http",
+    "www.",
+    "www",
+    "-",
+    "'s",
+    "\u2003",
+    "_",
+]
 
 
 @settings(max_examples=500, deadline=None)

@@ -110,6 +110,13 @@ _ADDRESS_MARKERS = ("@", "://", "www.")
 _NON_SPACE = re.compile(r"\S*")
 
 
+def _non_space_end(text: str, at: int) -> int:
+    """Where the run of non-whitespace characters starting at ``at`` ends."""
+    match = _NON_SPACE.match(text, at)
+    assert match is not None  # \S* matches at every position, if only the empty string
+    return match.end()
+
+
 def _drop_addresses(text: str) -> str:
     """Remove every whitespace-separated chunk that holds a URL or an e-mail address.
 
@@ -126,8 +133,8 @@ def _drop_addresses(text: str) -> str:
         while at != -1:
             reverse = reverse or text[::-1]
             # The chunk runs back from the marker to the previous whitespace (forward in the reverse).
-            start = len(text) - _NON_SPACE.match(reverse, len(text) - at).end()
-            end = _NON_SPACE.match(text, at).end()
+            start = len(text) - _non_space_end(reverse, len(text) - at)
+            end = _non_space_end(text, at)
             chunks.add((start, end))
             at = text.find(marker, end)
     pieces = []

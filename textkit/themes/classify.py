@@ -22,7 +22,7 @@ import copy
 import warnings
 from collections.abc import Iterable
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -155,7 +155,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     # Every parameter's rule, checked by validate_params at the start of fit (and by
     # textkit.workflows.themes before any data is read).
-    _parameter_constraints: dict[str, list[Any]] = {
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         # dict keys, not a set: the error message lists the models in MODELS order on every run.
         "model": [StrOptions(dict.fromkeys(MODELS).keys())],
         "C": [Interval(Real, 0, None, closed="neither"), None],
@@ -248,7 +248,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             tokenizer.learn_phrases(texts)
         vectorizer = make_vectorizer(
             tokenizer=tokenizer,
-            ngram_range=tuple(self.ngram_range),
+            ngram_range=(self.ngram_range[0], self.ngram_range[1]),  # a tuple, as scikit-learn wants
             min_df=self.min_df,
             max_df=self.max_df,
             sublinear_tf=self.sublinear_tf,

@@ -77,34 +77,6 @@ def make_vectorizer(
     return FeatureUnion([("words", words), ("chars", chars)])
 
 
-class Vocabulary(dict[str, int]):
-    """A fitted vectorizer's ``vocabulary_`` (term -> column) that pickles as one string and one array.
-
-    joblib unpickles in pure Python, one object at a time: the 260,000 n-grams of a
-    20 Newsgroups model took most of the time ``textkit predict`` spends loading it.
-    Packed as the terms joined into one string plus their lengths, it loads in
-    hundredths of a second. It is a plain ``dict`` otherwise (same lookups, same speed).
-    """
-
-    def __reduce__(self) -> tuple[Any, tuple[str, np.ndarray]]:
-        terms = sorted(self, key=self.__getitem__)  # in column order: columns are 0..n-1
-        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        return _unpack_vocabulary, ("".join(terms), lengths)
-
-
-def _unpack_vocabulary(joined: str, lengths: np.ndarray) -> Vocabulary:
-    ends = np.cumsum(lengths).tolist()
-    starts = [0, *ends[:-1]]
-    return Vocabulary(zip(map(joined.__getitem__, map(slice, starts, ends)), range(len(ends))))
-
-
-def pack_vocabularies(vectorizer: Any) -> None:
-    """Make the ``vocabulary_`` of a fitted vectorizer (or of each block of a union) a :class:`Vocabulary`."""
-    for block in [vectorizer] + [v for _, v in getattr(vectorizer, "transformer_list", [])]:
-        if isinstance(getattr(block, "vocabulary_", None), dict):
-            block.vocabulary_ = Vocabulary(block.vocabulary_)
-
-
 def feature_names(vectorizer: Any) -> np.ndarray:
     """Readable names of a fitted vectorizer's columns.
 
@@ -124,12 +96,13 @@ def feature_names(vectorizer: Any) -> np.ndarray:
 class _NgramIndex:
     """A word vectorizer's vocabulary as numbers: each n-gram is a key made of its tokens' ids.
 
-    ``tokens`` numbers every token that occurs in some vocabulary n-gram;
-    ``unigrams[t]`` is the column of token ``t`` (-1 if it is not a feature on its own).
-    The n-gram ``(t1, ..., tn)``, n >= 2, has the key ``((t1 * base) + t2) * base ... + tn``,
-    and ``keys[n]`` / ``columns[n]`` hold the sorted keys of the n-grams of length n and
-    their columns. A text's n-grams are then looked up for a whole batch at once with
-    numpy instead of being joined into strings and looked up one by one.
+    ``tokens`` numbers every token that occurs in some vocabulary n-gram (the id
+    ``len(tokens)`` stands for "no such token"); ``unigrams[t]`` is the column of token
+    ``t`` (-1 if it is not a feature on its own). The n-gram ``(t1, ..., tn)``, n >= 2,
+    has the key ``((t1 * base) + t2) * base ... + tn``, and ``keys[n]`` / ``columns[n]``
+    hold the sorted keys of the n-grams of length n and their columns. A text's n-grams
+    are then looked up for a whole batch at once with numpy instead of being joined
+    into strings and looked up one by one.
     """
 
     tokens: dict[str, int]
@@ -139,19 +112,11 @@ class _NgramIndex:
     columns: dict[int, np.ndarray]
 
 
-# Built once per fitted vectorizer (a fraction of a second for 260,000 n-grams).
-_INDEXES: weakref.WeakKeyDictionary[Any, _NgramIndex | None] = weakref.WeakKeyDictionary()
+def _build_index(vocabulary: dict[str, int]) -> _NgramIndex | None:
+    """The :class:`_NgramIndex` of a vocabulary, or None when the keys would not fit in 64 bits.
 
-
-def _ngram_index(vectorizer: Any) -> _NgramIndex | None:
-    """The vectorizer's :class:`_NgramIndex`, or None when the keys would not fit in 64 bits.
-
-    Built with C-level maps and numpy (no Python loop per term): ``textkit predict``
-    builds it for every run, 0.1 s for the 260,000 n-grams of a 20 Newsgroups model.
+    Built with C-level maps and numpy, no Python loop per term.
     """
-    if vectorizer in _INDEXES:
-        return _INDEXES[vectorizer]
-    vocabulary = vectorizer.vocabulary_
     # Tokenizer tokens hold no whitespace, so splitting on it gives an n-gram's tokens.
     parts = list(map(str.split, vocabulary))
     flat = list(chain.from_iterable(parts))
@@ -160,23 +125,21 @@ def _ngram_index(vectorizer: Any) -> _NgramIndex | None:
     lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     starts = np.cumsum(lengths) - lengths
     columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(vocabulary))
-    base = len(tokens) + 1  # the id len(tokens) stands for "no token" (see transform)
-    index = None
-    if base ** int(lengths.max(initial=1)) < 2**63:
-        unigrams = np.full(base, -1, dtype=np.int64)
-        keys, columns_by_n = {}, {}
-        for n in np.unique(lengths).tolist():
-            of_n = lengths == n
-            grams = ids[starts[of_n][:, None] + np.arange(n)]  # one row per n-gram, one column per position
-            if n == 1:
-                unigrams[grams[:, 0]] = columns[of_n]
-                continue
-            key = _keys(grams.T, base)
-            order = np.argsort(key)
-            keys[n], columns_by_n[n] = key[order], columns[of_n][order]
-        index = _NgramIndex(tokens, base, unigrams, keys, columns_by_n)
-    _INDEXES[vectorizer] = index
-    return index
+    base = len(tokens) + 1
+    if base ** int(lengths.max(initial=1)) >= 2**63:
+        return None
+    unigrams = np.full(base, -1, dtype=np.int64)
+    keys, columns_by_n = {}, {}
+    for n in np.unique(lengths).tolist():
+        of_n = lengths == n
+        grams = ids[starts[of_n][:, None] + np.arange(n)]  # one row per n-gram, one column per position
+        if n == 1:
+            unigrams[grams[:, 0]] = columns[of_n]
+            continue
+        key = _keys(grams.T, base)
+        order = np.argsort(key)
+        keys[n], columns_by_n[n] = key[order], columns[of_n][order]
+    return _NgramIndex(tokens, base, unigrams, keys, columns_by_n)
 
 
 def _keys(ids: Any, base: int) -> np.ndarray:
@@ -185,6 +148,71 @@ def _keys(ids: Any, base: int) -> np.ndarray:
     for row in ids:
         key = key * base + row
     return key
+
+
+class Vocabulary(dict[str, int]):
+    """A fitted vectorizer's ``vocabulary_`` (term -> column) that carries its :class:`_NgramIndex`.
+
+    It is a plain ``dict`` otherwise (same lookups, same speed). It pickles as its index:
+    the tokens joined into one string, their lengths and the n-gram keys. joblib
+    unpickles in pure Python, one object at a time, so the 260,000 n-grams of a
+    20 Newsgroups model as a dict were most of the time ``textkit predict`` spent
+    loading it; from the index, the dict is rebuilt with C-level joins in a tenth of that.
+    """
+
+    index: _NgramIndex | None
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.index = _build_index(self)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        if self.index is None:
+            return dict, (dict(self),)
+        index = self.index
+        tokens = list(index.tokens)  # in id order
+        lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        return _vocabulary_from_index, ("".join(tokens), lengths, index.unigrams, index.keys, index.columns)
+
+
+def _vocabulary_from_index(
+    joined: str, lengths: np.ndarray, unigrams: np.ndarray, keys: dict[int, np.ndarray], columns: dict[int, np.ndarray]
+) -> Vocabulary:
+    ends = np.cumsum(lengths).tolist()
+    tokens = list(map(joined.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+    base = len(tokens) + 1
+    names = np.array([*tokens, ""], dtype=object)
+    vocabulary = Vocabulary.__new__(Vocabulary)
+    is_unigram = unigrams >= 0
+    dict.update(vocabulary, zip(names[is_unigram].tolist(), unigrams[is_unigram].tolist()))
+    for n, key in keys.items():
+        positions = []
+        for _ in range(n):  # token ids from the last position to the first
+            key, last = np.divmod(key, base)
+            positions.append(names[last])
+        dict.update(vocabulary, zip(map(" ".join, zip(*reversed(positions))), columns[n].tolist()))
+    vocabulary.index = _NgramIndex(dict(zip(tokens, range(len(tokens)))), base, unigrams, keys, columns)
+    return vocabulary
+
+
+def pack_vocabularies(vectorizer: Any) -> None:
+    """Make the ``vocabulary_`` of a fitted vectorizer (or of each block of a union) a :class:`Vocabulary`."""
+    for block in [vectorizer] + [v for _, v in getattr(vectorizer, "transformer_list", [])]:
+        if isinstance(getattr(block, "vocabulary_", None), dict):
+            block.vocabulary_ = Vocabulary(block.vocabulary_)
+
+
+# The index of a plain-dict vocabulary (a model saved before Vocabulary existed), built once.
+_INDEXES: weakref.WeakKeyDictionary[Any, _NgramIndex | None] = weakref.WeakKeyDictionary()
+
+
+def _ngram_index(vectorizer: Any) -> _NgramIndex | None:
+    vocabulary = vectorizer.vocabulary_
+    if isinstance(vocabulary, Vocabulary):
+        return vocabulary.index
+    if vectorizer not in _INDEXES:
+        _INDEXES[vectorizer] = _build_index(vocabulary)
+    return _INDEXES[vectorizer]
 
 
 def transform(vectorizer: Any, texts: Sequence[str]) -> Any:
