@@ -59,8 +59,16 @@ def test_stream_is_lazy_so_memory_stays_constant():
 def test_bad_options_are_refused():
     with pytest.raises(ConfigError, match="top_k must be at least 1, not 0"):
         next(predict_stream(CountingModel(), ["a"], top_k=0))
-    with pytest.raises(ConfigError, match="threshold must be between 0 and 1, not 1.5"):
+    with pytest.raises(ConfigError, match="threshold must be between 0 and 1, not 1.5") as raised:
         next(predict_stream(CountingModel(), ["a"], threshold=1.5))
+    assert raised.value.param == "threshold"
+
+
+def test_bad_options_are_refused_at_the_call_before_reading():
+    model = CountingModel()
+    with pytest.raises(ConfigError) as raised:
+        predict_stream(model, iter(["a"]), top_k=0)  # no next(): the options are checked first
+    assert raised.value.param == "top_k" and model.seen == 0
 
 
 def test_write_records_jsonl_and_csv_exactly():

@@ -59,14 +59,31 @@ def predict_stream(
     digits : int
         Scores are rounded to this many decimals.
 
-    Yields
-    ------
-    dict
+    Returns
+    -------
+    iterator of dict
         ``{"id", "labels", "scores"}`` and, with ``explain``, ``"explanation"``.
+
+    Raises
+    ------
+    ConfigError
+        Bad options, at the call (not at the first record), before any article is read.
     """
     if batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, not {batch_size}", param="batch_size")
     check_selection(threshold, top_k)
+    return _records(model, articles, threshold, top_k, explain, batch_size, digits)
+
+
+def _records(
+    model: Any,
+    articles: Iterable[Article | str],
+    threshold: float | None,
+    top_k: int | None,
+    explain: int,
+    batch_size: int,
+    digits: int,
+) -> Iterator[dict[str, Any]]:
     if explain:
         from textkit.themes.explain import explain_row
     classes = [str(c) for c in model.classes_]
