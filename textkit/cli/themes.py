@@ -62,15 +62,13 @@ def train(
 ) -> None:
     """Train a theme classifier on labelled articles (or keyword rules) and save it in the model store."""
     from textkit.store import ModelStore
-    from textkit.workflows.themes import train_model
+    from textkit.workflows.themes import make_classifier, train_model
 
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
-    stream = opt.deduplicated(stream) if dedup else stream
     # Only the options given are passed: the classifier's own defaults stay the one source.
     given = {
         "model": model,
         "C": c,
-        "ngram_range": (1, ngrams) if ngrams else None,
+        "ngram_range": None if ngrams is None else (1, ngrams),  # --ngrams 0 is refused, not ignored
         "min_df": min_df,
         "max_df": max_df,
         "char_ngrams": char_ngrams,
@@ -79,6 +77,9 @@ def train(
         "ensure_top_label": ensure_top_label,
     }
     params = {k: v for k, v in given.items() if v is not None}
+    make_classifier(params)  # option values checked before any file is opened
+    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.deduplicated(stream) if dedup else stream
     result = train_model(
         stream,
         name,

@@ -35,13 +35,17 @@ class TrainResult:
 
 
 def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
-    """A :class:`~textkit.themes.classify.ThemeClassifier` from keyword parameters, with clear errors.
+    """An unfitted :class:`~textkit.themes.classify.ThemeClassifier` from keyword parameters, checked.
+
+    The values are checked against the classifier's ``_parameter_constraints`` here,
+    before any data is read, by the same rules ``fit`` applies.
 
     Raises
     ------
     ConfigError
-        A parameter the classifier does not take, or a value it refuses.
+        A parameter the classifier does not take, or a value it refuses (``param`` names it).
     """
+    from textkit.params import validate_params
     from textkit.themes.classify import ThemeClassifier
 
     params = dict(model_params or {})
@@ -49,7 +53,9 @@ def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ConfigError(f"unknown classifier parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
-    return ThemeClassifier(**params)
+    classifier = ThemeClassifier(**params)
+    validate_params(classifier)
+    return classifier
 
 
 def labelled_list(articles: Iterable[Article], purpose: str, error: type[TextkitError]) -> list[Article]:
@@ -154,12 +160,13 @@ def train_model(
     """
     from textkit.store import ModelStore
 
-    store = ModelStore(models_dir)
-    # Refuse a taken name before minutes of fitting, not after (save checks again).
-    store.ensure_free(name, force)
+    # Options first (no data read yet), then the name: a usage error is reported before anything else.
     if cv is not None and cv < 2:
         raise ConfigError(f"cv must be at least 2 folds, not {cv}", param="cv")
     classifier = make_classifier(model_params)
+    store = ModelStore(models_dir)
+    # Refuse a taken name before minutes of fitting, not after (save checks again).
+    store.ensure_free(name, force)
     if rules is not None:
         return _train_from_rules(store, classifier, articles, name, rules, self_training, cv, force)
     articles = labelled_list(articles, "train on", TrainingError)
