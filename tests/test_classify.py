@@ -287,12 +287,31 @@ def test_single_example_label_is_kept_with_a_warning_in_multilabel_data() -> Non
     assert "sovereignty" in model.classes_
 
 
-def test_unknown_model_and_bad_cv() -> None:
-    texts, labels = corpus()
-    with pytest.raises(ConfigError, match="^unknown model 'bert' \\(choose one of svm, logreg, sgd, nb\\)$"):
-        ThemeClassifier(model="bert").fit(texts, labels)
-    with pytest.raises(ConfigError, match="cv must be an integer of at least 2, or None, not 1"):
-        ThemeClassifier(cv=1).fit(texts, labels)
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("model", "bert"),
+        ("cv", 1),
+        ("C", 0.0),
+        ("alpha", -1.0),
+        ("min_df", 0),  # scikit-learn's vectorizer accepts 0 and keeps every term
+        ("max_df", 5.5),  # crashed in the vectorizer
+        ("ngram_range", (1, -1)),  # crashed in the vectorizer
+        ("ngram_range", (1, 0)),  # crashed in the vectorizer
+        ("ngram_range", (0, 2)),
+        ("class_weight", "even"),
+    ],
+)
+def test_parameters_are_checked_by_one_table_before_any_data_is_read(param: str, value: object) -> None:
+    def unread():  # fit must refuse the parameter before it reads a single text
+        raise AssertionError("the texts were read")
+        yield ""
+
+    with pytest.raises(ConfigError) as raised:
+        ThemeClassifier(**{param: value}).fit(unread(), [])
+    assert raised.value.param == param
+    assert str(raised.value).startswith(f"The '{param}' parameter of ThemeClassifier must be ")
+    assert isinstance(raised.value, ValueError)
 
 
 def test_bad_prediction_input(multilabel_model: ThemeClassifier) -> None:

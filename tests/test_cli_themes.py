@@ -304,6 +304,22 @@ def test_training_errors_are_one_clear_line(tmp_path, capsys, records, options, 
     assert not (tmp_path / "m" / "themes").exists()
 
 
+@pytest.mark.parametrize(
+    ("options", "param"),
+    [
+        (["--ngrams", "0"], "ngram_range"),  # trained bigrams silently before
+        (["--min-df", "0"], "min_df"),
+        (["--max-df", "5.5"], "max_df"),  # crashed in scikit-learn's vectorizer
+    ],
+)
+def test_bad_classifier_option_values_are_refused_before_reading(tmp_path, capsys, options, param):
+    missing = tmp_path / "not-read.jsonl"  # the values are checked before any data is read
+    code, _, err = run(capsys, "train", missing, "--models-dir", tmp_path / "m", *options)
+    assert code == 2
+    assert err.startswith(f"error: invalid value for {options[0]}: The '{param}' parameter of ThemeClassifier must be ")
+    assert not (tmp_path / "m" / "themes").exists()
+
+
 def test_texts_and_input_together_are_refused(trained, capsys, tmp_path):
     _, data, models = trained
     code, _, err = run(capsys, "predict", "some text", "--input", data, "--model", "t", "--models-dir", models)

@@ -3,6 +3,7 @@
 import io
 import itertools
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -15,22 +16,26 @@ from textkit.workflows.themes import load_classifier, train_model
 
 
 class CountingModel:
-    """Scores by keyword; counts how many texts it was asked about (to prove laziness)."""
+    """Scores by keyword; counts how many texts it was asked about (to prove laziness).
+
+    It has the three steps predict_stream calls: features, scores, labels_from_scores.
+    """
 
     classes_ = np.array(["economy", "military"])
 
     def __init__(self):
         self.seen = 0
 
-    def predict_proba(self, texts):
+    def features(self, texts):
         self.seen += len(texts)
-        return self._scores(texts)
+        return texts
 
-    def _scores(self, texts):
-        return np.array([[0.9, 0.1] if "bank" in t.lower() else [0.2, 0.8] for t in texts])
+    def scores(self, texts):
+        proba = np.array([[0.9, 0.1] if "bank" in t.lower() else [0.2, 0.8] for t in texts])
+        return proba, proba
 
-    def predict_labels(self, texts, threshold=None, top_k=None):
-        return [tuple(c for c, s in zip(self.classes_, row) if s >= (threshold or 0.5)) for row in self._scores(texts)]
+    def labels_from_scores(self, raw, proba, threshold=None, top_k=None):
+        return [tuple(c for c, s in zip(self.classes_, row) if s >= (threshold or 0.5)) for row in proba]
 
 
 def test_records_are_in_input_order_with_ids_labels_scores():
@@ -54,8 +59,16 @@ def test_stream_is_lazy_so_memory_stays_constant():
 def test_bad_options_are_refused():
     with pytest.raises(ConfigError, match="top_k must be at least 1, not 0"):
         next(predict_stream(CountingModel(), ["a"], top_k=0))
-    with pytest.raises(ConfigError, match="threshold must be between 0 and 1, not 1.5"):
+    with pytest.raises(ConfigError, match="threshold must be between 0 and 1, not 1.5") as raised:
         next(predict_stream(CountingModel(), ["a"], threshold=1.5))
+    assert raised.value.param == "threshold"
+
+
+def test_bad_options_are_refused_at_the_call_before_reading():
+    model = CountingModel()
+    with pytest.raises(ConfigError) as raised:
+        predict_stream(model, iter(["a"]), top_k=0)  # no next(): the options are checked first
+    assert raised.value.param == "top_k" and model.seen == 0
 
 
 def test_write_records_jsonl_and_csv_exactly():
@@ -120,3 +133,82 @@ def test_train_model_with_cv_stores_the_report(tmp_path):
     result = train_model(articles(), "cv", models_dir=tmp_path, cv=3)
     assert result.manifest["metrics"]["cv"]["folds"] == 3
     assert json.dumps(result.cv_report.to_dict())  # JSON-ready
+
+
+# -- score once: the stream's records are exactly the classifier's own predictions ------------------
+@pytest.fixture(scope="module")
+def sample():
+    from textkit.reading.articles import read_articles, sample_corpus_path
+    from textkit.themes.classify import ThemeClassifier
+
+    corpus = list(read_articles(sample_corpus_path()))
+    train, test = corpus[::2], corpus[1::2]
+    return ThemeClassifier().fit(train, [list(a.labels) for a in train]), test
+
+
+@pytest.mark.parametrize("options", [{}, {"threshold": 0.3}, {"top_k": 2}, {"threshold": 0.2, "top_k": 1}])
+def test_predict_stream_is_exactly_predict_labels_and_predict_proba(sample, options):
+    model, test = sample
+    records = list(predict_stream(model, test, batch_size=64, **options))
+    labels = model.predict_labels(test, **options)
+    proba = model.predict_proba(test)
+    assert [r["id"] for r in records] == [a.id for a in test]
+    assert [r["labels"] for r in records] == [[str(x) for x in row] for row in labels]
+    assert [r["scores"] for r in records] == [
+        {str(c): round(float(p), 4) for c, p in zip(model.classes_, row)} for row in proba
+    ]
+
+
+def test_predict_stream_explains_from_the_batch_as_explain_text_does(sample):
+    from textkit.themes.explain import explain_text
+
+    model, test = sample
+    records = list(predict_stream(model, test[:40], explain=3, batch_size=16))
+    assert [r["explanation"] for r in records] == [explain_text(model, a.full_text, n=3) for a in test[:40]]
+    # with top_k, every predicted label is explained (explain_text would only explain the tuned ones)
+    for record in predict_stream(model, test[:10], explain=3, top_k=3):
+        assert list(record["explanation"]) == record["labels"]
+
+
+def test_predict_stream_tokenizes_each_text_once(sample, monkeypatch):
+    model, test = sample
+    tokenizer = model.vectorizer_.tokenizer
+    calls = []
+    original = type(tokenizer).__call__
+    monkeypatch.setattr(type(tokenizer), "__call__", lambda self, text: calls.append(text) or original(self, text))
+    list(predict_stream(model, test[:50], explain=5, batch_size=20))
+    assert len(calls) == 50  # was 4 per text with explain (2 without)
+
+
+@pytest.mark.parametrize("ngram_range", [(1, 1), (1, 2), (1, 3), (2, 3)])
+def test_fast_transform_is_the_vectorizers_own_matrix(sample, ngram_range):
+    from textkit.reading.articles import read_articles, sample_corpus_path
+    from textkit.themes.features import make_vectorizer, transform
+
+    texts = [a.full_text for a in read_articles(sample_corpus_path())]
+    vectorizer = make_vectorizer(ngram_range=ngram_range, min_df=2).fit(texts[::2])
+    new = [*texts[1::2], "", "the and of"]
+    expected, got = vectorizer.transform(new), transform(vectorizer, new)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_array_equal(got.data, expected.data)  # bit for bit, so the predictions are the same
+
+
+def test_vocabulary_pickles_compactly_and_round_trips(sample):
+    import joblib
+
+    from textkit.themes.features import Vocabulary
+
+    model, test = sample
+    vocabulary = model.vectorizer_.vocabulary_
+    assert type(vocabulary) is Vocabulary
+    buffer = io.BytesIO()
+    joblib.dump(vocabulary, buffer)
+    restored = joblib.load(io.BytesIO(buffer.getvalue()))
+    assert type(restored) is Vocabulary and restored == vocabulary
+    assert all(type(v) is int for v in restored.values())
+    # a model saved before (a plain dict) predicts the same
+    old = pickle.loads(pickle.dumps(model))
+    old.vectorizer_.vocabulary_ = dict(vocabulary)
+    np.testing.assert_array_equal(old.predict_proba(test), model.predict_proba(test))

@@ -137,3 +137,70 @@ def test_a_tokenizer_pickled_before_an_option_existed_loads_with_its_default():
     old = Tokenizer.__new__(Tokenizer)
     old.__setstate__(state)
     assert old("mp3 files") == ["mp3", "files"]
+
+
+# The definitions before they were made faster: the oracles of the two tests below.
+def _drop_addresses_by_split(text):
+    return " ".join(w for w in text.split() if not ("@" in w or "://" in w or "www." in w))
+
+
+def _clean_by_regex(text):
+    import re
+
+    from textkit.text.clean import normalize_unicode
+
+    text = re.sub(r"[ ]+$", "", normalize_unicode(text), flags=re.MULTILINE)
+    return re.sub(r"[ ]{2,}", " ", text).strip()
+
+
+PIECES = [
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    " \n",
+    "a",
+    "bc",
+    "x@y.org",
+    "@",
+    "://",
+    "http",
+    "www.",
+    "www",
+    "-",
+    "'s",
+    "\u2003",
+    "_",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
+def test_address_removal_gives_the_tokens_of_whitespace_splitting(text):
+    from textkit.text.tokenize import _drop_addresses
+
+    tokenizer = Tokenizer(min_length=1)
+    assert tokenizer(_drop_addresses(text)) == tokenizer(_drop_addresses_by_split(text))
+
+
+def test_address_removal_examples():
+    from textkit.text.tokenize import _drop_addresses
+
+    text = "mail john@x.org or\tsee http://x.org/a?b now, www.y.com@z and\nend@"
+    assert _drop_addresses(text).split() == ["mail", "or", "see", "now,", "and"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*PIECES, "\u00a0", "\r\n", "\u200b"]), max_size=30).map("".join))
+def test_clean_text_is_what_the_regexes_gave(text):
+    from textkit.text.clean import clean_text
+
+    assert clean_text(text) == _clean_by_regex(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_token_pattern_is_the_unicode_one_on_ascii_text(text):
+    from textkit.text.tokenize import _ASCII_TOKEN, _TOKEN
+
+    assert _ASCII_TOKEN.findall(text) == _TOKEN.findall(text)

@@ -76,9 +76,9 @@ def _global_options(
 
 
 def _register_commands() -> None:
-    from textkit.cli import corpus, models, themes, topics
+    from textkit.cli import analysis, corpus, models, rules, serve, themes, topics
 
-    for module in (corpus, themes, topics, models):
+    for module in (corpus, themes, rules, topics, models, analysis, serve):
         module.register(app)
 
 
@@ -137,7 +137,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Library parameters whose command-line option has another name.
-_OPTION_NAMES = {"format": "format_in", "C": "c", "ngram_range": "ngrams"}
+_OPTION_NAMES = {
+    "format": "format_in",
+    "C": "c",
+    "ngram_range": "ngrams",
+    "window_days": "window",
+    "shingle_size": "shingle",
+}
 
 
 def _option_at_fault(argv: list[str] | None, error: Exception) -> str | None:

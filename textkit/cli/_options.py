@@ -20,6 +20,7 @@ OUTPUT_FORMAT = typer.Option(
     help="table, jsonl or csv [default: table on a terminal, else jsonl; csv for a .csv --output].",
 )
 OUTPUT = typer.Option(None, "--output", "-o", help="File to write (atomically) [default: stdout].")
+DEDUP = typer.Option(False, "--dedup", help="Count each near-duplicate story once (its representative).")
 MODELS_DIR = typer.Option(None, "--models-dir", help="Model store folder [default: $TEXTKIT_MODELS_DIR or models/].")
 
 
@@ -100,3 +101,13 @@ def output_format(format: str | None, output: str | None) -> str:
     if format not in ("table", "jsonl", "csv"):
         raise typer.BadParameter(f"unknown output format {format!r} (use table, jsonl or csv)", param_hint="'--format'")
     return format
+
+
+def deduplicated(stream: Any) -> Any:
+    """The representatives of ``stream``'s near-duplicate stories (``--dedup``), with a note of what was kept."""
+    from textkit.cli._output import note
+    from textkit.workflows.analysis import unique_stories
+
+    kept = unique_stories(stream)
+    note("--dedup: each near-duplicate story counts once (its earliest, then longest, article)")
+    return kept

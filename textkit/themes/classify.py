@@ -21,16 +21,19 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Iterable
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
 from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
-from textkit.messages import warn
+from textkit.params import validate_params
 from textkit.reading.articles import Article
 from textkit.text.tokenize import Tokenizer
-from textkit.themes.features import make_vectorizer
+from textkit.themes.data import as_texts, check_selection, encode_labels, single_labels
+from textkit.themes.features import make_vectorizer, pack_vocabularies, transform
 
 MODELS = ("svm", "logreg", "sgd", "nb")
 
@@ -63,6 +66,34 @@ _MIN_TUNED_F1 = 0.1
 # tuned threshold 10% back toward 0 scored best on a held-out third of Reuters'
 # training set (micro/macro-F1 0.904/0.640 against 0.892/0.618 unshrunk).
 _THRESHOLD_SHRINK = 0.9
+
+
+class _NgramRange(Interval):
+    """A pair ``(min_n, max_n)`` of integers with ``1 <= min_n <= max_n``.
+
+    scikit-learn's vectorizers only refuse ``min_n > max_n``, and only when fitting;
+    ``(0, 2)`` would fail later. An ``Interval`` subclass (each bound must be in it), as
+    scikit-learn's constraint tables take no other constraint objects.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(Integral, 1, None, closed="left")
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return (
+            isinstance(val, (tuple, list))
+            and len(val) == 2
+            and all(Interval.is_satisfied_by(self, n) for n in val)
+            and val[0] <= val[1]
+        )
+
+    def __str__(self) -> str:
+        return "a pair (min_n, max_n) of integers with 1 <= min_n <= max_n"
+
+
+def _document_share() -> list[Any]:
+    # As scikit-learn's TfidfVectorizer takes min_df / max_df: a count of texts or a share of them.
+    return [Interval(Integral, 1, None, closed="left"), Interval(RealNotInt, 0, 1, closed="both")]
 
 
 class ThemeClassifier(ClassifierMixin, BaseEstimator):
@@ -122,6 +153,28 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         Slope and intercept of each label's sigmoid (Platt scaling).
     """
 
+    # Every parameter's rule, checked by validate_params at the start of fit (and by
+    # textkit.workflows.themes before any data is read).
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        # dict keys, not a set: the error message lists the models in MODELS order on every run.
+        "model": [StrOptions(dict.fromkeys(MODELS).keys())],
+        "C": [Interval(Real, 0, None, closed="neither"), None],
+        "alpha": [Interval(Real, 0, None, closed="neither"), None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "ngram_range": [_NgramRange()],
+        "min_df": _document_share(),
+        "max_df": _document_share(),
+        "sublinear_tf": ["boolean"],
+        "char_ngrams": ["boolean"],
+        "tokenizer": [Tokenizer, None],
+        "phrases": ["boolean"],
+        "tune_thresholds": ["boolean"],
+        "ensure_top_label": ["boolean"],
+        "nb_blend": ["boolean"],
+        "cv": [Interval(Integral, 2, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         model: str = "svm",
@@ -159,7 +212,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- fitting -----------------------------------------------------------------------
-    def fit(self, X: Iterable[str | Article], y: Any) -> ThemeClassifier:
+    def fit(self, X: Iterable[str | Article], y: Any, sample_weight: Any = None) -> ThemeClassifier:
         """Fit features, model, thresholds and calibration on texts ``X`` and labels ``y``.
 
         Parameters
@@ -169,29 +222,33 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         y : list of str, list of label lists, or indicator matrix
             One label per text (single-label), or a list/tuple of labels per text
             (multi-label; if every text has exactly one, the task is single-label).
+        sample_weight : array-like of shape (n_texts,), optional
+            Weight of each text in the linear model, the naive Bayes blend, the
+            thresholds and the calibration (all-ones is the same as none). The
+            vocabulary and IDF weights are counted over the texts unweighted.
 
         Raises
         ------
+        ConfigError
+            A parameter outside :attr:`_parameter_constraints` (checked first, before any data is read).
         TrainingError
             No texts, a length mismatch, fewer than two classes, a single-label
-            class with one example, or texts that hold no words.
-        ConfigError
-            An unknown model name or parameters out of range.
+            class with one example, texts that hold no words, or bad sample weights.
         """
-        texts = _texts(X)
+        validate_params(self)
+        texts = as_texts(X)
         if not texts:
             raise TrainingError("no training texts", hint="pass at least two labelled texts")
-        Y, classes, multilabel = _encode_labels(y, len(texts))
+        Y, classes, multilabel = encode_labels(y, len(texts))
+        weights = _sample_weights(sample_weight, len(texts))
         estimator = self._estimator(multilabel)
-        if self.cv is not None and (not isinstance(self.cv, int) or self.cv < 2):
-            raise ConfigError(f"cv must be an integer of at least 2, or None, not {self.cv!r}")
 
         tokenizer = copy.deepcopy(self.tokenizer) if self.tokenizer is not None else Tokenizer()
         if self.phrases:
             tokenizer.learn_phrases(texts)
         vectorizer = make_vectorizer(
             tokenizer=tokenizer,
-            ngram_range=tuple(self.ngram_range),
+            ngram_range=(self.ngram_range[0], self.ngram_range[1]),  # a tuple, as scikit-learn wants
             min_df=self.min_df,
             max_df=self.max_df,
             sublinear_tf=self.sublinear_tf,
@@ -199,21 +256,23 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         )
         features = _vectorize(vectorizer, texts, self.min_df, self.max_df)
 
-        scores = self._fit_linear(estimator, features, Y, multilabel)
+        scores = self._fit_linear(estimator, features, Y, multilabel, weights)
         self.vectorizer_ = vectorizer
         self.classes_ = classes
         self.multilabel_ = multilabel
         if scores is not None and multilabel and self.tune_thresholds:
-            self.thresholds_ = _tune_thresholds(scores, Y)
+            self.thresholds_ = _tune_thresholds(scores, Y, weights)
         else:
             self.thresholds_ = np.zeros(len(classes))
         if scores is None:
             self.calibration_ = np.tile([1.0, 0.0], (len(classes), 1))
         else:
-            self.calibration_ = _fit_sigmoids(scores, Y, shared=not multilabel)
+            self.calibration_ = _fit_sigmoids(scores, Y, shared=not multilabel, weights=weights)
         return self
 
-    def _fit_linear(self, estimator: Any, features: Any, Y: np.ndarray, multilabel: bool) -> np.ndarray | None:
+    def _fit_linear(
+        self, estimator: Any, features: Any, Y: np.ndarray, multilabel: bool, weights: np.ndarray | None
+    ) -> np.ndarray | None:
         """Set ``coef_`` and ``intercept_`` (blending in naive Bayes if asked); return out-of-fold scores."""
         target = Y if multilabel else Y.argmax(axis=1)
         estimators = [estimator]
@@ -225,8 +284,11 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         with warnings.catch_warnings():
             # A label absent from a fold is scored as a constant by one-vs-rest: expected.
             warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
-            parts = [_linear_parts(clone(e).fit(features, target), multilabel, features.shape[1]) for e in estimators]
-            scores = self._cross_val_scores(estimators, features, Y, multilabel) if self.cv else None
+            parts = [
+                _linear_parts(_fit_clone(e, features, target, weights), multilabel, features.shape[1])
+                for e in estimators
+            ]
+            scores = self._cross_val_scores(estimators, features, Y, multilabel, weights) if self.cv else None
         self.coef_, self.intercept_ = parts[0]
         if scores is None:
             return None
@@ -235,7 +297,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             # classes changes no decision), weighted by cross-validation.
             nb_coef = parts[1][0] - parts[1][0].mean(axis=0)
             nb_scores = scores[1] - scores[1].mean(axis=1, keepdims=True)
-            weight = _blend_weight(scores[0], nb_scores, target)
+            weight = _blend_weight(scores[0], nb_scores, target, weights)
             self.coef_ = np.asfortranarray(self.coef_ + weight * nb_coef, dtype=np.float32)
             return scores[0] + weight * nb_scores
         return scores[0]
@@ -244,18 +306,18 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         """The unfitted scikit-learn model named by ``model`` (one-vs-rest if multi-label)."""
         from sklearn.multiclass import OneVsRestClassifier
 
+        base: Any
         if self.model == "svm":
             from sklearn.svm import LinearSVC
 
             default_c = _DEFAULT_C["svm"] if multilabel else _DEFAULT_SINGLE_LABEL_SVM_C
-            base = LinearSVC(
-                C=_default(self.C, default_c), class_weight=self.class_weight, random_state=self.random_state
-            )
+            C = default_c if self.C is None else self.C
+            base = LinearSVC(C=C, class_weight=self.class_weight, random_state=self.random_state)
         elif self.model == "logreg":
             from sklearn.linear_model import LogisticRegression
 
             base = LogisticRegression(
-                C=_default(self.C, _DEFAULT_C["logreg"]),
+                C=_DEFAULT_C["logreg"] if self.C is None else self.C,
                 class_weight=self.class_weight,
                 max_iter=1000,
                 random_state=self.random_state,
@@ -265,22 +327,21 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
             base = SGDClassifier(
                 loss="modified_huber",
-                alpha=_default(self.alpha, _DEFAULT_ALPHA["sgd"]),
+                alpha=_DEFAULT_ALPHA["sgd"] if self.alpha is None else self.alpha,
                 class_weight=self.class_weight,
                 random_state=self.random_state,
             )
-        elif self.model == "nb":
+        else:  # "nb": the only other value _parameter_constraints lets through
             from sklearn.naive_bayes import ComplementNB
 
-            base = ComplementNB(alpha=_default(self.alpha, _DEFAULT_ALPHA["nb"]))
-        else:
-            raise ConfigError(f"unknown model {self.model!r}", hint=f"choose one of {', '.join(MODELS)}")
+            base = ComplementNB(alpha=_DEFAULT_ALPHA["nb"] if self.alpha is None else self.alpha)
         return OneVsRestClassifier(base) if multilabel else base
 
     def _cross_val_scores(
-        self, estimators: list[Any], features: Any, Y: np.ndarray, multilabel: bool
+        self, estimators: list[Any], features: Any, Y: np.ndarray, multilabel: bool, weights: np.ndarray | None
     ) -> list[np.ndarray]:
         """Out-of-fold decision scores of every training text for each estimator (same stratified folds)."""
+        folds: Any
         if multilabel:
             from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
@@ -296,33 +357,56 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             warnings.filterwarnings("ignore", message="The least populated class")
             for train, test in folds.split(np.zeros(len(target)), target):
                 held_out = features[test].astype(np.float32)
+                fold_weights = None if weights is None else weights[train]
                 for estimator, fold_scores in zip(estimators, scores):
-                    fitted = clone(estimator).fit(features[train], target[train])
+                    fitted = _fit_clone(estimator, features[train], target[train], fold_weights)
                     coef, intercept = _linear_parts(fitted, multilabel, features.shape[1], Y.shape[1])
                     fold_scores[test] = held_out @ coef.T + intercept
         return scores
 
     # -- prediction --------------------------------------------------------------------
-    def _scores(self, X: Iterable[str | Article]) -> np.ndarray:
-        """Raw linear scores, one column per label."""
+    # Every prediction goes features -> scores -> labels; predict_stream calls the three
+    # steps itself so that one batch is tokenized once for its scores, labels and explanations.
+    def features(self, X: Iterable[str | Article]) -> Any:
+        """TF-IDF features of the texts ``X``: the sparse matrix (one row per text) every score comes from.
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        InputError
+            No texts (as scikit-learn's estimators refuse 0 samples), a single text
+            instead of a list, or an item that is not a text.
+        """
         if not hasattr(self, "coef_"):
             raise NotFittedError(
                 f"this {type(self).__name__} is not fitted yet",
                 hint="call fit(texts, labels) first, or load a trained model",
             )
-        features = self.vectorizer_.transform(_texts(X, training=False)).astype(np.float32)
-        return np.asarray(features @ self.coef_.T, dtype=np.float64) + self.intercept_
+        texts = as_texts(X, training=False)
+        if not texts:
+            raise InputError("no texts to predict", hint="pass a list of at least one text")
+        return transform(self.vectorizer_, texts)
+
+    def _raw(self, features: Any) -> np.ndarray:
+        """Linear scores before the thresholds, one column per label."""
+        return np.asarray(features.astype(np.float32) @ self.coef_.T, dtype=np.float64) + self.intercept_
+
+    def scores(self, features: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Raw linear scores (before the thresholds) and :meth:`predict_proba` of a :meth:`features` matrix."""
+        raw = self._raw(features)
+        return raw, self._proba(raw)
 
     def decision_function(self, X: Iterable[str | Article]) -> np.ndarray:
         """Scores of shape (n_texts, n_classes); multi-label: a label is predicted where its score is ≥ 0."""
-        return self._scores(X) - self.thresholds_
+        return self._raw(self.features(X)) - self.thresholds_
 
     def predict_proba(self, X: Iterable[str | Article]) -> np.ndarray:
         """Calibrated scores in [0, 1], shape (n_texts, n_classes).
 
         Multi-label: an independent probability per label. Single-label: rows sum to 1.
         """
-        return self._proba(self._scores(X))
+        return self._proba(self._raw(self.features(X)))
 
     def _proba(self, scores: np.ndarray) -> np.ndarray:
         from scipy.special import expit
@@ -334,7 +418,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Iterable[str | Article]) -> np.ndarray:
         """Multi-label: indicator matrix (n_texts, n_classes); single-label: one label per text."""
-        scores = self._scores(X)
+        scores = self._raw(self.features(X))
         if not self.multilabel_:
             return self.classes_[scores.argmax(axis=1)]
         chosen = scores >= self.thresholds_
@@ -355,16 +439,25 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         top_k : int, optional
             Keep at most the ``top_k`` best labels; alone, exactly the ``top_k`` best.
         """
-        if top_k is not None and top_k < 1:
-            raise ConfigError(f"top_k must be at least 1, not {top_k}")
-        scores = self._scores(X)
-        proba = self._proba(scores)
+        check_selection(threshold, top_k)
+        return self.labels_from_scores(*self.scores(self.features(X)), threshold=threshold, top_k=top_k)
+
+    def labels_from_scores(
+        self, raw: np.ndarray, proba: np.ndarray, threshold: float | None = None, top_k: int | None = None
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`predict_labels` from the output of :meth:`scores` (no second pass over the texts).
+
+        The raw scores are needed besides the probabilities: the tuned multi-label
+        thresholds apply to them, and a probability cut would not give exactly the
+        same labels.
+        """
+        check_selection(threshold, top_k)
         if threshold is not None:
             chosen = proba >= threshold
         elif top_k is not None:
             chosen = np.ones_like(proba, dtype=bool)
         elif self.multilabel_:
-            chosen = scores >= self.thresholds_
+            chosen = raw >= self.thresholds_
         else:
             chosen = proba >= proba.max(axis=1, keepdims=True)
         if self.ensure_top_label or (not self.multilabel_ and threshold is None):
@@ -382,7 +475,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
         predicted = self.predict(X)
         if not self.multilabel_:
-            return float(accuracy_score(_single_labels(y), predicted, sample_weight=sample_weight))
+            return float(accuracy_score(single_labels(y), predicted, sample_weight=sample_weight))
         truth = self.binarize(y)
         return float(f1_score(truth, predicted, average="micro", sample_weight=sample_weight, zero_division=0))
 
@@ -412,86 +505,39 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
+        # Texts in, like TfidfVectorizer: a 1-d list of strings, not a 2-d numeric array.
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
+        # Label lists or an indicator matrix train a multi-label model (predict: indicator matrix).
+        tags.classifier_tags.multi_label = True
         return tags
 
 
 # -- helpers -----------------------------------------------------------------------
-def _default(value: float | None, default: float) -> float:
-    if value is not None and value <= 0:
-        raise ConfigError(f"regularisation parameters must be positive, not {value}")
-    return default if value is None else value
+def _sample_weights(sample_weight: Any, n_texts: int) -> np.ndarray | None:
+    """``sample_weight`` checked by scikit-learn's rules (one finite, non-negative weight per text)."""
+    if sample_weight is None:
+        return None
+    from sklearn.utils.validation import _check_sample_weight
+
+    try:
+        return _check_sample_weight(sample_weight, np.empty((n_texts, 0)), ensure_non_negative=True)
+    except ValueError as error:
+        raise TrainingError(f"bad sample_weight: {error}", hint="give one non-negative weight per text") from None
 
 
-def _texts(X: Any, training: bool = True) -> list[str]:
-    """Texts from strings or Articles, with a clear error for anything else."""
-    if isinstance(X, (str, Article)):
-        raise InputError("expected a list of texts, got a single text", hint="wrap it in a list: [text]")
-    texts = []
-    for i, item in enumerate(X):
-        if isinstance(item, Article):
-            texts.append(item.full_text)
-        elif isinstance(item, str):
-            texts.append(item)
-        else:
-            error = TrainingError if training else InputError
-            raise error(f"text {i} is a {type(item).__name__}, not a string or Article")
-    return texts
+def _fit_clone(estimator: Any, features: Any, target: np.ndarray, weights: np.ndarray | None) -> Any:
+    """Fit a clone of ``estimator``; one-vs-rest passes the weights to each binary model by metadata routing."""
+    if weights is None:
+        return clone(estimator).fit(features, target)
+    from sklearn import config_context
+    from sklearn.multiclass import OneVsRestClassifier
 
-
-def _encode_labels(y: Any, n_texts: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Indicator matrix, sorted classes and multi-label flag of ``y``, checked for trainability."""
-    if hasattr(y, "shape") and len(y.shape) == 2:
-        Y = np.asarray(y.todense() if hasattr(y, "todense") else y)
-        if not np.isin(Y, (0, 1)).all():
-            raise TrainingError("an indicator matrix of labels may only hold 0 and 1")
-        Y, classes, multilabel = Y.astype(int), np.arange(Y.shape[1]), True
-    else:
-        y = list(y)
-        if all(isinstance(v, (list, tuple, set, frozenset)) for v in y) and y and all(len(v) == 1 for v in y):
-            y = [next(iter(v)) for v in y]
-        multilabel = bool(y) and not any(isinstance(v, str) or np.isscalar(v) for v in y)
-        if multilabel:
-            from sklearn.preprocessing import MultiLabelBinarizer
-
-            binarizer = MultiLabelBinarizer()
-            Y, classes = binarizer.fit_transform(y), binarizer.classes_
-        else:
-            values = np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None)
-            classes, codes = np.unique(values, return_inverse=True)
-            Y = np.eye(len(classes), dtype=int)[codes] if len(classes) else np.zeros((len(y), 0), dtype=int)
-    if len(Y) != n_texts:
-        raise TrainingError(
-            f"{n_texts} texts but {len(Y)} label entries", hint="give one label (or label list) per text"
-        )
-    counts = Y.sum(axis=0)
-    if len(classes) == 0:
-        raise TrainingError("the training texts have no labels", hint="label them first")
-    if len(classes) == 1 and (not multilabel or counts[0] == n_texts):
-        raise TrainingError(
-            f"only one class ({classes[0]!r}) in the training labels",
-            hint="a classifier needs examples of at least two labels",
-        )
-    single = [str(c) for c, n in zip(classes, counts) if n == 1]
-    if single and not multilabel:
-        raise TrainingError(
-            f"label(s) {', '.join(single)} have a single training example",
-            hint="add examples or drop these labels: a label cannot be learned from one text",
-        )
-    if single:
-        # Multi-label corpora have long tails (Reuters has 7 such labels): keep them, say so.
-        warn(
-            f"label(s) {', '.join(single[:10])}{' ...' if len(single) > 10 else ''} have a single training example: "
-            "they will rarely be predicted and their thresholds are not tuned",
-            stacklevel=3,
-        )
-    return Y, classes, multilabel
-
-
-def _single_labels(y: Any) -> np.ndarray:
-    """One label per text from labels or one-element label lists."""
-    return np.asarray([v if isinstance(v, str) or np.isscalar(v) else next(iter(v)) for v in y], dtype=object)
+    with config_context(enable_metadata_routing=True):
+        fitted = clone(estimator)
+        if isinstance(fitted, OneVsRestClassifier):
+            fitted.estimator.set_fit_request(sample_weight=True)
+        return fitted.fit(features, target, sample_weight=weights)
 
 
 def _vectorize(vectorizer: Any, texts: list[str], min_df: float, max_df: float) -> Any:
@@ -511,6 +557,7 @@ def _vectorize(vectorizer: Any, texts: list[str], min_df: float, max_df: float) 
                 hint="lower min_df or raise max_df",
             ) from None
         raise
+    pack_vocabularies(vectorizer)
     return features.tocsr()
 
 
@@ -555,14 +602,18 @@ def _binary_parts(estimator: Any, n_features: int) -> tuple[np.ndarray, float]:
     return np.zeros(n_features), 10.0 if float(np.ravel(estimator.y_)[0]) else -10.0
 
 
-def _blend_weight(scores: np.ndarray, nb_scores: np.ndarray, target: np.ndarray) -> float:
-    """Weight of the naive Bayes scores that maximises cross-validated accuracy (smallest on ties)."""
+def _blend_weight(
+    scores: np.ndarray, nb_scores: np.ndarray, target: np.ndarray, weights: np.ndarray | None = None
+) -> float:
+    """Weight of the naive Bayes scores that maximises cross-validated (weighted) accuracy (smallest on ties)."""
     scale = scores.std() / max(float(nb_scores.std()), 1e-12)
-    accuracy = [((scores + w * scale * nb_scores).argmax(axis=1) == target).mean() for w in _BLEND_WEIGHTS]
+    accuracy = [
+        np.average((scores + w * scale * nb_scores).argmax(axis=1) == target, weights=weights) for w in _BLEND_WEIGHTS
+    ]
     return _BLEND_WEIGHTS[int(np.argmax(accuracy))] * scale
 
 
-def _tune_thresholds(scores: np.ndarray, Y: np.ndarray) -> np.ndarray:
+def _tune_thresholds(scores: np.ndarray, Y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Per-label decision threshold maximising cross-validated F1 (see module constants)."""
     from sklearn.metrics import precision_recall_curve
 
@@ -570,7 +621,7 @@ def _tune_thresholds(scores: np.ndarray, Y: np.ndarray) -> np.ndarray:
     tuned = np.zeros(Y.shape[1], dtype=bool)
     rare = Y.sum(axis=0) < _MIN_TUNED_POSITIVES
     for j in np.flatnonzero(~rare):
-        precision, recall, cuts = precision_recall_curve(Y[:, j], scores[:, j])
+        precision, recall, cuts = precision_recall_curve(Y[:, j], scores[:, j], sample_weight=weights)
         f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
         best = int(np.argmax(f1))
         if f1[best] >= _MIN_TUNED_F1:
@@ -580,7 +631,7 @@ def _tune_thresholds(scores: np.ndarray, Y: np.ndarray) -> np.ndarray:
     return thresholds
 
 
-def _fit_sigmoids(scores: np.ndarray, Y: np.ndarray, shared: bool) -> np.ndarray:
+def _fit_sigmoids(scores: np.ndarray, Y: np.ndarray, shared: bool, weights: np.ndarray | None = None) -> np.ndarray:
     """Platt scaling: a logistic regression of label truth on out-of-fold scores.
 
     Multi-label: one sigmoid per label. Single-label (``shared``): one sigmoid for all
@@ -592,12 +643,13 @@ def _fit_sigmoids(scores: np.ndarray, Y: np.ndarray, shared: bool) -> np.ndarray
     from sklearn.linear_model import LogisticRegression
 
     if shared:
-        fitted = LogisticRegression(solver="liblinear").fit(scores.reshape(-1, 1), Y.ravel())
+        pooled = None if weights is None else np.repeat(weights, Y.shape[1])  # row-major, as ravel()
+        fitted = LogisticRegression(solver="liblinear").fit(scores.reshape(-1, 1), Y.ravel(), sample_weight=pooled)
         return np.tile([fitted.coef_[0, 0], fitted.intercept_[0]], (Y.shape[1], 1))
     params = np.tile([1.0, 0.0], (Y.shape[1], 1))
     for j in range(Y.shape[1]):
         if 0 < Y[:, j].sum() < len(Y):
-            fitted = LogisticRegression(solver="liblinear").fit(scores[:, [j]], Y[:, j])
+            fitted = LogisticRegression(solver="liblinear").fit(scores[:, [j]], Y[:, j], sample_weight=weights)
             params[j] = fitted.coef_[0, 0], fitted.intercept_[0]
     return params
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from textkit.errors import ConfigError, TrainingError
 from textkit.reading.articles import Article
+from textkit.themes.data import as_texts, encode_labels
 
 # Searched by default, the classifier's defaults first so a tight budget still
 # returns a sensible model.
@@ -141,9 +142,7 @@ def evaluate(model: Any, X: Iterable[str | Article], y: Sequence[Any]) -> Evalua
 
     Labels in ``y`` that the model does not know count as missed.
     """
-    from textkit.themes.classify import _texts
-
-    texts = _texts(X, training=False)
+    texts = as_texts(X, training=False)
     if len(texts) != len(y):
         raise ConfigError(f"{len(texts)} texts but {len(y)} label entries")
     if not texts:
@@ -153,11 +152,9 @@ def evaluate(model: Any, X: Iterable[str | Article], y: Sequence[Any]) -> Evalua
 
 def _folds(y: Any, n_texts: int, cv: int, random_state: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], bool]:
     """Stratified train/test index pairs for ``y`` and whether it is multi-label."""
-    from textkit.themes.classify import _encode_labels
-
     if not isinstance(cv, int) or cv < 2:
         raise ConfigError(f"cv must be an integer of at least 2, not {cv!r}")
-    Y, classes, multilabel = _encode_labels(y, n_texts)
+    Y, classes, multilabel = encode_labels(y, n_texts)
     if cv > n_texts:
         raise TrainingError(f"{cv} folds need at least {cv} texts, not {n_texts}", hint="use fewer folds")
     if multilabel:
@@ -191,9 +188,7 @@ def cross_validate(
     """
     from sklearn.base import clone
 
-    from textkit.themes.classify import _texts
-
-    texts = _texts(X)
+    texts = as_texts(X)
     labels = list(y)
     folds, multilabel = _folds(labels, len(texts), cv, random_state)
     predicted: list[tuple[Any, ...]] = [()] * len(texts)
@@ -235,9 +230,7 @@ def search(
     from sklearn.base import clone
     from sklearn.model_selection import ParameterGrid, cross_val_score
 
-    from textkit.themes.classify import _texts
-
-    texts = _texts(X)
+    texts = as_texts(X)
     labels = list(y)
     folds, _ = _folds(labels, len(texts), cv, random_state)
     grid = ParameterGrid(param_grid or DEFAULT_GRID)

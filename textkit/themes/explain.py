@@ -8,6 +8,7 @@ so a label's score for a text is the sum over the text's terms of
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -89,14 +90,25 @@ def explain_text(model: Any, text: str, n: int = 10) -> dict[Any, Terms]:
         positive contribution first, at most ``n`` terms each.
     """
     _check_n(n)
+    features = model.features([text])
+    predicted = model.labels_from_scores(*model.scores(features))[0]
+    return explain_row(model, features, predicted, n)
+
+
+def explain_row(model: Any, features: Any, labels: Iterable[Any], n: int = 10) -> dict[Any, Terms]:
+    """:func:`explain_text` for ``labels`` from one row of a :meth:`ThemeClassifier.features` matrix.
+
+    :func:`textkit.themes.predict.predict_stream` explains a whole batch from the
+    matrix it scored, without tokenizing the texts again.
+    """
+    _check_n(n)
     names = _names(model)
-    features = model.vectorizer_.transform([text]).tocsr()
-    predicted = model.predict_labels([text])[0]
+    row = features.tocsr()  # no copy when it is CSR already
     index = {c: j for j, c in enumerate(model.classes_)}
     result = {}
-    for label in predicted:
-        contributions = features.data * model.coef_[index[label], features.indices]
+    for label in labels:
+        contributions = row.data * model.coef_[index[label], row.indices]
         order = np.argsort(-contributions, kind="stable")[:n]
-        terms = features.indices[order]
+        terms = row.indices[order]
         result[label] = [(str(names[t]), round(float(c), 4)) for t, c in zip(terms, contributions[order]) if c > 0]
     return result

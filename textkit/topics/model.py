@@ -655,6 +655,35 @@ class TopicModel(TransformerMixin, BaseEstimator):
                     "scores": {label: round(float(p), digits) for label, p in zip(self.labels_, row)},
                 }
 
+    def representative(self, X: Iterable[Article | str], n: int = 5) -> list[list[tuple[Article | str, float]]]:
+        """The ``n`` texts of ``X`` with the largest share of each topic: ``[[(text, share), ...] per topic]``.
+
+        One pass over ``X``, holding ``n`` texts per topic; best first, ties to the
+        earlier text. Texts with no known word are never representative.
+        """
+        import heapq
+
+        self._check_fitted()
+        if n < 1:
+            raise ConfigError(f"the number of representative texts must be at least 1, not {n}")
+        heaps: list[list[tuple[float, int, Article | str]]] = [[] for _ in range(self.num_topics_)]
+        floor = np.full(self.num_topics_, -1.0)  # the smallest kept share of each full heap
+        order = 0
+        for theta, empty, chunk in self._infer_chunks(X):
+            for item, row, is_empty in zip(chunk, theta, empty):
+                order += 1
+                if is_empty:
+                    continue
+                for k in np.nonzero(row > floor)[0]:
+                    entry = (float(row[k]), -order, item)
+                    if len(heaps[k]) < n:
+                        heapq.heappush(heaps[k], entry)
+                    else:
+                        heapq.heapreplace(heaps[k], entry)
+                    if len(heaps[k]) == n:
+                        floor[k] = heaps[k][0][0]
+        return [[(item, share) for share, _, item in sorted(heap, key=lambda e: (-e[0], -e[1]))] for heap in heaps]
+
     def summarize(self, X: Iterable[Article | str]) -> TopicSummary:
         """Prevalence, monthly trends and the topics × labels table of a corpus (one pass)."""
         self._check_fitted()

@@ -35,13 +35,17 @@ class TrainResult:
 
 
 def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
-    """A :class:`~textkit.themes.classify.ThemeClassifier` from keyword parameters, with clear errors.
+    """An unfitted :class:`~textkit.themes.classify.ThemeClassifier` from keyword parameters, checked.
+
+    The values are checked against the classifier's ``_parameter_constraints`` here,
+    before any data is read, by the same rules ``fit`` applies.
 
     Raises
     ------
     ConfigError
-        A parameter the classifier does not take, or a value it refuses.
+        A parameter the classifier does not take, or a value it refuses (``param`` names it).
     """
+    from textkit.params import validate_params
     from textkit.themes.classify import ThemeClassifier
 
     params = dict(model_params or {})
@@ -49,7 +53,9 @@ def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ConfigError(f"unknown classifier parameter(s): {', '.join(unknown)}", hint=f"known: {', '.join(known)}")
-    return ThemeClassifier(**params)
+    classifier = ThemeClassifier(**params)
+    validate_params(classifier)
+    return classifier
 
 
 def labelled_list(articles: Iterable[Article], purpose: str, error: type[TextkitError]) -> list[Article]:
@@ -109,8 +115,10 @@ def train_model(
     model_params: dict[str, Any] | None = None,
     cv: int | None = None,
     force: bool = False,
+    rules: Any = None,
+    self_training: int | None = None,
 ) -> TrainResult:
-    """Fit a theme classifier on labelled articles and save it as ``name``.
+    """Fit a theme classifier on labelled articles, or on keyword rules, and save it as ``name``.
 
     Parameters
     ----------
@@ -128,6 +136,14 @@ def train_model(
         summary stored in the manifest's metrics.
     force : bool
         Replace an existing model of that name.
+    rules : path or RuleSet, optional
+        Keyword rules (:mod:`textkit.themes.rules`): train on unlabelled articles from
+        the rules' votes (:func:`textkit.themes.weak.fit_from_rules`); articles that have
+        labels keep them. The manifest's ``data.rules`` records the rules file, its
+        content and sha256, and each rule's estimated accuracy.
+    self_training : int, optional
+        With ``rules``: rounds of out-of-fold relabelling (default: 5 for exclusive
+        themes, 0 for multi-label ones, see :func:`textkit.themes.weak.default_rounds`).
 
     Returns
     -------
@@ -138,18 +154,21 @@ def train_model(
     ModelStoreError
         The name is taken and ``force`` is false (checked before any fitting).
     TrainingError
-        No articles, or articles without labels.
+        No articles, or articles without labels (without ``rules``).
     ConfigError
-        Unknown classifier parameters or ``cv`` below 2.
+        Unknown classifier parameters, ``cv`` below 2, ``cv`` with ``rules``, or a bad rules file.
     """
     from textkit.store import ModelStore
 
-    store = ModelStore(models_dir)
-    # Refuse a taken name before minutes of fitting, not after (save checks again).
-    store.ensure_free(name, force)
+    # Options first (no data read yet), then the name: a usage error is reported before anything else.
     if cv is not None and cv < 2:
         raise ConfigError(f"cv must be at least 2 folds, not {cv}", param="cv")
     classifier = make_classifier(model_params)
+    store = ModelStore(models_dir)
+    # Refuse a taken name before minutes of fitting, not after (save checks again).
+    store.ensure_free(name, force)
+    if rules is not None:
+        return _train_from_rules(store, classifier, articles, name, rules, self_training, cv, force)
     articles = labelled_list(articles, "train on", TrainingError)
     check_label_count(articles)
     warn_repeats(articles, "training")
@@ -169,6 +188,46 @@ def train_model(
         metrics["cv"] = {"folds": cv, **report.to_dict()}
     manifest = store.save(classifier, name, force=force, metrics=metrics, data=fingerprint(articles))
     return TrainResult(classifier, manifest, report, seconds)
+
+
+def _train_from_rules(
+    store: Any,
+    classifier: Any,
+    articles: Iterable[Article],
+    name: str,
+    rules: Any,
+    self_training: int | None,
+    cv: int | None,
+    force: bool,
+) -> TrainResult:
+    """:func:`train_model` with keyword rules instead of (or besides) labels."""
+    from textkit.themes.rules import RuleSet, load_rules
+    from textkit.themes.weak import fit_from_rules
+
+    if cv:
+        raise ConfigError(
+            "cross-validation needs labels, and rules are not labels",
+            hint="evaluate the model on labelled articles with `textkit evaluate` instead",
+            param="cv",
+        )
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
+    articles = list(articles)
+    if not articles:
+        raise TrainingError("no articles to train on", hint="check the data file(s) and the --text-field option")
+    start = time.perf_counter()
+    weak = fit_from_rules(
+        classifier,
+        [a.full_text for a in articles],
+        ruleset,
+        gold=[a.labels or None for a in articles],
+        self_training=self_training,
+    )
+    seconds = time.perf_counter() - start
+    summary = weak.summary(ruleset)
+    metrics = {"train_seconds": round(seconds, 3), "rules_covered": summary["covered"]}
+    data = {**fingerprint(articles), "trained_from": "rules", "rules": summary}
+    manifest = store.save(classifier, name, force=force, metrics=metrics, data=data)
+    return TrainResult(classifier, manifest, None, seconds)
 
 
 def load_classifier(name: str = "themes", models_dir: str | Path | None = None) -> Any:

@@ -1,0 +1,205 @@
+"""The labelling workflow (answers file, next article, undo, retrain, agreement) and the corpus index."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from textkit.errors import ConfigError, InputError
+from textkit.reading.articles import Article, read_articles, sample_corpus_path
+from textkit.web.index import CorpusIndex, build_index
+from textkit.workflows.labelling import AnswerLog, Labeller, agreement, uncertainty
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return list(read_articles(sample_corpus_path()))
+
+
+@pytest.fixture(scope="module")
+def index(sample, tmp_path_factory):
+    return CorpusIndex(build_index(sample, tmp_path_factory.mktemp("index") / "i.sqlite"))
+
+
+@pytest.fixture(scope="module")
+def model(sample):
+    from textkit.themes.classify import ThemeClassifier
+
+    return ThemeClassifier().fit(sample, [list(a.labels) for a in sample])
+
+
+def test_answer_log_appends_at_once_and_resumes(tmp_path):
+    path = tmp_path / "answers.jsonl"
+    log = AnswerLog(path)
+    log.append(Article(id="a", text="body", headline="Head"), ["economy"], "ana", mode="random")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    assert record["id"] == "a" and record["labels"] == ["economy"] and record["annotator"] == "ana"
+    assert record["headline"] == "Head" and record["text"] == "body" and record["mode"] == "random"
+    log.append(Article(id="a", text="body"), ["military"], "ana")
+    log.append(Article(id="a", text="body"), ["economy"], "ben")
+    again = AnswerLog(path)
+    assert len(again.lines) == 3
+    assert again.resolved()[("a", "ana")]["labels"] == ["military"]  # the later answer supersedes
+    assert again.answered_by("ana") == ["a"]
+    assert again.training_set() == (["body"], [["economy"]])  # one per article: the latest answer of anyone
+
+
+def test_answer_log_refuses_a_file_that_is_not_answers(tmp_path):
+    path = tmp_path / "answers.jsonl"
+    path.write_text('{"id": "a", "labels": []}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"answers.jsonl:1: not an answer"):
+        AnswerLog(path)
+    path.write_text("{oops\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"answers.jsonl:1: invalid JSON"):
+        AnswerLog(path)
+
+
+def test_next_never_repeats_an_answered_or_skipped_article(index, tmp_path):
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), ["economy", "military"], background=False)
+    seen = set()
+    for i in range(40):
+        n = labeller.next("ana", "random")
+        assert n not in seen
+        seen.add(n)
+        if i % 4 == 0:
+            labeller.skip("ana", n)
+        else:
+            labeller.answer("ana", n, ["economy"], mode="random")
+    # Another annotator may get the same articles (agreement needs overlap).
+    assert labeller.next("ben", "random") is not None
+    with pytest.raises(ConfigError, match="unknown mode"):
+        labeller.next("ana", "clever")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="unknown theme"):
+        labeller.answer("ana", 1, ["nonsense"])
+    with pytest.raises(InputError, match="tick at least one theme"):
+        labeller.answer("ana", 1, [])
+
+
+def test_undo_reopens_the_last_answer_and_the_new_answer_supersedes(index, tmp_path):
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), ["economy", "military"], background=False)
+    first = labeller.next("ana", "random")
+    labeller.answer("ana", first, ["economy"])
+    second = labeller.next("ana", "random")
+    labeller.answer("ana", second, ["economy"])
+    assert labeller.undo("ana") == second
+    assert labeller.next("ana", "random") == second
+    assert labeller.undo("ana") == first  # a second undo goes one further back
+    assert labeller.next("ana", "random") == first
+    labeller.answer("ana", first, ["military"])
+    assert labeller.next("ana", "random") not in (first, second)
+    article_id = index.get(first).article.id
+    assert labeller.previous_labels("ana", article_id) == ["military"]
+    assert len(labeller.log.lines) == 3  # append-only: the first answer is still there
+
+
+def test_restart_resumes_who_answered_what(index, tmp_path):
+    path = tmp_path / "a.jsonl"
+    labeller = Labeller(index, AnswerLog(path), ["economy"], background=False)
+    answered = []
+    for _ in range(5):
+        n = labeller.next("ana", "random")
+        labeller.answer("ana", n, ["economy"])
+        answered.append(n)
+    again = Labeller(index, AnswerLog(path), ["economy"], background=False, seed=1)
+    assert all(again.next("ana", "random") not in answered for _ in range(30))
+    assert again.undo("ana") == answered[-1]
+
+
+def test_uncertainty_mode_asks_about_the_least_certain_article_first(index, model, tmp_path):
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), list(model.classes_), model=model, pool_size=10_000)
+    scores = uncertainty(model, index.texts(list(range(1, index.count + 1))))
+    assert labeller.next("ana") == int(np.argmin(scores)) + 1
+
+
+def test_retrain_every_n_answers_gives_a_new_model_with_cross_validated_f1(index, sample, tmp_path):
+    themes = sorted({label for a in sample for label in a.labels})
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), themes, retrain_every=30, background=False)
+    for _ in range(29):
+        n = labeller.next("ana", "random")
+        labeller.answer("ana", n, list(index.get(n).article.labels))
+    assert labeller.state.model is None
+    n = labeller.next("ana", "random")
+    labeller.answer("ana", n, list(index.get(n).article.labels))
+    state = labeller.state
+    assert state.version == 1 and state.trained_on == 30 and state.model is not None
+    assert set(state.f1) <= set(themes) and all(0 <= v <= 1 for v in state.f1.values())
+    assert labeller.progress()["answers"] == 30
+
+
+def test_background_retrain_runs_in_another_process(index, sample, tmp_path):
+    themes = sorted({label for a in sample for label in a.labels})
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), themes, retrain_every=0)
+    try:
+        for n in range(1, 41):
+            labeller.answer("ana", n, list(index.get(n).article.labels))
+        assert labeller.maybe_retrain(force=True)
+        assert labeller.state.training
+        assert labeller.next("ana", "random") is not None  # answering goes on meanwhile
+        labeller.wait(timeout=120)
+        assert labeller.state.version == 1 and labeller.state.trained_on == 40
+    finally:
+        labeller.close()
+
+
+def test_agreement_is_cohens_kappa_per_theme(tmp_path):
+    log = AnswerLog(tmp_path / "a.jsonl")
+    for i, (a, b) in enumerate([("x", "x"), ("x", "y"), ("y", "y"), ("y", "y")]):
+        log.append(Article(id=str(i), text="t"), [a], "ana")
+        log.append(Article(id=str(i), text="t"), [b], "ben")
+    log.append(Article(id="only-ana", text="t"), ["x"], "ana")
+    result = agreement(log, ["x", "y", "z"])
+    assert result["annotators"] == ["ana", "ben"]
+    (pair,) = result["pairs"]
+    # x: ana 1100, ben 1000: observed 3/4, expected 1/2 -> 0.5; z never given: undefined.
+    assert pair["articles"] == 4 and pair["kappa"] == {"x": 0.5, "y": 0.5, "z": None}
+
+
+def test_index_search_counts_and_filters(index, sample):
+    assert index.count == len(sample)
+    assert sum(index.per_month().values()) == len(sample)
+    assert index.per_month()["2024-01"] == sum(1 for a in sample if a.date.startswith("2024-01"))
+    results, total = index.search("wheat")
+    assert total == sum(1 for a in sample if re.search(r"\bwheat\b", a.full_text, re.IGNORECASE))
+    assert all("wheat" in r.article.full_text.lower() for r in results)
+    # FTS5 syntax typed by a user is read as words, never as a query.
+    assert index.search('wheat OR NEAR( "x')[1] == 0
+    assert index.search("", source="DT")[1] == sum(1 for a in sample if a.source == "DT")
+    june = index.search("", date_from="2024-06-01", date_to="2024-06-30")[1]
+    assert june == sum(1 for a in sample if a.date.startswith("2024-06"))
+    with pytest.raises(InputError, match="is not YYYY-MM-DD"):
+        index.search("", date_from="June")
+
+
+def test_representative_articles_in_the_model_and_the_index(sample, tmp_path):
+    from textkit.topics.model import TopicModel
+
+    topics = TopicModel(num_topics=3, workers=1, passes=2, measures=()).fit(sample)
+    found = topics.representative(sample, n=4)
+    shares = topics.transform(sample)
+    for k in range(3):
+        expected = sorted(range(len(sample)), key=lambda i: (-shares[i, k], i))[:4]
+        assert [a.id for a, _ in found[k]] == [sample[i].id for i in expected]
+        assert [round(s, 5) for _, s in found[k]] == [round(float(shares[i, k]), 5) for i in expected]
+    index = CorpusIndex(build_index(sample, tmp_path / "i.sqlite", topic_model=topics))
+    for k in range(3):
+        assert [item.article.id for item, _ in index.representative(k, 4)] == [a.id for a, _ in found[k]]
+    with pytest.raises(ConfigError, match="at least 1"):
+        topics.representative(sample, n=0)
+
+
+def test_similar_articles_share_distinctive_words(index, sample):
+    wheat = next(item for item in (index.get(n) for n in range(1, index.count + 1)) if "wheat" in item.article.text)
+    similar = index.similar(wheat.n, k=5)
+    assert len(similar) == 5 and wheat.n not in [s.n for s in similar]
+    # The nearest one shares more of the article's vocabulary than a typical article does.
+    words = set(re.findall(r"\w+", wheat.article.full_text.lower()))
+
+    def shared(item):
+        return len(words & set(re.findall(r"\w+", item.article.full_text.lower())))
+
+    typical = sorted(shared(index.get(n)) for n in range(1, index.count + 1) if n != wheat.n)[index.count // 2]
+    assert shared(similar[0]) > typical
+    assert index.similar(10**6) == []

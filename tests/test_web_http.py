@@ -1,0 +1,243 @@
+"""textkit serve over plain HTTP: escaping, token, CSRF and origin checks, malformed requests, the answers file."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+from starlette.testclient import TestClient
+from web_support import SAMPLE, save_models
+
+from textkit.web.app import create_app, highlight
+from textkit.web.server import ServeOptions, make_state
+
+BASE = "http://127.0.0.1"
+EVIL = '<script>alert("x")</script>'
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    save_models(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """The sample corpus plus one article whose headline and body carry markup."""
+    path = tmp_path_factory.mktemp("data") / "articles.jsonl"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    evil = {
+        "id": "evil-1",
+        "headline": f"Minister {EVIL}",
+        "text": f"The minister said {EVIL} & <b>more</b>.",
+        "date": "2024-03-01",
+        "source": "<i>src</i>",
+        "place": "Damascus",
+    }
+    path.write_text("\n".join([json.dumps(evil), *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def client_for(data, models, tmp_path, host="127.0.0.1", **extra):
+    options = ServeOptions(
+        data=str(data),
+        model="themes",
+        topics="topics",
+        labels=str(tmp_path / "answers.jsonl"),
+        index=str(data.parent / "index.sqlite"),  # built by the first test, shared (it never changes)
+        models_dir=str(models),
+        host=host,
+        background=False,
+        **extra,
+    )
+    state = make_state(options)
+    return TestClient(create_app(state), base_url=BASE, follow_redirects=False), state
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def named(client) -> str:
+    """Give a name; the CSRF token of the session."""
+    token = csrf_of(client.get("/label").text)
+    response = client.post("/name", data={"name": "ana", "csrf": token})
+    assert response.status_code == 303
+    return token
+
+
+def test_article_text_is_escaped_everywhere(data, models, tmp_path):
+    client, state = client_for(data, models, tmp_path)
+    n = state.index.find("evil-1").n
+    for path in (f"/article/{n}", "/search?q=minister+alert", "/search?source=%3Ci%3Esrc%3C%2Fi%3E"):
+        page = client.get(path).text
+        assert "<script>alert" not in page and "<b>more" not in page and "<i>src" not in page, path
+    page = client.get(f"/article/{n}").text
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    assert "Content-Security-Policy" in client.get("/overview").headers
+    # Chart data holding a source name with markup cannot close its <script> element.
+    overview = client.get("/overview").text
+    assert "<i>src" not in overview and "\\u003ci\\u003esrc" in overview
+
+
+def test_highlight_escapes_text_and_marks_terms():
+    assert (
+        str(highlight("a <b> Foreign  Minister", ["foreign minister"])) == "a &lt;b&gt; <mark>Foreign  Minister</mark>"
+    )
+    assert str(highlight("<x>", [])) == "&lt;x&gt;"
+
+
+def test_label_loop_writes_answers_at_once_and_resumes(data, models, tmp_path):
+    client, state = client_for(data, models, tmp_path)
+    token = named(client)
+    page = client.get("/label").text
+    n = int(re.search(r'name="n" value="(\d+)"', page).group(1))
+    theme = state.labeller.themes[0]
+    response = client.post("/label", data={"n": n, "action": "accept", "theme": [theme], "csrf": token})
+    assert response.status_code == 303
+    lines = (tmp_path / "answers.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[-1])
+    assert record["labels"] == [theme] and record["annotator"] == "ana" and record["text"]
+    assert re.search(r'name="n" value="(\d+)"', client.get("/label").text).group(1) != str(n)
+    # A new server on the same files never offers the answered article again.
+    _, state2 = client_for(data, models, tmp_path)
+    assert all(state2.labeller.next("ana", "random") != n for _ in range(50))
+    assert state2.labeller.log.counts() == {theme: 1}
+
+
+def test_answers_file_trains_with_textkit_train(data, models, tmp_path):
+    from textkit.cli import main
+
+    client, state = client_for(data, models, tmp_path)
+    token = named(client)
+    for _ in range(6):
+        n = int(re.search(r'name="n" value="(\d+)"', client.get("/label?mode=random").text).group(1))
+        labels = list(state.index.get(n).article.labels) or ["economy"]
+        client.post("/label", data={"n": n, "action": "accept", "theme": labels, "mode": "random", "csrf": token})
+    assert (
+        main(["train", str(tmp_path / "answers.jsonl"), "--name", "fromweb", "--models-dir", str(tmp_path / "m")]) == 0
+    )
+
+
+def test_post_without_csrf_token_or_from_another_origin_is_refused(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    token = named(client)
+    form = {"n": 1, "action": "accept", "theme": ["economy"]}
+    assert client.post("/label", data=form).status_code == 403
+    assert client.post("/label", data={**form, "csrf": "forged"}).status_code == 403
+    refused = client.post("/label", data={**form, "csrf": token}, headers={"Origin": "http://evil.example"})
+    assert refused.status_code == 403 and "cross-site" in refused.text
+    cross = client.post("/label", data={**form, "csrf": token}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403
+    assert not (tmp_path / "answers.jsonl").read_text()
+    ok = client.post("/label", data={**form, "csrf": token}, headers={"Origin": BASE})
+    assert ok.status_code == 303
+
+
+def test_another_host_header_is_refused(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    assert client.get("/overview", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_token_is_required_when_listening_beyond_loopback(data, models, tmp_path):
+    client, state = client_for(data, models, tmp_path, host="0.0.0.0")
+    assert state.token
+    assert client.get("/overview").status_code == 403
+    assert client.get("/static/app.js").status_code == 403
+    assert client.get("/overview?token=wrong").status_code == 403
+    entry = client.get(f"/overview?token={state.token}&source=NNA")
+    assert entry.status_code == 303 and entry.headers["location"] == "/overview?source=NNA"
+    assert client.get("/overview").status_code == 200  # the cookie now carries it
+    fresh = TestClient(client.app, base_url=BASE)
+    assert fresh.get("/overview", headers={"Authorization": f"Bearer {state.token}"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "form", "status", "message"),
+    [
+        ("get", "/article/999999", None, 404, "no article number 999999"),
+        ("get", "/article/abc", None, 404, ""),
+        ("get", "/topics/99", None, 404, "no topic 99"),
+        ("get", "/search?topic=x", None, 400, "topic must be a whole number"),
+        ("get", "/search?q=a&from=2024-13", None, 400, "is not YYYY-MM-DD"),
+        ("get", "/label?mode=clever", None, 400, "mode must be one of"),
+        ("get", "/static/../../etc/passwd", None, 404, ""),
+        ("get", "/static/index.py", None, 404, "no such file"),
+        ("post", "/label", {"n": "x", "action": "accept"}, 400, "n must be a whole number"),
+        ("post", "/label", {"n": "1", "action": "burn"}, 400, "action must be accept or skip"),
+        ("post", "/label", {"n": "1", "action": "accept", "theme": ["nonsense"]}, 400, "unknown theme(s): nonsense"),
+        ("post", "/label", {"n": "1", "action": "accept"}, 400, "tick at least one theme"),
+        ("post", "/label", {"n": "999999", "action": "skip"}, 404, "no article number"),
+        ("post", "/name", {"name": "<script>"}, 400, "a name is 1 to 40"),
+        ("post", "/topics/0/label", {"label": ""}, 400, "is empty"),
+        ("put", "/label", None, 405, ""),
+    ],
+)
+def test_malformed_requests_get_a_4xx_with_a_message_and_the_server_keeps_going(
+    data, models, tmp_path, method, path, form, status, message
+):
+    client, _ = client_for(data, models, tmp_path)
+    token = named(client)
+    if form is not None:
+        form = {**form, "csrf": token}
+    response = getattr(client, method)(path, data=form) if form is not None else getattr(client, method)(path)
+    assert response.status_code == status
+    assert message in response.text
+    assert client.get("/overview").status_code == 200
+
+
+def test_pages_render(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    overview = client.get("/overview").text
+    assert overview.count('type="application/json"') == 5  # month, source, themes x2, topics
+    assert client.get("/overview?source=NNA").status_code == 200
+    topic = client.get("/topics/0").text
+    assert topic.count('href="/article/') == 10
+    results = client.get("/search?q=wheat+harvest").text
+    assert "wheat" in results.lower() and 'href="/article/' in results
+    assert "0 articles" in client.get("/search?q=zzzqqq").text
+    assert client.get("/search?theme=economy&source=NNA&from=2024-01-01&to=2024-06-30").status_code == 200
+    assert client.get("/static/plotly.min.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_relabel_a_topic_from_the_page_saves_the_model(data, models, tmp_path):
+    import shutil
+
+    from textkit.workflows.topics import load_topic_model
+
+    own = tmp_path / "models"
+    shutil.copytree(models, own)
+    client, _ = client_for(data, own, tmp_path)
+    token = csrf_of(client.get("/topics/1").text)
+    response = client.post("/topics/1/label", data={"label": "Harvest <and> trade", "csrf": token})
+    assert response.status_code == 303 and response.headers["location"] == "/topics/1"
+    assert "Topic 1: Harvest &lt;and&gt; trade" in client.get("/topics/1").text
+    assert load_topic_model("topics", own)[0].labels_[1] == "Harvest <and> trade"
+
+
+def test_two_annotators_and_their_agreement(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    other = TestClient(client.app, base_url=BASE, follow_redirects=False)
+    tokens = {}
+    for name, who in (("ana", client), ("ben", other)):
+        tokens[name] = csrf_of(who.get("/label").text)
+        who.post("/name", data={"name": name, "csrf": tokens[name]})
+    for n, (a, b) in zip(
+        (5, 6, 7, 8),
+        [("economy", "economy"), ("economy", "military"), ("military", "military"), ("military", "military")],
+    ):
+        client.post("/label", data={"n": n, "action": "accept", "theme": [a], "csrf": tokens["ana"]})
+        other.post("/label", data={"n": n, "action": "accept", "theme": [b], "csrf": tokens["ben"]})
+    status = client.get("/status").json()
+    assert status["answers"] == 8 and status["agreement"]["annotators"] == ["ana", "ben"]
+    (pair,) = status["agreement"]["pairs"]
+    assert pair["articles"] == 4 and pair["kappa"]["economy"] == 0.5 and pair["kappa"]["military"] == 0.5
+    lines = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["annotator"] for r in lines] == ["ana", "ben"] * 4
+    assert "Agreement" in client.get("/label").text

@@ -1,0 +1,289 @@
+"""Theme or topic shares compared across groups (outlets, places, months) with bootstrap intervals.
+
+Each article contributes one vector: 0/1 per theme (the themes predicted for it) or its
+topic shares (rows sum to 1). A group's share of a theme is the mean of that column
+over the group's articles: the proportion of its articles tagged with the theme, or
+the topic's mean share (the topic's prevalence in the group).
+
+**Intervals** come from a nonparametric bootstrap over articles, each group resampled on
+its own (:func:`scipy.stats.bootstrap`, percentile method: BCa's jackknife costs
+``O(n^2)`` on large groups), seeded. **Differences** between two groups use the two
+groups' bootstrap distributions (independent resamples), so each has a percentile
+interval and a two-sided p-value from its bootstrap standard error (normal
+approximation). Across all the group pairs × columns tested, p-values are adjusted
+with the Benjamini-Hochberg procedure (:func:`scipy.stats.false_discovery_control`):
+the differences listed as supported are those with an adjusted p-value below
+``1 - confidence``, which keeps the expected share of false findings among them
+below that level. The intervals themselves are per comparison (not adjusted).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+
+from textkit.errors import ConfigError, InputError
+from textkit.reading.articles import Article
+
+GROUPINGS = ("source", "place", "byline", "month", "year", "date")
+TIME_GROUPINGS = ("month", "year", "date")
+CORRECTION = "Benjamini-Hochberg (false discovery rate) over all group pairs x columns"
+
+
+def group_key(article: Article, by: str) -> str | None:
+    """The group of ``article`` for ``by`` (``month``: ``YYYY-MM`` of its date), or None when it has none."""
+    if by in TIME_GROUPINGS:
+        width = {"month": 7, "year": 4, "date": 10}[by]
+        value = article.date
+        return value[:width] if value and len(value) >= width and value[:4].isdigit() else None
+    if by not in GROUPINGS:
+        raise ConfigError(f"cannot group by {by!r}", hint=f"use one of {', '.join(GROUPINGS)}", param="by")
+    return getattr(article, by) or None
+
+
+@dataclass
+class Comparison:
+    """Shares per group with intervals, and the differences between groups.
+
+    ``share``, ``low`` and ``high`` are ``groups x columns`` arrays; ``differences``
+    holds one dict per group pair and column (``supported`` when its adjusted
+    p-value is below ``1 - confidence``).
+    """
+
+    by: str
+    columns: list[str]
+    groups: list[str]
+    counts: list[int]
+    share: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    differences: list[dict[str, Any]]
+    confidence: float
+    resamples: int
+    seed: int
+    measure: str = "share"
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def supported(self) -> list[dict[str, Any]]:
+        """The differences the data supports, largest first."""
+        return sorted((d for d in self.differences if d["supported"]), key=lambda d: -abs(d["difference"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "by": self.by,
+            "measure": self.measure,
+            "confidence": self.confidence,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "correction": CORRECTION,
+            "groups": [{"group": g, "articles": n} for g, n in zip(self.groups, self.counts)],
+            "shares": self.rows(),
+            "differences": self.differences,
+            "skipped": self.skipped,
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per group and column: ``group, articles, column, share, low, high``."""
+        return [
+            {
+                "group": group,
+                "articles": self.counts[g],
+                "column": column,
+                "share": round(float(self.share[g, c]), 4),
+                "low": round(float(self.low[g, c]), 4),
+                "high": round(float(self.high[g, c]), 4),
+            }
+            for g, group in enumerate(self.groups)
+            for c, column in enumerate(self.columns)
+        ]
+
+    def write_csv(self, handle: IO[str]) -> None:
+        """The shares table as CSV (differences are in the JSON output and the chart's page)."""
+        writer = csv.DictWriter(handle, ["group", "articles", "column", "share", "low", "high"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows())
+
+    def write_json(self, handle: IO[str]) -> None:
+        handle.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+
+
+def bootstrap_shares(
+    values: Mapping[str, np.ndarray],
+    columns: Sequence[str],
+    *,
+    by: str = "group",
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Comparison:
+    """Bootstrap each group's column means and compare every pair of groups.
+
+    Parameters
+    ----------
+    values : mapping of group -> array (articles x columns)
+        One row per article of the group (0/1 theme tags or topic shares).
+    columns : sequence of str
+        Column names (themes or topics).
+    resamples : int
+        Bootstrap resamples per group (at least 100).
+    confidence : float
+        Level of the intervals, and ``1 - confidence`` the false discovery rate of
+        the supported differences.
+    seed : int
+        Seed: the same data and seed give the same intervals.
+
+    Raises
+    ------
+    ConfigError
+        ``resamples`` below 100, ``confidence`` outside (0, 1), fewer than two rows in a group.
+    """
+    from scipy.stats import bootstrap, false_discovery_control, norm
+
+    if resamples < 100:
+        raise ConfigError(f"resamples must be at least 100, not {resamples}", param="resamples")
+    if not 0.0 < confidence < 1.0:
+        raise ConfigError(f"confidence must be between 0 and 1, not {confidence}", param="confidence")
+    groups = sorted(values)
+    if not groups:
+        raise InputError("no group has enough articles to compare", hint="check --by and --min-group")
+    streams = np.random.SeedSequence(seed).spawn(len(groups))  # one independent stream per group
+    share, low, high, distributions = [], [], [], []
+    for group, stream in zip(groups, streams):
+        matrix = np.asarray(values[group], dtype=float)
+        if matrix.shape[0] < 2:
+            raise ConfigError(f"group {group!r} has fewer than 2 articles: no interval", param="min_group")
+        result = bootstrap(
+            (matrix,),
+            np.mean,
+            axis=0,
+            n_resamples=resamples,
+            confidence_level=confidence,
+            method="percentile",
+            random_state=np.random.default_rng(stream),
+        )
+        share.append(matrix.mean(axis=0))
+        # A column constant in the group (all 0) gives a degenerate distribution: its interval is the point.
+        low.append(np.nan_to_num(result.confidence_interval.low, nan=share[-1]))
+        high.append(np.nan_to_num(result.confidence_interval.high, nan=share[-1]))
+        distributions.append(result.bootstrap_distribution)  # columns x resamples
+    tail = (1.0 - confidence) / 2
+    differences: list[dict[str, Any]] = []
+    p_values = []
+    for a in range(len(groups)):
+        for b in range(a + 1, len(groups)):
+            spread = distributions[a] - distributions[b]
+            lower, upper = np.quantile(spread, [tail, 1.0 - tail], axis=1)
+            error = spread.std(axis=1, ddof=1)
+            for c, column in enumerate(columns):
+                gap = float(share[a][c] - share[b][c])
+                # Both groups constant in this column: no spread, the difference is exact.
+                constant = 1.0 if gap == 0 else 0.0
+                p = float(2 * norm.sf(abs(gap) / error[c])) if error[c] > 0 else constant
+                p_values.append(p)
+                differences.append(
+                    {
+                        "column": column,
+                        "group_a": groups[a],
+                        "group_b": groups[b],
+                        "difference": round(gap, 4),
+                        "low": round(float(lower[c]), 4),
+                        "high": round(float(upper[c]), 4),
+                        "p_value": p,
+                    }
+                )
+    adjusted = false_discovery_control(p_values) if p_values else []
+    for difference, p in zip(differences, adjusted):
+        difference["p_adjusted"] = float(p)
+        difference["supported"] = bool(p < 1.0 - confidence)
+    return Comparison(
+        by=by,
+        columns=list(columns),
+        groups=groups,
+        counts=[int(np.asarray(values[g]).shape[0]) for g in groups],
+        share=np.array(share),
+        low=np.array(low),
+        high=np.array(high),
+        differences=differences,
+        confidence=confidence,
+        resamples=resamples,
+        seed=seed,
+    )
+
+
+def chart_html(comparison: Comparison, title: str, shown: int = 8) -> str:
+    """A self-contained HTML page: the chart (PNG inline), the shares and the supported differences."""
+    import html
+
+    from textkit.topics.report import _figure, _png
+
+    esc = html.escape
+    order = np.argsort(-comparison.share.mean(axis=0))[:shown]  # the largest columns overall
+    figure = _figure(8, 4.5)
+    ax = figure.subplots()
+    level = f"{comparison.confidence:.0%}"
+    if comparison.by in TIME_GROUPINGS:
+        x = np.arange(len(comparison.groups))
+        for c in order:
+            (line,) = ax.plot(x, comparison.share[:, c], marker="o", label=comparison.columns[c])
+            ax.fill_between(x, comparison.low[:, c], comparison.high[:, c], color=line.get_color(), alpha=0.15)
+        ax.set_xticks(x, comparison.groups, rotation=45, fontsize=8)
+        ax.set_xlabel(comparison.by)
+        ax.set_ylabel(f"{comparison.measure} ({level} interval)")
+    else:
+        width = 0.8 / max(1, len(comparison.groups))
+        y = np.arange(len(order))
+        for g, group in enumerate(comparison.groups):
+            centre = comparison.share[g, order]
+            errors = [centre - comparison.low[g, order], comparison.high[g, order] - centre]
+            ax.errorbar(
+                centre, y + g * width, xerr=errors, fmt="o", capsize=3, label=f"{group} ({comparison.counts[g]})"
+            )
+        ax.set_yticks(y + width * (len(comparison.groups) - 1) / 2, [comparison.columns[c] for c in order], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{comparison.measure} per {comparison.by} ({level} interval)")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_title(title)
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{esc(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse;font-size:14px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
+        "img{max-width:100%}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f"<p>{level} bootstrap intervals ({comparison.resamples} resamples over articles, seed {comparison.seed}); "
+        f"differences: {esc(CORRECTION)}, supported when the adjusted p-value is below "
+        f"{1 - comparison.confidence:.2f}.</p>",
+        f"<img alt='{esc(title)}' src='data:image/png;base64,{_png(figure)}'>",
+        "<h2>Shares</h2><table><tr><th>"
+        + f"{esc(comparison.by)}</th><th>articles</th>"
+        + "".join(f"<th>{esc(c)}</th>" for c in comparison.columns)
+        + "</tr>",
+    ]
+    for g, group in enumerate(comparison.groups):
+        cells = "".join(
+            f"<td>{comparison.share[g, c]:.3f} [{comparison.low[g, c]:.3f}, {comparison.high[g, c]:.3f}]</td>"
+            for c in range(len(comparison.columns))
+        )
+        parts.append(f"<tr><td>{esc(group)}</td><td>{comparison.counts[g]}</td>{cells}</tr>")
+    parts.append("</table><h2>Supported differences</h2>")
+    supported = comparison.supported()
+    if supported:
+        parts.append(
+            "<table><tr><th>column</th><th>a</th><th>b</th><th>a - b</th><th>interval</th><th>adjusted p</th></tr>"
+        )
+        for d in supported:
+            parts.append(
+                f"<tr><td>{esc(d['column'])}</td><td>{esc(d['group_a'])}</td><td>{esc(d['group_b'])}</td>"
+                f"<td>{d['difference']:+.3f}</td><td>[{d['low']:+.3f}, {d['high']:+.3f}]</td>"
+                f"<td>{d['p_adjusted']:.3g}</td></tr>"
+            )
+        parts.append("</table>")
+    else:
+        parts.append("<p>None: no difference between groups passes the correction.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
