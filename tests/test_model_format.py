@@ -123,28 +123,33 @@ def test_a_fitted_attribute_the_format_does_not_know_is_refused_at_save(tmp_path
     assert not (tmp_path / "m").exists()
 
 
-def test_the_vocabulary_is_one_utf8_array_and_nothing_names_a_callable(tmp_path):
+def test_the_vocabulary_is_its_ngram_index_and_nothing_names_a_callable(tmp_path):
     store = ModelStore(tmp_path)
-    store.save(fit_real("themes"), "m")
-    model = store.load("m").model
-    state = json.loads((store.path("m") / STATE).read_text())
+    original = fit_real("themes")
+    store.save(original, "n")
+    model = store.load("n").model
+    state = json.loads((store.path("n") / STATE).read_text())
     [block] = state["blocks"]
     assert block["options"]["analyzer"] == "word" and block["tokenizer"] is True
     assert block["terms"] == len(model.vectorizer_.vocabulary_)
-    with zipfile.ZipFile(store.path("m") / ARRAYS) as archive:
+    # The word block's vocabulary is stored as its n-gram index and comes back with it.
+    assert dict(model.vectorizer_.vocabulary_) == dict(original.vectorizer_.vocabulary_)
+    assert model.vectorizer_.vocabulary_.index.tokens == original.vectorizer_.vocabulary_.index.tokens
+    with zipfile.ZipFile(store.path("n") / ARRAYS) as archive:
         names = sorted(archive.namelist())
         assert {np.lib.format.read_magic(archive.open(n)) for n in names} <= {(1, 0), (2, 0)}
-        terms = archive.read("vocabulary0.npy")[-block["terms_bytes"] :].decode().split("\n")
-    assert terms == list(model.vectorizer_.get_feature_names_out())
     assert names == [
         "calibration.npy",
         "coef.npy",
+        "columns0_2.npy",
         "idf0.npy",
         "intercept.npy",
+        "keys0_2.npy",
         "thresholds.npy",
-        "vocabulary0.npy",
+        "tokens0.npy",
+        "unigrams0.npy",
     ]
-    raw = (store.path("m") / STATE).read_bytes() + (store.path("m") / ARRAYS).read_bytes()
+    raw = (store.path("n") / STATE).read_bytes() + (store.path("n") / ARRAYS).read_bytes()
     assert b"sklearn" not in raw and b"textkit." not in raw and b"__" not in raw
 
 
@@ -470,4 +475,20 @@ def test_a_manifest_must_list_exactly_its_formats_files(tmp_path):
         store.load("m", trust_pickle=True)
     assert str(error.value) == (
         f"{folder / MANIFEST} does not list exactly the files of a format-1 model (model.joblib)"
+    )
+
+
+def test_an_ngram_index_that_does_not_number_every_column_once_is_refused(tmp_path):
+    store = ModelStore(tmp_path)
+    store.save(fit_real("themes"), "m")
+    files = members(store)
+    columns = np.load(io.BytesIO(files["columns0_2.npy"]))
+    columns[0] = columns[1]  # two bigrams in one column, one column left empty
+    files["columns0_2.npy"] = npy(columns)
+    tamper(store, "m", arrays=npz(files))
+    n_features = json.loads((store.path("m") / STATE).read_text())["blocks"][0]["terms"]
+    with pytest.raises(IntegrityError) as error:
+        store.load("m")
+    assert str(error.value) == (
+        f"{store.path('m') / STATE}: block 0's n-gram index does not number its {n_features} columns once each; refused"
     )

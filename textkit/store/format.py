@@ -336,4 +336,4 @@ def load_state(kind: str, files: Mapping[str, bytes], where: Callable[[str], str
     try:
         return module.from_state(state, arrays)
     except (ValueError, KeyError, TypeError) as error:
-        raise IntegrityError(f"{where(STATE)}: {_short(str(error), 200)}; refused") from None
+        raise IntegrityError(f"{where(STATE)}: {str(error)[:200]}; refused") from None

@@ -34,7 +34,18 @@ _BLOCK_OPTIONS = {
     "sublinear_tf": bool,
 }
 # The vocabulary is the array vocabulary<i> (terms in column order, see encode_terms).
-_BLOCK = {"name": (str, type(None)), "options": _BLOCK_OPTIONS, "tokenizer": bool, "terms": int, "terms_bytes": int}
+# A word block's vocabulary may instead be its n-gram index (features.Vocabulary.index):
+# the arrays tokens<i>, unigrams<i>, keys<i>_<n> and columns<i>_<n>. Rebuilding the
+# vocabulary from it costs a fraction of building the index again.
+_INDEX = {"tokens": int, "tokens_bytes": int, "ngrams": MapOf(int)}
+_BLOCK = {
+    "name": (str, type(None)),
+    "options": _BLOCK_OPTIONS,
+    "tokenizer": bool,
+    "terms": int,
+    "terms_bytes": (int, type(None)),
+    "index": (_INDEX, type(None)),
+}
 SCHEMA = {
     "params": MapOf(PLAIN),
     "tokenizer": (TOKENIZER_SCHEMA, type(None)),  # the tokenizer parameter, as given (unfitted)
@@ -67,20 +78,35 @@ def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         has_tokenizer = options["tokenizer"] is not None
         if has_tokenizer:
             fitted_tokenizer = block.tokenizer.to_state()
-        terms = [""] * len(block.vocabulary_)
-        for term, column in block.vocabulary_.items():
-            terms[column] = term
         arrays[f"idf{index}"] = np.asarray(block.idf_, dtype=np.float64)
-        arrays[f"vocabulary{index}"] = encode_terms(terms)
-        blocks.append(
-            {
-                "name": name,
-                "options": {k: list(v) if k == "ngram_range" else v for k, v in options.items() if k in _BLOCK_OPTIONS},
-                "tokenizer": has_tokenizer,
-                "terms": len(terms),
-                "terms_bytes": len(arrays[f"vocabulary{index}"]),
+        saved = {
+            "name": name,
+            "options": {k: list(v) if k == "ngram_range" else v for k, v in options.items() if k in _BLOCK_OPTIONS},
+            "tokenizer": has_tokenizer,
+            "terms": len(block.vocabulary_),
+            "terms_bytes": None,
+            "index": None,
+        }
+        # Only a word block's index is used (and right): character n-grams hold spaces.
+        ngram_index = getattr(block.vocabulary_, "index", None) if options["analyzer"] == "word" else None
+        if ngram_index is not None:
+            arrays[f"tokens{index}"] = encode_terms(list(ngram_index.tokens))  # in id order
+            arrays[f"unigrams{index}"] = np.asarray(ngram_index.unigrams, dtype=np.int64)
+            for n in ngram_index.keys:
+                arrays[f"keys{index}_{n}"] = np.asarray(ngram_index.keys[n], dtype=np.int64)
+                arrays[f"columns{index}_{n}"] = np.asarray(ngram_index.columns[n], dtype=np.int64)
+            saved["index"] = {
+                "tokens": len(ngram_index.tokens),
+                "tokens_bytes": len(arrays[f"tokens{index}"]),
+                "ngrams": {str(n): len(keys) for n, keys in ngram_index.keys.items()},
             }
-        )
+        else:
+            terms = [""] * len(block.vocabulary_)
+            for term, column in block.vocabulary_.items():
+                terms[column] = term
+            arrays[f"vocabulary{index}"] = encode_terms(terms)
+            saved["terms_bytes"] = len(arrays[f"vocabulary{index}"])
+        blocks.append(saved)
     arrays.update(
         coef=model.coef_,
         intercept=np.asarray(model.intercept_, dtype=np.float64),
@@ -103,7 +129,20 @@ def array_specs(state: dict[str, Any]) -> dict[str, ArraySpec]:
     n_classes = len(state["classes"])
     sizes = [block["terms"] for block in state["blocks"]]
     specs = {f"idf{i}": ArraySpec(("<f8",), (size,), finite=True) for i, size in enumerate(sizes)}
-    specs.update({f"vocabulary{i}": ArraySpec(("|u1",), (b["terms_bytes"],)) for i, b in enumerate(state["blocks"])})
+    for i, block in enumerate(state["blocks"]):
+        ngram_index = block["index"]
+        if ngram_index is None:
+            if block["terms_bytes"] is None:
+                raise ValueError(f"block {i} has neither a vocabulary nor an n-gram index")
+            specs[f"vocabulary{i}"] = ArraySpec(("|u1",), (block["terms_bytes"],))
+            continue
+        specs[f"tokens{i}"] = ArraySpec(("|u1",), (ngram_index["tokens_bytes"],))
+        specs[f"unigrams{i}"] = ArraySpec(("<i8",), (ngram_index["tokens"] + 1,))
+        for n, count in ngram_index["ngrams"].items():
+            if n not in {"2", "3", "4", "5", "6", "7", "8", "9"}:
+                raise ValueError(f"block {i} has n-grams of length {n!r}")
+            specs[f"keys{i}_{n}"] = ArraySpec(("<i8",), (count,))
+            specs[f"columns{i}_{n}"] = ArraySpec(("<i8",), (count,))
     specs.update(
         coef=ArraySpec(("<f4", "<f8"), (n_classes, sum(sizes)), finite=True),
         intercept=ArraySpec(("<f8",), (n_classes,), finite=True),
@@ -140,9 +179,8 @@ def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
                 raise ValueError(f"block {index} names a tokenizer the state does not hold")
             options.update(tokenizer=fitted_tokenizer, token_pattern=None)
         block = TfidfVectorizer(**options)
-        terms = decode_terms(arrays[f"vocabulary{index}"], saved["terms"])
-        vocabulary = dict(zip(terms, range(len(terms))))
-        if len(vocabulary) != len(terms):
+        vocabulary = _vocabulary(saved, index, arrays)
+        if len(vocabulary) != saved["terms"]:
             raise ValueError(f"block {index}'s vocabulary repeats a term")
         block.vocabulary_ = vocabulary
         block.fixed_vocabulary_ = False
@@ -164,3 +202,24 @@ def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
     model.thresholds_ = arrays["thresholds"]
     model.calibration_ = arrays["calibration"]
     return model
+
+
+def _vocabulary(saved: dict[str, Any], index: int, arrays: dict[str, np.ndarray]) -> dict[str, int]:
+    """Block ``index``'s vocabulary (term -> column), from its terms or its n-gram index (checked)."""
+    from textkit.themes.features import _vocabulary_from_index
+
+    count = saved["terms"]
+    if saved["index"] is None:
+        terms = decode_terms(arrays[f"vocabulary{index}"], count)
+        return dict(zip(terms, range(count)))
+    tokens = decode_terms(arrays[f"tokens{index}"], saved["index"]["tokens"])
+    ngrams = sorted(int(n) for n in saved["index"]["ngrams"])
+    unigrams = arrays[f"unigrams{index}"]
+    keys = {n: arrays[f"keys{index}_{n}"] for n in ngrams}
+    columns = {n: arrays[f"columns{index}_{n}"] for n in ngrams}
+    # Every column exactly once: unigram columns and n-gram columns together are 0..count-1.
+    every = np.concatenate([unigrams[unigrams >= 0], *columns.values()])
+    if len(every) != count or (unigrams < -1).any() or not np.array_equal(np.sort(every), np.arange(count)):
+        raise ValueError(f"block {index}'s n-gram index does not number its {count} columns once each")
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    return _vocabulary_from_index("".join(tokens), lengths, unigrams, keys, columns)
