@@ -564,10 +564,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not self.__sklearn_is_fitted__():
-            # (mypy sees NotFittedError through textkit.errors' module __getattr__ as a plain Exception)
-            raise NotFittedError(  # type: ignore[call-arg]
-                "this TopicModel is not fitted yet", hint="call fit() or load a saved model"
-            )
+            raise NotFittedError("this TopicModel is not fitted yet", hint="call fit() or load a saved model")
 
     def top_word_lists(self, topn: int | None = None) -> list[list[str]]:
         """The top words of every topic, best first."""
