@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from textkit import progress
 from textkit.errors import ConfigError, TrainingError
 from textkit.reading.articles import Article
 from textkit.themes.data import as_texts, encode_labels
@@ -192,7 +193,7 @@ def cross_validate(
     labels = list(y)
     folds, multilabel = _folds(labels, len(texts), cv, random_state)
     predicted: list[tuple[Any, ...]] = [()] * len(texts)
-    for train, test in folds:
+    for train, test in progress.track(folds, "cross-validating", len(folds), "folds"):
         model = clone(estimator).fit([texts[i] for i in train], [labels[i] for i in train])
         for i, row in zip(test, model.predict_labels([texts[i] for i in test])):
             predicted[i] = row
