@@ -44,6 +44,7 @@ from textkit.errors import ConfigError, NotFittedError, TrainingError
 from textkit.messages import note
 from textkit.params import validate_params
 from textkit.reading.articles import Article
+from textkit.records import TopicRecord
 from textkit.text.tokenize import Tokenizer
 from textkit.topics import _gensim
 from textkit.topics.corpus import TokenStream, _BowFile, check_corpus, text_of, topic_tokenizer
@@ -630,7 +631,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
                     bows_chunk = [self.dictionary_.doc2bow(self.tokenizer_.tokenize(text_of(i))) for i in chunk]
                 yield infer(bows_chunk), np.array([not b for b in bows_chunk]), chunk
 
-    def infer(self, X: Iterable[Article | str], digits: int = 4) -> Iterator[dict[str, Any]]:
+    def infer(self, X: Iterable[Article | str], digits: int = 4) -> Iterator[TopicRecord]:
         """One record per text, lazily and in order: dominant topic and every topic's share.
 
         Yields ``{"id", "topic", "labels": [dominant label], "scores": {label: share}}``
