@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from textkit.cli import main
@@ -184,3 +185,26 @@ def test_without_the_option_dask_is_never_imported(models):
     env.pop("TEXTKIT_DASK_SCHEDULER", None)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_hashing_trained_on_the_cluster_is_the_model_fitted_on_the_same_parts(cluster, tmp_path):
+    """Counts and features made by the workers, partial_fit here: the same model as fit_parts on the same parts."""
+    from textkit.distributed import run
+    from textkit.distributed.partitions import read_partition
+    from textkit.themes.hashing import HashingThemeClassifier
+    from textkit.workflows.themes import load_classifier
+
+    params = {"n_features": 2**14, "epochs": 2}
+    manifest = run.train_hashing(cluster, [SAMPLE], "hashed", models_dir=tmp_path, params=params, target_bytes=30_000)
+    assert manifest["data"]["count"] == 320 and manifest["data"]["parts"] > 5
+    with distributed.Client(cluster) as client:
+        parts = run.partitions(client, [SAMPLE], target_bytes=30_000)
+
+    def local_parts():
+        for part in parts:
+            articles = list(read_partition(part))
+            yield [a.full_text for a in articles], [a.labels for a in articles]
+
+    local = HashingThemeClassifier(**params).fit_parts(local_parts)
+    texts = [json.loads(line)["text"] for line in SAMPLE_LINES[:30]]
+    np.testing.assert_array_equal(load_classifier("hashed", tmp_path).predict_proba(texts), local.predict_proba(texts))

@@ -43,6 +43,12 @@ def train(
     ensure_top_label: Optional[bool] = typer.Option(
         None, "--ensure-top-label/--no-ensure-top-label", help="Give every article at least its best label."
     ),
+    features: Optional[str] = typer.Option(
+        None,
+        "--features",
+        help="tfidf, or hashing: hashed features trained part by part (with --cluster, on files larger "
+        "than memory) [default: tfidf].",
+    ),
     cv: Optional[int] = typer.Option(None, "--cv", help="Print a K-fold cross-validated report before fitting."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
     models_dir: Optional[str] = opt.MODELS_DIR,
@@ -56,7 +62,7 @@ def train(
 ) -> None:
     """Train a theme classifier on labelled articles and save it in the model store."""
     from textkit.store.modelstore import ModelStore
-    from textkit.workflows.themes import train_model
+    from textkit.workflows.themes import make_classifier, train_model
 
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     # Only the options given are passed: the classifier's own defaults stay the one source.
@@ -70,8 +76,22 @@ def train(
         "phrases": phrases,
         "tune_thresholds": tune_thresholds,
         "ensure_top_label": ensure_top_label,
+        "features": features,
     }
     params = {k: v for k, v in given.items() if v is not None}
+    if cluster and features == "hashing" and not cv:
+        from textkit.distributed import run
+
+        make_classifier(params)  # bad options refused before the cluster starts
+        params.pop("features")
+        read = opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+        files = [s.source for s in stream.streams]
+        manifest = run.train_hashing(cluster, files, name, models_dir=models_dir, params=params, read=read, force=force)
+        typer.echo(
+            f"saved model {name!r} ({len(manifest['labels'])} labels, {manifest['data']['count']} articles in "
+            f"{manifest['data']['parts']} parts) in {ModelStore(models_dir).path(name)}"
+        )
+        return
     with opt.on_cluster(cluster):  # the --cv folds run one per task
         result = train_model(stream, name, models_dir=models_dir, model_params=params, cv=cv, force=force)
     if result.cv_report is not None:

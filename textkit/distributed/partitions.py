@@ -24,7 +24,7 @@ from typing import IO, Any
 from textkit.errors import ConfigError
 from textkit.reading.articles import ArticleStream, read_articles
 
-TARGET_BYTES = 16 * 2**20  # ~16 MB of JSONL: ~5,000 news articles, a few seconds of work per part
+TARGET_BYTES = 8 * 2**20  # ~8 MB of JSONL: ~5,000 news articles, seconds of work per part
 _SPLITTABLE = ("jsonl", "csv", "tsv", "lines")
 
 

@@ -30,6 +30,8 @@ from .partitions import TARGET_BYTES, Partition, count_lines, plan, with_line_of
 from .tasks import (
     ModelRef,
     evaluate_part,
+    hashing_count_part,
+    hashing_features_part,
     infer_part,
     predict_part,
     segment_part,
@@ -266,6 +268,62 @@ def segment(cluster: str, dumps: Sequence[str], *, read: dict[str, Any] | None =
         job = Job(iter(()), parts=len(parts))
         job.records = _records(client, segment_part, parts, (read,), job, True)
         yield job
+
+
+def train_hashing(
+    cluster: str,
+    paths: Sequence[str],
+    name: str = "themes",
+    *,
+    models_dir: str | Path | None = None,
+    params: dict[str, Any] | None = None,
+    read: dict[str, Any] | None = None,
+    force: bool = False,
+    target_bytes: int = TARGET_BYTES,
+) -> dict[str, Any]:
+    """Train a :class:`~textkit.themes.hashing.HashingThemeClassifier` on files larger than memory; return the manifest.
+
+    The workers count document frequencies per part (added up here for the IDF), then
+    hash each part into TF-IDF rows; ``partial_fit`` runs here on one part at a time,
+    the parts in a new random order each epoch. The manifest's data fingerprint is the
+    sha256 of the parts' fingerprints (it differs from a single-process one).
+    """
+    import hashlib
+
+    import numpy as np
+
+    from textkit.params import validate_params
+    from textkit.store.modelstore import ModelStore
+    from textkit.themes.hashing import HashingThemeClassifier
+
+    store = ModelStore(models_dir)
+    store.ensure_free(name, force)
+    model = HashingThemeClassifier(**(params or {}))
+    validate_params(model)
+    read = dict(read or {})
+    with connect(cluster) as client:
+        parts = partitions(
+            client, paths, format=read.get("format"), encoding=read.get("encoding", "utf-8"), target_bytes=target_bytes
+        )
+        total = np.zeros(model.n_features, dtype=np.int64)
+        n_docs, classes, multilabel, digests = 0, set(), False, hashlib.sha256()
+        for frequencies, count, seen, several, digest in gather(client, hashing_count_part, parts, read, model):
+            total += frequencies
+            n_docs, multilabel, classes = n_docs + count, multilabel or several, classes | seen
+            digests.update(digest.encode())
+        if n_docs == 0:
+            raise InputError("no articles to train on", hint="check the data file(s) and the --text-field option")
+        model.start(total, n_docs, classes, multilabel)
+        rng = np.random.RandomState(model.random_state)
+        shared = client.scatter(
+            model, broadcast=True
+        )  # its IDF (2 MB at the default 2**18 columns) sent once, not per part
+        for _ in range(model.epochs):
+            order = [parts[i] for i in rng.permutation(len(parts))]
+            for features, targets in gather(client, hashing_features_part, order, read, shared):
+                model.learn(features, targets, rng)
+    data = {"sha256": digests.hexdigest(), "count": n_docs, "parts": len(parts)}
+    return store.save(model, name, force=force, metrics={}, data=data)
 
 
 @contextmanager

@@ -95,3 +95,23 @@ def segment_part(part: Partition, read: dict[str, Any]) -> tuple[list[Article], 
     """The articles of one raw dump."""
     stream = read_partition(part, **read)
     return list(stream), stream.stats
+
+
+def hashing_count_part(part: Partition, read: dict[str, Any], model: Any) -> tuple[Any, int, set[str], bool, str]:
+    """Document frequencies, articles, labels of one part (:meth:`HashingThemeClassifier.count`) and its digest."""
+    from textkit.reading.articles import fingerprint
+
+    articles = list(read_partition(part, **read))
+    unlabelled = next((a.id for a in articles if not a.labels), None)
+    if unlabelled is not None:
+        from textkit.errors import TrainingError
+
+        raise TrainingError(f"article {unlabelled} has no labels", hint="label it, or check --label-field")
+    counted = model.count(([a.full_text for a in articles], [a.labels for a in articles]))
+    return (*counted, fingerprint(articles)["sha256"])
+
+
+def hashing_features_part(part: Partition, read: dict[str, Any], model: Any) -> tuple[Any, Any]:
+    """TF-IDF features and targets of one part for a started :class:`HashingThemeClassifier`."""
+    articles = list(read_partition(part, **read))
+    return model.features([a.full_text for a in articles]), model.targets([a.labels for a in articles])

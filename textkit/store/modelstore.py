@@ -576,7 +576,10 @@ class ModelStore:
 
 # The class each kind of model must load as: a manifest whose kind was changed (and its
 # checksum recomputed) must not hand a topic model to code that expects a classifier.
-KIND_CLASSES = {"themes": "textkit.themes.classify.ThemeClassifier", "topics": "textkit.topics.model.TopicModel"}
+KIND_CLASSES = {
+    "themes": ("textkit.themes.classify.ThemeClassifier", "textkit.themes.hashing.HashingThemeClassifier"),
+    "topics": ("textkit.topics.model.TopicModel",),
+}
 
 
 _KIND_TEXT = {
@@ -595,7 +598,7 @@ def _check_kind(name: str, manifest: dict[str, Any], kind: str | None) -> None:
 def _check_loaded_type(name: str, manifest: dict[str, Any], model: Any) -> None:
     expected = KIND_CLASSES.get(str(manifest.get("kind")))
     actual = f"{type(model).__module__}.{type(model).__qualname__}"
-    if expected is not None and actual != expected:
+    if expected is not None and actual not in expected:
         raise ModelStoreError(
             f"model {name!r} says it is a {manifest.get('kind')!r} model but holds a {actual}",
             hint="the model folder was altered: delete it and train or import it again",

@@ -1,0 +1,280 @@
+"""textkit on a Dask LocalCluster against one process: predict at scale, and auto K.
+
+Usage (the machine is shared: run it niced)::
+
+    nice -n 10 python experiments/bench_distributed.py predict --sizes 100000,300000
+    nice -n 10 python experiments/bench_distributed.py autok
+    python experiments/bench_distributed.py report   # results/distributed.md + .png from the .json
+
+``predict``: every text of the shared datasets (about 40,000), repeated with new ids
+until each size is reached, written as JSONL to a temporary folder (never the repo).
+A theme model is trained on Reuters (train split, 90 labels, multi-label). Then
+``textkit predict -i FILE -o OUT`` runs as a user would, in one process and with
+``--cluster local:2``; the process tree is sampled every 0.2 s (psutil) for the peak
+resident memory of the client and of each worker process. Both outputs are compared.
+
+``autok``: ``TopicModel(num_topics="auto", k_min=5, k_max=30, k_step=5, workers=1)`` on
+20 Newsgroups (train split): fitted in one process, then with each K as one task on
+``local:2`` (``textkit.distributed.run.parallel``); the two K curves are compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from itertools import cycle, islice
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+JSON = RESULTS / "distributed.json"
+WORK = Path(tempfile.gettempdir()) / "textkit-distributed-bench"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def corpus(size: int) -> Path:
+    """The shared datasets' texts repeated to ``size`` articles with new ids (made once, in /tmp)."""
+    from _datasets import all_texts
+
+    WORK.mkdir(exist_ok=True)
+    path = WORK / f"corpus-{size}.jsonl"
+    if not path.exists():
+        partial = path.with_suffix(".part")
+        with open(partial, "w", encoding="utf-8") as handle:
+            for i, text in enumerate(islice(cycle(all_texts()), size)):
+                handle.write(json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=False) + "\n")
+        partial.rename(path)
+    return path
+
+
+def textkit(*args: str) -> list[str]:
+    return [sys.executable, "-m", "textkit", "--quiet", *args]
+
+
+def model_dir() -> Path:
+    """A theme model trained on Reuters (train split), saved once."""
+    from _datasets import load
+
+    WORK.mkdir(exist_ok=True)
+    models = WORK / "models"
+    if not (models / "reuters" / "manifest.json").exists():
+        texts, labels = load("reuters", "train")
+        data = WORK / "reuters-train.jsonl"
+        with open(data, "w", encoding="utf-8") as handle:
+            for i, (text, label) in enumerate(zip(texts, labels)):
+                handle.write(json.dumps({"id": f"r{i}", "text": text, "labels": label}) + "\n")
+        subprocess.run(textkit("train", str(data), "--name", "reuters", "--models-dir", str(models)), check=True)
+    return models
+
+
+def run_measured(command: list[str]) -> dict:
+    """Wall time and peak RSS (MB) of the process and of each of its descendants, sampled every 0.2 s."""
+    import psutil
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env)
+    root = psutil.Process(process.pid)
+    peaks: dict[int, tuple[float, str]] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for proc in tree:
+                try:
+                    rss = proc.memory_info().rss / 2**20
+                    role = "client" if proc.pid == root.pid else " ".join(proc.cmdline())[-60:]
+                except psutil.Error:
+                    continue
+                if rss > peaks.get(proc.pid, (0.0, ""))[0]:
+                    peaks[proc.pid] = (rss, role)
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    code = process.wait()
+    done.set()
+    sampler.join()
+    if code:
+        raise SystemExit(f"{' '.join(command)} exited {code}")
+    seconds = time.perf_counter() - started
+    client = peaks.pop(root.pid, (0.0, ""))[0]
+    # Worker processes are the children that hold real memory (not the small resource tracker).
+    workers = sorted((rss for rss, _ in peaks.values() if rss > 100), reverse=True)
+    return {
+        "seconds": round(seconds, 1),
+        "client_peak_mb": round(client, 1),
+        "worker_peaks_mb": [round(w, 1) for w in workers],
+    }
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def bench_predict(sizes: list[int], modes: list[str]) -> list[dict]:
+    models = model_dir()
+    rows = []
+    for size in sizes:
+        data = corpus(size)
+        digests = {}
+        for mode in modes:
+            out = WORK / f"out-{size}-{mode}.jsonl"
+            command = textkit("predict", "-m", "reuters", "--models-dir", str(models), "-i", str(data), "-o", str(out))
+            if mode != "single":
+                command += ["--cluster", mode]
+            result = run_measured(command)
+            with open(out, "rb") as handle:
+                lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+            digests[mode] = sha256(out)
+            out.unlink()
+            row = {"task": "predict", "size": size, "mode": mode, **result, "lines": lines}
+            row["docs_per_second"] = round(size / result["seconds"], 1)
+            row["mb_input"] = round(data.stat().st_size / 2**20, 1)
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+        same = len(set(digests.values())) == 1
+        for row in rows[-len(modes) :]:
+            row["output_identical"] = same
+    return rows
+
+
+def bench_autok() -> list[dict]:
+    from _datasets import load
+
+    from textkit.distributed.run import parallel
+    from textkit.topics.model import TopicModel
+
+    texts, _ = load("20ng", "train")
+    rows, curves = [], {}
+    for mode in ("single", "local:2"):
+        model = TopicModel("auto", k_min=5, k_max=30, k_step=5, workers=1)
+        started = time.perf_counter()
+        if mode == "single":
+            model.fit(texts)
+        else:
+            with parallel(mode):
+                model.fit(texts)
+        seconds = time.perf_counter() - started
+        curves[mode] = model.k_scores_
+        row = {
+            "task": "auto-K (K=5..30 step 5) 20NG train",
+            "size": len(texts),
+            "mode": mode,
+            "seconds": round(seconds, 1),
+            "chosen_k": model.num_topics_,
+        }
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    for row in rows:
+        row["same_k_curve"] = curves["single"] == curves["local:2"]
+    return rows
+
+
+def save(rows: list[dict]) -> None:
+    """Merge ``rows`` into results/distributed.json (a row per task, size and mode) and rewrite the report."""
+    RESULTS.mkdir(exist_ok=True)
+    old = json.loads(JSON.read_text()) if JSON.exists() else {"rows": []}
+    key = lambda r: (r["task"], r["size"], r["mode"])  # noqa: E731
+    merged = {key(r): r for r in old["rows"]} | {key(r): r for r in rows}
+    info = {
+        "machine": f"{os.cpu_count()} cores, shared with other jobs (run with nice -n 10)",
+        "python": sys.version.split()[0],
+    }
+    JSON.write_text(json.dumps({"info": info, "rows": sorted(merged.values(), key=key)}, indent=2))
+    report()
+
+
+def report() -> None:
+    data = json.loads(JSON.read_text())
+    rows = data["rows"]
+    lines = [
+        "# textkit on a Dask LocalCluster vs one process",
+        "",
+        f"Machine: {data['info']['machine']}; Python {data['info']['python']}. "
+        "Made by `experiments/bench_distributed.py` (see its docstring for the commands).",
+        "",
+        "## predict (Reuters model, 90 labels; shared datasets' texts repeated with new ids, JSONL on disk)",
+        "",
+        "| articles | input MB | mode | seconds | articles/s | client peak MB | worker peaks MB | output identical |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in (r for r in rows if r["task"] == "predict"):
+        workers = ", ".join(f"{w:.0f}" for w in r["worker_peaks_mb"]) or "-"
+        lines.append(
+            f"| {r['size']:,} | {r['mb_input']} | {r['mode']} | {r['seconds']} | {r['docs_per_second']:,.0f} | "
+            f"{r['client_peak_mb']:.0f} | {workers} | {r.get('output_identical', '')} |"
+        )
+    autok = [r for r in rows if r["task"].startswith("auto-K")]
+    if autok:
+        lines += [
+            "",
+            "## auto K",
+            "",
+            "| task | documents | mode | seconds | chosen K | same K curve |",
+            "| --- | ---: | --- | ---: | ---: | --- |",
+        ]
+        lines += [
+            f"| {r['task']} | {r['size']:,} | {r['mode']} | {r['seconds']} | {r['chosen_k']} | {r['same_k_curve']} |"
+            for r in autok
+        ]
+    lines += ["", "![throughput and memory](distributed.png)", ""]
+    (RESULTS / "distributed.md").write_text("\n".join(lines))
+    plot(rows)
+
+
+def plot(rows: list[dict]) -> None:
+    from matplotlib.figure import Figure
+
+    predict = [r for r in rows if r["task"] == "predict"]
+    if not predict:
+        return
+    figure = Figure(figsize=(10, 4))
+    speed, memory = figure.subplots(1, 2)
+    for mode in sorted({r["mode"] for r in predict}):
+        mine = sorted((r for r in predict if r["mode"] == mode), key=lambda r: r["size"])
+        sizes = [r["size"] for r in mine]
+        speed.plot(sizes, [r["docs_per_second"] for r in mine], marker="o", label=mode)
+        memory.plot(sizes, [r["client_peak_mb"] for r in mine], marker="o", label=f"{mode}: client")
+        if mode != "single":
+            memory.plot(
+                sizes, [max(r["worker_peaks_mb"] or [0]) for r in mine], marker="s", label=f"{mode}: largest worker"
+            )
+    speed.set(xscale="log", xlabel="articles", ylabel="articles / s", title="predict throughput")
+    memory.set(xscale="log", xlabel="articles", ylabel="peak RSS (MB)", title="peak memory per process")
+    speed.legend()
+    memory.legend()
+    figure.tight_layout()
+    figure.savefig(RESULTS / "distributed.png", dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["predict", "autok", "report"])
+    parser.add_argument("--sizes", default="100000,300000", help="comma-separated article counts (predict)")
+    parser.add_argument("--modes", default="single,local:2", help="comma-separated: single and/or local:N")
+    args = parser.parse_args()
+    if args.what == "predict":
+        save(bench_predict([int(s) for s in args.sizes.split(",")], args.modes.split(",")))
+    elif args.what == "autok":
+        save(bench_autok())
+    else:
+        report()
+
+
+if __name__ == "__main__":
+    main()
