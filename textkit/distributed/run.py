@@ -306,7 +306,8 @@ def train_hashing(
             client, paths, format=read.get("format"), encoding=read.get("encoding", "utf-8"), target_bytes=target_bytes
         )
         total = np.zeros(model.n_features, dtype=np.int64)
-        n_docs, classes, multilabel, digests = 0, set(), False, hashlib.sha256()
+        classes: set[str] = set()
+        n_docs, multilabel, digests = 0, False, hashlib.sha256()
         for frequencies, count, seen, several, digest in gather(client, hashing_count_part, parts, read, model):
             total += frequencies
             n_docs, multilabel, classes = n_docs + count, multilabel or several, classes | seen

@@ -164,7 +164,8 @@ class HashingThemeClassifier(ClassifierMixin, BaseEstimator):
         for attribute in ("model_", "classes_"):
             self.__dict__.pop(attribute, None)
         total = np.zeros(self.n_features, dtype=np.int64)
-        n_docs, classes, multilabel = 0, set(), False
+        classes: set[str] = set()
+        n_docs, multilabel = 0, False
         for part in parts():
             frequencies, count, seen, several = self.count(part)
             total += frequencies
