@@ -82,6 +82,7 @@ def run_measured(command: list[str]) -> dict:
     process = subprocess.Popen(command, env=env)
     root = psutil.Process(process.pid)
     peaks: dict[int, tuple[float, str]] = {}
+    cpu: dict[int, float] = {}  # last CPU seconds (user + system) seen per process
     done = threading.Event()
 
     def sample() -> None:
@@ -92,6 +93,8 @@ def run_measured(command: list[str]) -> dict:
                 break
             for proc in tree:
                 try:
+                    times = proc.cpu_times()
+                    cpu[proc.pid] = times.user + times.system
                     rss = proc.memory_info().rss / 2**20
                     role = "client" if proc.pid == root.pid else " ".join(proc.cmdline())[-60:]
                 except psutil.Error:
@@ -100,6 +103,7 @@ def run_measured(command: list[str]) -> dict:
                     peaks[proc.pid] = (rss, role)
             done.wait(0.2)
 
+    load_before = os.getloadavg()[0]
     sampler = threading.Thread(target=sample)
     sampler.start()
     code = process.wait()
@@ -113,6 +117,8 @@ def run_measured(command: list[str]) -> dict:
     workers = sorted((rss for rss, _ in peaks.values() if rss > 100), reverse=True)
     return {
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(sum(cpu.values()), 1),
+        "load_average": round((load_before + os.getloadavg()[0]) / 2, 1),
         "client_peak_mb": round(client, 1),
         "worker_peaks_mb": [round(w, 1) for w in workers],
     }
@@ -144,6 +150,7 @@ def bench_predict(sizes: list[int], modes: list[str]) -> list[dict]:
             out.unlink()
             row = {"task": "predict", "size": size, "mode": mode, **result, "lines": lines}
             row["docs_per_second"] = round(size / result["seconds"], 1)
+            row["cpu_ms_per_doc"] = round(1000 * result["cpu_seconds"] / size, 2)
             row["mb_input"] = round(data.stat().st_size / 2**20, 1)
             print(json.dumps(row), flush=True)
             rows.append(row)
@@ -210,14 +217,15 @@ def report() -> None:
         "",
         "## predict (Reuters model, 90 labels; shared datasets' texts repeated with new ids, JSONL on disk)",
         "",
-        "| articles | input MB | mode | seconds | articles/s | client peak MB | worker peaks MB | output identical |",
-        "| ---: | ---: | --- | ---: | ---: | ---: | --- | --- |",
+        "| articles | input MB | mode | seconds | articles/s | CPU ms/article (all processes) | load avg | "
+        "client peak MB | worker peaks MB | output identical |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in (r for r in rows if r["task"] == "predict"):
         workers = ", ".join(f"{w:.0f}" for w in r["worker_peaks_mb"]) or "-"
         lines.append(
             f"| {r['size']:,} | {r['mb_input']} | {r['mode']} | {r['seconds']} | {r['docs_per_second']:,.0f} | "
-            f"{r['client_peak_mb']:.0f} | {workers} | {r.get('output_identical', '')} |"
+            f"{r.get('cpu_ms_per_doc', '')} | {r.get('load_average', '')} | {r['client_peak_mb']:.0f} | {workers} | {r.get('output_identical', '')} |"
         )
     autok = [r for r in rows if r["task"].startswith("auto-K")]
     if autok:
