@@ -208,3 +208,34 @@ def test_hashing_trained_on_the_cluster_is_the_model_fitted_on_the_same_parts(cl
     local = HashingThemeClassifier(**params).fit_parts(local_parts)
     texts = [json.loads(line)["text"] for line in SAMPLE_LINES[:30]]
     np.testing.assert_array_equal(load_classifier("hashed", tmp_path).predict_proba(texts), local.predict_proba(texts))
+
+
+def test_auto_k_one_task_per_k_gives_the_sequential_curve(cluster):
+    from textkit.distributed.run import parallel
+    from textkit.reading.articles import read_articles
+    from textkit.topics.model import TopicModel
+
+    texts = [a.full_text for a in read_articles(SAMPLE)]
+    params = {
+        "k_min": 2,
+        "k_max": 4,
+        "k_step": 1,
+        "workers": 1,
+        "passes": 1,
+        "measures": ("u_mass",),
+        "select_by": "u_mass",
+    }
+    sequential = TopicModel("auto", **params).fit(texts)
+    with parallel(cluster):
+        distributed_fit = TopicModel("auto", **params).fit(texts)
+    assert [row["k"] for row in distributed_fit.k_scores_] == [2, 3, 4]
+    assert distributed_fit.k_scores_ == sequential.k_scores_
+    assert distributed_fit.num_topics_ == sequential.num_topics_
+
+
+def test_train_cv_folds_on_the_cluster_give_the_same_report(cluster, tmp_path, capsys):
+    args = ["train", SAMPLE, "--cv", "3", "--no-tune-thresholds"]
+    assert main([*args, "--models-dir", str(tmp_path / "a")]) == 0
+    one = capsys.readouterr().out.split("saved model")[0]
+    assert main([*args, "--models-dir", str(tmp_path / "b"), "--cluster", cluster]) == 0
+    assert capsys.readouterr().out.split("saved model")[0] == one
