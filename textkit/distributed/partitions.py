@@ -43,7 +43,7 @@ class Partition:
 def plan(
     paths: Sequence[str], *, format: str | None = None, encoding: str = "utf-8", target_bytes: int = TARGET_BYTES
 ) -> list[Partition]:
-    """The parts of ``paths``, in input order (line offsets not yet counted: see :func:`count_lines`)."""
+    """The parts of ``paths`` (made absolute), in input order (line offsets not yet counted: see :func:`count_lines`)."""
     from textkit.reading.articles import _is_wide, _suffix_format, detect_format
 
     parts: list[Partition] = []
@@ -52,6 +52,7 @@ def plan(
             raise ConfigError(
                 "--cluster reads files, not standard input", hint="give the file with --input", param="cluster"
             )
+        path = os.path.abspath(path)  # workers may run in another folder (or on another machine)
         fmt = "dump" if format == "txt" else format or detect_format(path)
         if fmt == "dir":
             files = _data_files(Path(path))
