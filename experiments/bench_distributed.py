@@ -118,6 +118,7 @@ def run_measured(command: list[str]) -> dict:
     return {
         "seconds": round(seconds, 1),
         "cpu_seconds": round(sum(cpu.values()), 1),
+        "client_cpu_seconds": round(cpu.get(root.pid, 0.0), 1),
         "load_average": round((load_before + os.getloadavg()[0]) / 2, 1),
         "client_peak_mb": round(client, 1),
         "worker_peaks_mb": [round(w, 1) for w in workers],
