@@ -329,7 +329,13 @@ def train_hashing(
 
 @contextmanager
 def parallel(cluster: str) -> Iterator[Any]:
-    """Run joblib's parallel loops (auto-K fits, cross-validation folds) as tasks on the cluster."""
+    """Run joblib's parallel loops (auto-K fits, cross-validation folds) as tasks on the cluster.
+
+    Inside it, ``TopicModel(num_topics="auto", workers=1).fit(X)`` fits each K as one
+    task (``workers=1``: a Dask worker process cannot start gensim's worker processes;
+    the bags of words are a temporary file, so the workers must share this machine's
+    /tmp: ``local:N``) and :func:`textkit.themes.evaluate.cross_validate` one fold per task.
+    """
     from joblib import parallel_config
 
     with connect(cluster) as client, parallel_config(backend="dask", n_jobs=-1):
