@@ -155,9 +155,9 @@ def bench_predict(sizes: list[int], modes: list[str]) -> list[dict]:
             row["mb_input"] = round(data.stat().st_size / 2**20, 1)
             print(json.dumps(row), flush=True)
             rows.append(row)
-        same = len(set(digests.values())) == 1
-        for row in rows[-len(modes) :]:
-            row["output_identical"] = same
+        if len(digests) > 1:  # one mode alone has nothing to be compared with
+            for row in rows[-len(modes) :]:
+                row["output_identical"] = len(set(digests.values())) == 1
     return rows
 
 
@@ -273,7 +273,7 @@ def plot(rows: list[dict]) -> None:
                 sizes, [max(r["worker_peaks_mb"] or [0]) for r in mine], marker="s", label=f"{mode}: largest worker"
             )
     speed.set(xscale="log", xlabel="articles", ylabel="articles / s", title="predict throughput")
-    memory.set(xscale="log", xlabel="articles", ylabel="peak RSS (MB)", title="peak memory per process")
+    memory.set(xscale="log", xlabel="articles", ylabel="peak RSS (MB)", title="peak memory per process", ylim=(0, None))
     speed.legend()
     memory.legend()
     figure.tight_layout()
