@@ -251,8 +251,60 @@ def report() -> None:
             for r in autok
         ]
     lines += ["", "![throughput and memory](distributed.png)", ""]
+    lines += projection(rows)
     (RESULTS / "distributed.md").write_text("\n".join(lines))
     plot(rows)
+
+
+def projection(rows: list[dict], articles: float = 100e6, workers_per_machine: int = 8) -> list[str]:
+    """A projection to 100 million articles on N machines from the largest measured ``local:2`` predict run."""
+    runs = [r for r in rows if r["task"] == "predict" and r["mode"] != "single" and "client_cpu_seconds" in r]
+    if not runs:
+        return []
+    run = max(runs, key=lambda r: r["size"])
+    worker_ms = 1000 * (run["cpu_seconds"] - run["client_cpu_seconds"]) / run["size"]
+    client_ms = 1000 * run["client_cpu_seconds"] / run["size"]
+    bytes_per_article = run["mb_input"] * 2**20 / run["size"]
+    parts = articles * bytes_per_article / (8 * 2**20)
+    client_ceiling = 1000 / client_ms  # articles per second one client process can take in and write
+    lines = [
+        "## Projection: 100 million articles on N machines",
+        "",
+        f"From the {run['size']:,}-article `{run['mode']}` run: the workers spent {worker_ms:.2f} ms of CPU per article "
+        f"(reading, tokenizing, scoring, sending), the client {client_ms:.3f} ms (receiving, ordering, writing JSONL); "
+        f"{bytes_per_article:,.0f} bytes of input per article. With {workers_per_machine} single-threaded worker "
+        "processes per machine and these per-article costs (this machine's cores are slow and shared: a dedicated "
+        "server core is likely 2-4x faster, which moves every row, not the conclusions):",
+        "",
+        "| machines | worker-bound hours | client-bound hours | expected hours |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for machines in (1, 4, 16, 64):
+        worker_hours = articles * worker_ms / 1000 / (machines * workers_per_machine) / 3600
+        client_hours = articles / client_ceiling / 3600
+        lines.append(
+            f"| {machines} | {worker_hours:.1f} | {client_hours:.1f} | {max(worker_hours, client_hours):.1f} |"
+        )
+    lines += [
+        "",
+        "What breaks first, in order:",
+        "",
+        f"1. **The one client that orders and writes the output.** Every record passes through it: its ceiling is "
+        f"~{client_ceiling:,.0f} articles/s here, so beyond about "
+        f"{client_ceiling * worker_ms / 1000 / workers_per_machine:.1f} machines more workers do not help. "
+        "`--unordered` removes the head-of-line wait but not the single writer; the fix is one output file per part "
+        "written by the workers (not built).",
+        "2. **Output ordering memory.** At most 2 x workers + 1 parts are in flight; a part's records are held on its "
+        "worker until the client takes them in order, so a slow part holds back up to that many finished parts "
+        "(~10,000 records each): memory that grows with the number of workers, not with the corpus.",
+        "3. **Model broadcast.** Each worker process loads the model once from the shared store: 12-27 MB for the "
+        "default TF-IDF model, but a hashing model keeps 2 MB per label (182 MB for Reuters' 90 labels), loaded by "
+        "every worker process: per-machine memory, not network time, is the limit there.",
+        f"4. **Scheduler overhead** is not a limit: {parts:,.0f} parts of 8 MB (plus as many line-counting tasks) "
+        "at Dask's ~1 ms per task is well under a minute of scheduler time.",
+        "",
+    ]
+    return lines
 
 
 def plot(rows: list[dict]) -> None:

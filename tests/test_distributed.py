@@ -239,3 +239,17 @@ def test_train_cv_folds_on_the_cluster_give_the_same_report(cluster, tmp_path, c
     one = capsys.readouterr().out.split("saved model")[0]
     assert main([*args, "--models-dir", str(tmp_path / "b"), "--cluster", cluster]) == 0
     assert capsys.readouterr().out.split("saved model")[0] == one
+
+
+def test_parts_cover_the_file_on_line_breaks_without_a_blank_tail(tmp_path):
+    from textkit.distributed.partitions import plan
+
+    data = tmp_path / "a.jsonl"
+    data.write_bytes(b"".join(b'{"text": "%s"}\n' % (b"x" * (i % 7)) for i in range(50)) + b"\n\n")
+    parts = plan([str(data)], target_bytes=100)
+    content = data.read_bytes()
+    assert parts[0].start == 0 and parts[-1].end is None
+    assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
+    assert all(content[p.start - 1 : p.start] == b"\n" for p in parts[1:])
+    assert content[parts[-1].start :].strip()  # the trailing blank lines stay with the last real part
+    assert len(parts) > 5

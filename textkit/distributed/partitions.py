@@ -94,6 +94,8 @@ def _byte_ranges(path: str, format: str, target_bytes: int) -> list[Partition]:
             if handle.tell() >= size:
                 break
             cuts.append(handle.tell())
+        if len(cuts) > 1 and not handle.read(target_bytes + 1).strip():
+            cuts.pop()  # only blank lines after the last cut: they stay with the part before
     ends: list[int | None] = [*cuts[1:], None]
     return [
         Partition(path, format, start, end, header if index else b"")
