@@ -5,6 +5,7 @@ pointed at its address, as at a remote scheduler.
 """
 
 import csv
+import itertools
 import json
 import os
 import signal
@@ -249,7 +250,7 @@ def test_parts_cover_the_file_on_line_breaks_without_a_blank_tail(tmp_path):
     parts = plan([str(data)], target_bytes=100)
     content = data.read_bytes()
     assert parts[0].start == 0 and parts[-1].end is None
-    assert all(a.end == b.start for a, b in zip(parts, parts[1:]))
+    assert all(a.end == b.start for a, b in itertools.pairwise(parts))
     assert all(content[p.start - 1 : p.start] == b"\n" for p in parts[1:])
     assert content[parts[-1].start :].strip()  # the trailing blank lines stay with the last real part
     assert len(parts) > 5
