@@ -211,6 +211,7 @@ def test_hashing_trained_on_the_cluster_is_the_model_fitted_on_the_same_parts(cl
     np.testing.assert_array_equal(load_classifier("hashed", tmp_path).predict_proba(texts), local.predict_proba(texts))
 
 
+@pytest.mark.slow  # three LDA fits twice: ~30 s on a loaded machine
 def test_auto_k_one_task_per_k_gives_the_sequential_curve(cluster):
     from textkit.distributed.run import parallel
     from textkit.reading.articles import read_articles
@@ -234,6 +235,7 @@ def test_auto_k_one_task_per_k_gives_the_sequential_curve(cluster):
     assert distributed_fit.num_topics_ == sequential.num_topics_
 
 
+@pytest.mark.slow  # two trainings with 3-fold cross-validation
 def test_train_cv_folds_on_the_cluster_give_the_same_report(cluster, tmp_path, capsys):
     args = ["train", SAMPLE, "--cv", "3", "--no-tune-thresholds"]
     assert main([*args, "--models-dir", str(tmp_path / "a")]) == 0
