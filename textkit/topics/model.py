@@ -520,7 +520,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
     def _choose_k(
         self, ks: list[int], corpus: Any, texts: TokenStream, seed_tokens: dict[str, list[str]], start: Any
     ) -> tuple[Any, list[dict[str, Any]]]:
-        models = [self._fit_lda(corpus, k, seed_tokens, start) for k in ks]
+        from joblib import Parallel, delayed
+
+        # One fit per K: in order here, or one task per K inside joblib's parallel_config
+        # (textkit --cluster runs it with the dask backend).
+        models = Parallel()(delayed(self._fit_lda)(corpus, k, seed_tokens, start) for k in ks)
         word_lists = [_gensim.top_word_lists(m, self.dictionary_, max(self.topn, DIVERSITY_TOPN)) for m in models]
         measures = list(dict.fromkeys([*self.measures, *(["c_v"] if self.select_by == "quality" else [])]))
         scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn, corpus=corpus)
