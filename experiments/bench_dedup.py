@@ -149,7 +149,8 @@ def build_corpus(originals: int, seed: int = 0) -> tuple[list[Article], list[int
     candidates = unique[: int(originals * 1.15)]
     linked = {i for pair in exact_jaccard_pairs(candidates, NEAR_REPEAT, 2) for i in pair}
     chosen = [t for i, t in enumerate(candidates) if i not in linked][:originals]
-    vocabulary = list({w for t in chosen[:2000] for w in t.split() if w.isalpha()})
+    # Sorted: a set's order changes with each process's string hashing, and with it the corpus.
+    vocabulary = sorted({w for t in chosen[:2000] for w in t.split() if w.isalpha()})
     start = date(2024, 3, 1)
     articles, families = [], []
     for family, text in enumerate(chosen):
