@@ -116,7 +116,8 @@ class Stories:
     sizes : array of int
         ``sizes[s - 1]`` is how many articles story ``s`` has.
     index_bytes : int
-        Memory the index held at its largest (signatures, LSH tables, bookkeeping).
+        Memory the index held at its largest (signatures, per-article integers, the band
+        keys of one band and the candidate pairs being verified).
     """
 
     story: array
