@@ -55,8 +55,8 @@ def test_cli_output_is_the_single_process_output(cluster, models, tmp_path, comm
     assert main([*command, "--models-dir", models, "-i", SAMPLE, "-o", str(one)]) == 0
     assert main([*command, "--models-dir", models, "-i", SAMPLE, "-o", str(many), "--cluster", cluster]) == 0
     assert lines(many) == lines(one)
-    assert len(lines(one)) == 320
-    assert "320 articles" in capsys.readouterr().err
+    assert len(lines(one)) == 455
+    assert "455 articles" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("kind", ["predict", "infer"])
@@ -77,7 +77,7 @@ def test_uneven_parts_give_the_single_process_output(cluster, models, kind):
         got = list(running.records)
     assert running.parts > 30  # ~318 KB in parts of ~8 KB, cut wherever a line ends
     assert got == expected
-    assert running.stats.articles == 320
+    assert running.stats.articles == 455
 
 
 def test_csv_parts_keep_the_header_and_the_line_numbers(cluster, models, tmp_path):
@@ -197,7 +197,7 @@ def test_hashing_trained_on_the_cluster_is_the_model_fitted_on_the_same_parts(cl
 
     params = {"n_features": 2**14, "epochs": 2}
     manifest = run.train_hashing(cluster, [SAMPLE], "hashed", models_dir=tmp_path, params=params, target_bytes=30_000)
-    assert manifest["data"]["count"] == 320 and manifest["data"]["parts"] > 5
+    assert manifest["data"]["count"] == 455 and manifest["data"]["parts"] > 5
     with distributed.Client(cluster) as client:
         parts = run.partitions(client, [SAMPLE], target_bytes=30_000)
 

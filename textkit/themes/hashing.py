@@ -200,21 +200,35 @@ class HashingThemeClassifier(ClassifierMixin, BaseEstimator):
         if not hasattr(self, "model_"):
             raise NotFittedError("this HashingThemeClassifier is not fitted yet", hint="call fit first")
 
+    # Prediction goes features -> scores -> labels, as ThemeClassifier's, so predict_stream
+    # (and the store, evaluate, the web page) take either model.
+    def scores(self, features: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Raw scores and probabilities of a :meth:`features` matrix (the same here: log-loss SGD)."""
+        self._check_fitted()
+        proba = np.column_stack([p[:, 1] for p in self.model_.predict_proba(features)])
+        return proba, proba
+
     def predict_proba(self, X: Iterable[str | Article]) -> np.ndarray:
         """Each label's probability for each text (columns in :attr:`classes_` order)."""
         from textkit.themes.data import as_texts
 
         self._check_fitted()
-        features = self.features(as_texts(X, training=False))
-        return np.column_stack([p[:, 1] for p in self.model_.predict_proba(features)])
+        return self.scores(self.features(as_texts(X, training=False)))[1]
 
     def predict_labels(
         self, X: Iterable[str | Article], threshold: float | None = None, top_k: int | None = None
     ) -> list[tuple[Any, ...]]:
         """The labels of each text, best first (as :meth:`ThemeClassifier.predict_labels`)."""
-        if top_k is not None and top_k < 1:
-            raise ConfigError(f"top_k must be at least 1, not {top_k}")
+        from textkit.themes.data import check_selection
+
+        check_selection(threshold, top_k)
         proba = self.predict_proba(X)
+        return self.labels_from_scores(proba, proba, threshold=threshold, top_k=top_k)
+
+    def labels_from_scores(
+        self, raw: np.ndarray, proba: np.ndarray, threshold: float | None = None, top_k: int | None = None
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`predict_labels` from the output of :meth:`scores`."""
         if threshold is not None:
             chosen = proba >= threshold
         elif top_k is not None:
