@@ -29,12 +29,14 @@ import argparse
 import gzip
 import hashlib
 import json
+import os
 import platform
 import random
 import re
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -51,6 +53,7 @@ from textkit.analysis.dedup import (
     DEFAULT_SHINGLE_SIZE,
     DEFAULT_THRESHOLD,
     StoryIndex,
+    _shingles,
     find_stories,
     shingle_hashes,
 )
@@ -146,7 +149,8 @@ def build_corpus(originals: int, seed: int = 0) -> tuple[list[Article], list[int
     candidates = unique[: int(originals * 1.15)]
     linked = {i for pair in exact_jaccard_pairs(candidates, NEAR_REPEAT, 2) for i in pair}
     chosen = [t for i, t in enumerate(candidates) if i not in linked][:originals]
-    vocabulary = list({w for t in chosen[:2000] for w in t.split() if w.isalpha()})
+    # Sorted: a set's order changes with each process's string hashing, and with it the corpus.
+    vocabulary = sorted({w for t in chosen[:2000] for w in t.split() if w.isalpha()})
     start = date(2024, 3, 1)
     articles, families = [], []
     for family, text in enumerate(chosen):
@@ -204,7 +208,7 @@ def since(start: tuple[float, float]) -> tuple[float, float]:
 
 def run_textkit(articles: list[Article], **params: object) -> tuple[list[int], tuple[float, float]]:
     started = clock()
-    stories = find_stories(articles, **params)  # type: ignore[arg-type]
+    stories = find_stories(articles, **params)
     return list(stories.story), since(started)
 
 
@@ -247,7 +251,7 @@ def run_datasketch(
 
 
 def index_memory(articles: list[Article], which: str) -> int:
-    """Bytes held by the index after all articles are in (tracemalloc; not timed)."""
+    """Bytes the index held at its peak once all articles are in (tracemalloc; not timed)."""
     from datasketch import MinHash, MinHashLSH
 
     tracemalloc.start()
@@ -256,6 +260,7 @@ def index_memory(articles: list[Article], which: str) -> int:
         held: object = StoryIndex()
         for article in articles:
             held.add(article)  # type: ignore[attr-defined]
+        held.stories()  # type: ignore[attr-defined]  # the bands are keyed here: its peak counts
     else:
         held = lsh = MinHashLSH(threshold=DEFAULT_THRESHOLD, num_perm=128)
         for position, article in enumerate(articles):
@@ -268,10 +273,58 @@ def index_memory(articles: list[Article], which: str) -> int:
                 ]
             )
             lsh.insert(position, minhash)
-    used = tracemalloc.get_traced_memory()[0] - before
+    used = tracemalloc.get_traced_memory()[1] - before  # the peak
     tracemalloc.stop()
     del held
     return used
+
+
+def phase_timings(articles: list[Article]) -> list[dict]:
+    """CPU microseconds per article of each step: textkit's, and datasketch's batch APIs doing the same.
+
+    datasketch gets the same shingle hashes (``hashfunc=int``), ``MinHash.generator``
+    and ``MinHashLSH.insertion_session``: what textkit used before its own numpy
+    signatures and banding (which give the same signatures and buckets).
+    """
+    from datasketch import MinHash, MinHashLSH
+
+    def per_article(step: Callable[[], object]) -> float:
+        started = time.process_time()
+        step()
+        return round((time.process_time() - started) / len(articles) * 1e6, 1)
+
+    index = StoryIndex()
+    hashed: list = []
+    shingling = per_article(lambda: hashed.extend(_shingles(a.text, DEFAULT_SHINGLE_SIZE) for a in articles))
+    shingles = [h for h in hashed if len(h)]
+    counting = per_article(lambda: [len(set(h.tolist())) for h in shingles])
+    textkit_minhash = per_article(lambda: [index._signature(h) for h in shingles])
+    minhashes: list = []
+    datasketch_minhash = per_article(
+        lambda: minhashes.extend(
+            MinHash.generator((h.tolist() for h in shingles), num_perm=DEFAULT_NUM_PERM, hashfunc=int)
+        )
+    )
+
+    def insert() -> None:
+        lsh = MinHashLSH(threshold=DEFAULT_THRESHOLD, num_perm=DEFAULT_NUM_PERM)
+        with lsh.insertion_session() as session:
+            for position, minhash in enumerate(minhashes):
+                session.insert(position, minhash, check_duplication=False)
+
+    datasketch_lsh = per_article(insert)
+    for article in articles:
+        index.add(article)
+    signatures = np.frombuffer(index._signatures, dtype=np.uint32).reshape(-1, DEFAULT_NUM_PERM)
+    textkit_bands = per_article(lambda: list(index._buckets(signatures)))
+    joining = per_article(index.stories)
+    return [
+        {"step": "shingles (regex words, CRC-32 per word, numpy combine)", "textkit_us": shingling},
+        {"step": "distinct shingles (for min_shared)", "textkit_us": counting},
+        {"step": "MinHash signature", "textkit_us": textkit_minhash, "datasketch_us": datasketch_minhash},
+        {"step": "LSH bands", "textkit_us": textkit_bands, "datasketch_us": datasketch_lsh},
+        {"step": "stories(): bands, verification, joining", "textkit_us": joining},
+    ]
 
 
 def public_duplicates() -> list[dict]:
@@ -322,7 +375,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.public_only:
         saved = json.loads((RESULTS / "dedup.json").read_text())
-        write_results(saved["corpus"], saved["methods"], saved["sweep"], public_duplicates())
+        write_results(saved["corpus"], saved["methods"], saved["phases"], saved["sweep"], public_duplicates())
         return
 
     articles, families, info = build_corpus(args.originals)
@@ -330,7 +383,7 @@ def main() -> None:
     info["true_pairs"] = len(truth)
     print(json.dumps(info))
 
-    methods = []
+    methods: list[tuple[str, list[int], tuple[float, float], int | None]] = []
     story, seconds = run_textkit(articles)
     methods.append(("textkit find_stories (defaults)", story, seconds, index_memory(articles, "textkit")))
     story, seconds = run_textkit_tokenizer(articles)
@@ -351,6 +404,10 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row))
 
+    phases = phase_timings(articles)
+    for row in phases:
+        print(json.dumps(row))
+
     sweep = []
     for shingle_size in (2, 3):
         for threshold in (0.15, 0.2, 0.25, 0.3, 0.4):
@@ -362,10 +419,10 @@ def main() -> None:
     public = [] if args.no_public else public_duplicates()
     for row in public:
         print(json.dumps(row))
-    write_results(info, rows, sweep, public)
+    write_results(info, rows, phases, sweep, public)
 
 
-def write_results(info: dict, rows: list[dict], sweep: list[dict], public: list[dict]) -> None:
+def write_results(info: dict, rows: list[dict], phases: list[dict], sweep: list[dict], public: list[dict]) -> None:
     RESULTS.mkdir(exist_ok=True)
     payload = {
         "corpus": info,
@@ -376,9 +433,15 @@ def write_results(info: dict, rows: list[dict], sweep: list[dict], public: list[
             "min_shared": DEFAULT_MIN_SHARED,
         },
         "methods": rows,
+        "phases": phases,
         "sweep": sweep,
         "public_datasets": public,
-        "machine": {"python": platform.python_version(), "processor": platform.machine()},
+        "machine": {
+            "python": platform.python_version(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+            "load_average_1_5_15_min": [round(x, 2) for x in os.getloadavg()],
+        },
     }
     (RESULTS / "dedup.json").write_text(json.dumps(payload, indent=2) + "\n")
     lines = [
@@ -393,8 +456,11 @@ def write_results(info: dict, rows: list[dict], sweep: list[dict], public: list[
         "",
         f"Defaults: threshold {DEFAULT_THRESHOLD}, {DEFAULT_SHINGLE_SIZE}-word shingles, "
         f"{DEFAULT_NUM_PERM} permutations, at least {DEFAULT_MIN_SHARED} shared shingles. "
-        "Throughput: wall-clock articles/s on 2 cores shared with other jobs, and articles per CPU-second "
-        "of this process (less sensitive to the neighbours' load).",
+        "Throughput: articles per CPU-second of this process (the primary figure: less sensitive to the "
+        "neighbours' load), and wall-clock articles/s on "
+        f"{os.cpu_count()} cores shared with other jobs (load average "
+        f"{', '.join(str(round(x, 1)) for x in os.getloadavg())} at the end of the run). Index bytes: "
+        "tracemalloc's peak while the articles are added and their stories found.",
         "",
         "| method | precision | recall | found pairs | articles/s (wall) | articles/CPU-s | index bytes/article |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -405,6 +471,15 @@ def write_results(info: dict, rows: list[dict], sweep: list[dict], public: list[
             f"| {row['method']} | {row['precision']:.3f} | {row['recall']:.3f} | {row['found_pairs']} "
             f"| {row['articles_per_s']:,} | {row['articles_per_cpu_s']:,} | {memory} |"
         )
+    lines += [
+        "",
+        "CPU microseconds per article of each step (the same shingle hashes given to datasketch's "
+        "`MinHash.generator` and `MinHashLSH.insertion_session`, which textkit used before):",
+        "",
+        "| step | textkit µs/article | datasketch µs/article |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {r['step']} | {r['textkit_us']} | {r.get('datasketch_us', '-')} |" for r in phases]
     lines += ["", "Threshold and shingle size (textkit):", "", "| shingle | threshold | precision | recall |"]
     lines.append("|---:|---:|---:|---:|")
     lines += [f"| {r['shingle_size']} | {r['threshold']} | {r['precision']:.3f} | {r['recall']:.3f} |" for r in sweep]

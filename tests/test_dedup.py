@@ -6,6 +6,7 @@ import io
 import json
 import random
 
+import numpy as np
 import pytest
 
 from textkit.analysis.dedup import Representatives, StoryIndex, find_stories, label_stories, shingle_hashes
@@ -113,7 +114,7 @@ def test_threshold_decides():
 
 def test_index_reports_its_memory():
     stories = find_stories(Article(str(n), original(n)) for n in range(50))
-    assert 256 <= stories.to_dict()["index_bytes_per_article"] < 20_000  # at least the 64 x 4-byte signature
+    assert 256 <= stories.to_dict()["index_bytes_per_article"] < 1024  # the 64 x 4-byte signature and a few integers
 
 
 def test_label_stories_and_writing():
@@ -160,3 +161,43 @@ def test_bad_parameters_name_themselves(params, param):
     with pytest.raises(ConfigError) as error:
         StoryIndex(**params)
     assert error.value.param == param
+
+
+def test_signatures_are_datasketchs_minhash():
+    from datasketch import MinHash
+
+    index = StoryIndex(num_perm=32, seed=3)
+    for n in range(3):
+        index.add(original(n))
+    signatures = np.frombuffer(index._signatures, dtype=np.uint32).reshape(-1, 32)
+    for n, signature in enumerate(signatures):
+        expected = MinHash(num_perm=32, seed=3, hashfunc=int)
+        expected.update_batch(shingle_hashes(original(n)).tolist())
+        assert signature.tolist() == expected.hashvalues.tolist()
+
+
+@pytest.mark.parametrize("threshold", [0.2, 0.5, 0.8])  # bands of 2, 4 and 11 rows
+def test_bands_of_any_width_find_copies(threshold):
+    texts = [original(n) for n in range(3)]
+    articles = [texts[0], texts[1], republished(texts[0], 1, changed=0.0), texts[2], texts[1]]
+    assert list(find_stories(articles, threshold=threshold).story) == [1, 2, 1, 3, 2]
+
+
+def test_threshold_one_keeps_only_identical_texts():
+    text = original(61)
+    articles = [text, republished(text, 1, changed=0.02), "By A. Writer, Some Outlet\n\n" + text, original(62)]
+    # Before: datasketch's MinHashLSH refused the threshold ("The number of bands are too small").
+    assert list(find_stories(articles, threshold=1.0).story) == [1, 2, 1, 3]
+
+
+def test_large_buckets_of_copies_are_one_story():
+    text = original(71)
+    articles = [Article(f"c{n}", republished(text, n, changed=0.02), date=f"2024-01-{1 + n:02d}") for n in range(24)]
+    articles.insert(5, Article("other", original(72)))
+    stories = find_stories(articles)
+    assert list(stories.story) == [1] * 5 + [2] + [1] * 19
+    assert list(stories.representative) == [0, 5]
+    # A 3-day window: copies a day apart still chain into one story.
+    assert list(find_stories(articles, window_days=3).story) == list(stories.story)
+    # A window of 0 days: each copy has its own date, so its own story.
+    assert find_stories(articles, window_days=0).count == 25

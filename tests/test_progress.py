@@ -104,3 +104,20 @@ def test_the_topic_report_advances_one_step_per_chart():
         ("start", "drawing the report", 2, "charts")
     ]  # top words and prevalence: no K curve, dates or labels
     assert [e for e in recorder.events if e[0] == "advance"] == [("advance", "drawing the report", 1)] * 2
+
+
+def test_training_reports_its_cross_validation_folds():
+    from textkit.themes.classify import ThemeClassifier
+    from textkit.themes.evaluate import cross_validate
+
+    farm = "wheat harvest grain farmers crop barley export tractor field rain"
+    war = "missile army soldiers tank border troops artillery drone attack navy"
+    texts = [f"{farm if i % 2 else war} doc{i}" for i in range(24)]
+    labels = ["farm" if i % 2 else "war" for i in range(24)]
+    recorder = Recorder()
+    with progress.reporting(recorder):
+        cross_validate(ThemeClassifier(cv=2), texts, labels, cv=3)
+    starts = [e for e in recorder.events if e[0] == "start"]
+    assert starts[0] == ("start", "cross-validating", 3, "folds")
+    assert starts.count(("start", "cross-validating thresholds", 2, "folds")) == 3  # one inner CV per outer fold
+    assert sum(1 for e in recorder.events if e[:2] == ("advance", "cross-validating")) == 3

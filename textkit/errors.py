@@ -22,6 +22,18 @@ class TextkitError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # An error raised on a Dask worker comes back pickled: keep its hint and param,
+        # which the default (the class called with args alone) would drop.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[TextkitError], args: tuple[object, ...], state: dict[str, object]) -> TextkitError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class InputError(TextkitError, ValueError):
     """Input data that cannot be read: a missing file, bad bytes, a malformed record."""

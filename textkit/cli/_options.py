@@ -21,6 +21,17 @@ OUTPUT_FORMAT = typer.Option(
 )
 OUTPUT = typer.Option(None, "--output", "-o", help="File to write (atomically) [default: stdout].")
 DEDUP = typer.Option(False, "--dedup", help="Count each near-duplicate story once (its representative).")
+CLUSTER = typer.Option(
+    None,
+    "--cluster",
+    envvar="TEXTKIT_DASK_SCHEDULER",
+    show_envvar=True,
+    help="Run on a Dask cluster: a scheduler address (tcp://HOST:8786) or local:N worker processes; "
+    'needs pip install "textkit[dask]".',
+)
+UNORDERED = typer.Option(
+    False, "--unordered", help="With --cluster: write each part's results as soon as it is done, not in input order."
+)
 MODELS_DIR = typer.Option(None, "--models-dir", help="Model store folder [default: $TEXTKIT_MODELS_DIR or models/].")
 
 
@@ -87,6 +98,30 @@ def texts_or_input(
         input or "-", **reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
     )
     return stream, stream
+
+
+def on_cluster(cluster: str | None) -> Any:
+    """A context in which joblib's parallel loops (K per task, a fold per task) run on ``cluster``, if given."""
+    from contextlib import nullcontext
+
+    if not cluster:
+        return nullcontext()
+    from textkit.distributed import run
+
+    return run.parallel(cluster)
+
+
+def cluster_input(texts: list[str] | None, input: str | None) -> str:
+    """The ``--input`` file a ``--cluster`` run reads: its workers read files, not arguments or a pipe."""
+    from textkit.errors import ConfigError
+
+    if texts or input in (None, "-"):
+        raise ConfigError(
+            "--cluster needs the articles in a file",
+            hint="give it with --input FILE (on a path the workers share)",
+            param="cluster",
+        )
+    return str(input)
 
 
 def output_format(format: str | None, output: str | None) -> str:

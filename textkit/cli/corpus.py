@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+from collections.abc import Iterable
+from typing import Any, Optional
 
 import typer
 
@@ -17,17 +18,33 @@ def register(app: typer.Typer) -> None:
 
 
 def segment(
-    dump: str = typer.Argument(..., help="Raw scraped dump (.txt), or - for standard input."),
+    dumps: list[str] = typer.Argument(..., help="Raw scraped dumps (.txt), or - for standard input."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="JSONL file to write [default: stdout]."),
     encoding: str = opt.ENCODING,
     encoding_errors: str = opt.ENCODING_ERRORS,
+    cluster: Optional[str] = opt.CLUSTER,
 ) -> None:
-    """Split a raw dump of pasted news pages into articles (JSONL)."""
-    from textkit.reading.articles import read_articles, write_jsonl
+    """Split raw dumps of pasted news pages into articles (JSONL), in the dumps' order.
 
-    stream = read_articles(dump, format="dump", encoding=encoding, encoding_errors=encoding_errors)
-    with atomic_output(output) as handle:
-        write_jsonl(stream, handle)
+    With --cluster, each dump is segmented by one task (a dump is not cut: its articles are found in the whole text).
+    """
+    from contextlib import ExitStack
+
+    from textkit.reading.articles import read_many, write_jsonl
+
+    stream: Any
+    articles: Iterable[Any]
+    with ExitStack() as stack:
+        if cluster:
+            from textkit.distributed import run
+
+            read = {"encoding": encoding, "encoding_errors": encoding_errors}
+            stream = stack.enter_context(run.segment(cluster, dumps, read=read))
+            articles = stream.records
+        else:
+            stream = articles = read_many(dumps, format="dump", encoding=encoding, encoding_errors=encoding_errors)
+        with atomic_output(output) as handle:
+            write_jsonl(articles, handle)
     noise = stream.stats.skipped["noise blocks"]
     note(f"{stream.stats.articles} articles found, {noise} noise blocks dropped")
 
@@ -43,23 +60,35 @@ def stats(
     encoding: str = opt.ENCODING,
     encoding_errors: str = opt.ENCODING_ERRORS,
     skip_bad: bool = opt.SKIP_BAD,
+    cluster: Optional[str] = opt.CLUSTER,
 ) -> None:
     """Read, clean and tokenize a corpus and summarize it: sizes, labels, months, top tokens."""
     from textkit.text.stats import summarize
     from textkit.workflows.analysis import find_duplicates, reiterable
 
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
-    articles = reiterable(stream) if dedup else stream  # read twice: standard input is held in memory
-    summary = summarize(articles)
-    stories = find_duplicates(articles).to_dict() if dedup else None
+    stories = None
+    if cluster:
+        from textkit.distributed import run
+        from textkit.errors import ConfigError
+        from textkit.reading.articles import sample_corpus_path
+
+        if dedup:
+            raise ConfigError("--dedup needs every article in one place: it does not run with --cluster", param="dedup")
+        files = paths or [str(sample_corpus_path())]
+        read = opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+        summary, stats = run.summarize(cluster, files, read=read)
+        source = ", ".join(files)
+    else:
+        stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+        articles = reiterable(stream) if dedup else stream  # read twice: standard input is held in memory
+        summary, stats, source = summarize(articles), stream.stats, stream.source
+        stories = find_duplicates(articles).to_dict() if dedup else None
     if as_json:
         extra = {"stories": stories} if stories else {}
-        typer.echo(
-            json.dumps({**summary.to_dict(top), "read": stream.stats.summary(), **extra}, ensure_ascii=False, indent=2)
-        )
+        typer.echo(json.dumps({**summary.to_dict(top), "read": stats.summary(), **extra}, ensure_ascii=False, indent=2))
         return
     data = summary.to_dict(top)
-    typer.echo(f"{stream.source}: {stream.stats.summary()}")
+    typer.echo(f"{source}: {stats.summary()}")
     if stories:
         typer.echo(f"{stories['stories']} stories ({stories['duplicates']} near-duplicate articles)")
     typer.echo(

@@ -43,6 +43,12 @@ def train(
     ensure_top_label: Optional[bool] = typer.Option(
         None, "--ensure-top-label/--no-ensure-top-label", help="Give every article at least its best label."
     ),
+    features: Optional[str] = typer.Option(
+        None,
+        "--features",
+        help="tfidf, or hashing: hashed features trained part by part (with --cluster, on files larger "
+        "than memory) [default: tfidf].",
+    ),
     cv: Optional[int] = typer.Option(None, "--cv", help="Print a K-fold cross-validated report before fitting."),
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
     dedup: bool = opt.DEDUP,
@@ -59,6 +65,7 @@ def train(
     encoding: str = opt.ENCODING,
     encoding_errors: str = opt.ENCODING_ERRORS,
     skip_bad: bool = opt.SKIP_BAD,
+    cluster: Optional[str] = opt.CLUSTER,
 ) -> None:
     """Train a theme classifier on labelled articles (or keyword rules) and save it in the model store."""
     from textkit.store import ModelStore
@@ -75,21 +82,35 @@ def train(
         "phrases": phrases,
         "tune_thresholds": tune_thresholds,
         "ensure_top_label": ensure_top_label,
+        "features": features,
     }
     params = {k: v for k, v in given.items() if v is not None}
     make_classifier(params)  # option values checked before any file is opened
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    if cluster and features == "hashing" and not cv:
+        from textkit.distributed import run
+
+        params.pop("features")
+        read = opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+        files = [s.source for s in stream.streams]
+        manifest = run.train_hashing(cluster, files, name, models_dir=models_dir, params=params, read=read, force=force)
+        typer.echo(
+            f"saved model {name!r} ({len(manifest['labels'])} labels, {manifest['data']['count']} articles in "
+            f"{manifest['data']['parts']} parts) in {ModelStore(models_dir).path(name)}"
+        )
+        return
     stream = opt.deduplicated(stream) if dedup else stream
-    result = train_model(
-        stream,
-        name,
-        models_dir=models_dir,
-        model_params=params,
-        cv=cv,
-        force=force,
-        rules=rules,
-        self_training=self_training,
-    )
+    with opt.on_cluster(cluster):  # the --cv folds run one per task
+        result = train_model(
+            stream,
+            name,
+            models_dir=models_dir,
+            model_params=params,
+            cv=cv,
+            force=force,
+            rules=rules,
+            self_training=self_training,
+        )
     if result.cv_report is not None:
         typer.echo(f"{cv}-fold cross-validation:\n{result.cv_report.table()}\n")
     if stream.stats.skipped:
@@ -124,27 +145,47 @@ def predict(
     encoding: str = opt.ENCODING,
     encoding_errors: str = opt.ENCODING_ERRORS,
     skip_bad: bool = opt.SKIP_BAD,
+    cluster: Optional[str] = opt.CLUSTER,
+    unordered: bool = opt.UNORDERED,
 ) -> None:
     """Tag texts with themes: one output line per article, in input order, with labels and scores."""
+    from contextlib import ExitStack
+
     from textkit.themes.predict import predict_stream
     from textkit.workflows.output import write_records
     from textkit.workflows.themes import load_classifier
 
     fmt = opt.output_format(format, output)
-    items, stream = opt.texts_or_input(texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "tag")
-    classifier = load_classifier(model, models_dir)
-    records = predict_stream(
-        classifier,
-        items,
-        threshold=threshold,
-        top_k=top_k,
-        explain=terms if explain else 0,
-    )
-    with atomic_output(output) as handle:
-        if fmt == "table":
-            handle.write(_records_table(records) + "\n")
+    options: dict[str, Any] = {"threshold": threshold, "top_k": top_k, "explain": terms if explain else 0}
+    with ExitStack() as stack:
+        if cluster:
+            from textkit.distributed import run
+
+            read = opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
+            job = stack.enter_context(
+                run.predict(
+                    cluster,
+                    opt.cluster_input(texts, input),
+                    model=model,
+                    models_dir=models_dir,
+                    read=read,
+                    options=options,
+                    ordered=not unordered,
+                )
+            )
+            records, classes, stream = job.records, job.classes, job
         else:
-            write_records(records, handle, fmt, [str(c) for c in classifier.classes_])
+            items, stream = opt.texts_or_input(
+                texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "tag"
+            )
+            classifier = load_classifier(model, models_dir)
+            records = predict_stream(classifier, items, **options)
+            classes = [str(c) for c in classifier.classes_]
+        with atomic_output(output) as handle:
+            if fmt == "table":
+                handle.write(_records_table(records) + "\n")
+            else:
+                write_records(records, handle, fmt, classes)
     if stream is not None:
         note(f"tagged {stream.stats.summary()}")
         for message in stream.stats.errors:
@@ -179,20 +220,26 @@ def evaluate(
     encoding: str = opt.ENCODING,
     encoding_errors: str = opt.ENCODING_ERRORS,
     skip_bad: bool = opt.SKIP_BAD,
+    cluster: Optional[str] = opt.CLUSTER,
 ) -> None:
     """Score a saved model against labelled articles: per-label and averaged metrics."""
     from textkit.reading.articles import read_articles
     from textkit.workflows.themes import evaluate_saved
 
-    stream = read_articles(
-        path, **opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
-    )
-    report = evaluate_saved(model, stream, models_dir=models_dir)
+    read = opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    if cluster:
+        from textkit.distributed import run
+
+        report, stats = run.evaluate(cluster, path, model=model, models_dir=models_dir, read=read)
+    else:
+        stream = read_articles(path, **read)
+        report = evaluate_saved(model, stream, models_dir=models_dir)
+        stats = stream.stats
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         typer.echo(report.table())
-    note(f"evaluated on {stream.stats.summary()}")
+    note(f"evaluated on {stats.summary()}")
 
 
 def explain(

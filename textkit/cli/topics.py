@@ -52,8 +52,15 @@ def fit(
     encoding: str = opt.ENCODING,
     encoding_errors: str = opt.ENCODING_ERRORS,
     skip_bad: bool = opt.SKIP_BAD,
+    sample: Optional[int] = typer.Option(
+        None, "--sample", help="Fit on this many articles drawn at random (reservoir sampling) [default: all]."
+    ),
+    cluster: Optional[str] = opt.CLUSTER,
 ) -> None:
-    """Fit an LDA topic model on a corpus and save it in the model store."""
+    """Fit an LDA topic model on a corpus and save it in the model store.
+
+    With --cluster, --num-topics auto fits each K as one task (one LDA fit itself runs on one machine).
+    """
     from textkit.topics.model import TopicModel
     from textkit.topics.quality import k_rule
     from textkit.topics.seeds import load_seeds
@@ -73,11 +80,14 @@ def fit(
         "random_state": random_state,
     }
     params = {k: v for k, v in given.items() if v is not None}
+    if cluster and workers is None:
+        params["workers"] = 1  # a Dask worker process cannot start gensim's worker processes
     TopicModel(**params).check_params()  # bad option values are refused before any file is opened
     stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     stream = opt.deduplicated(stream) if dedup else stream
     note(f"fitting topics on {stream.source} ...")
-    result = fit_topics(stream, name, models_dir=models_dir, force=force, **params)
+    with opt.on_cluster(cluster):  # --num-topics auto: one K per task
+        result = fit_topics(stream, name, models_dir=models_dir, force=force, sample=sample, **params)
     model, metrics = result.model, result.manifest["metrics"]
     note(f"read {stream.stats.summary()}")
     if model.k_scores_:
@@ -194,30 +204,51 @@ def infer(
     encoding: str = opt.ENCODING,
     encoding_errors: str = opt.ENCODING_ERRORS,
     skip_bad: bool = opt.SKIP_BAD,
+    cluster: Optional[str] = opt.CLUSTER,
+    unordered: bool = opt.UNORDERED,
 ) -> None:
     """Topic shares and dominant topic of each text, one output line per text in input order."""
+    from contextlib import ExitStack
+
     from textkit.workflows.output import write_records
     from textkit.workflows.topics import load_topic_model
 
     fmt = opt.output_format(format, output)
-    items, stream = opt.texts_or_input(
-        texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "infer"
-    )
-    model, _ = load_topic_model(name, models_dir)
-    records = model.infer(items)
-    with atomic_output(output) as handle:
-        if fmt == "table":
-            rows = [
-                [
-                    r["id"],
-                    ", ".join(r["labels"]) or "-",
-                    "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]),
-                ]
-                for r in records
-            ]
-            handle.write(table(rows, ["id", "topic", "top topics"]) + "\n")
+    with ExitStack() as stack:
+        if cluster:
+            from textkit.distributed import run
+
+            read = opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
+            job = stack.enter_context(
+                run.infer(
+                    cluster,
+                    opt.cluster_input(texts, input),
+                    name=name,
+                    models_dir=models_dir,
+                    read=read,
+                    ordered=not unordered,
+                )
+            )
+            records, labels, stream = job.records, job.classes, job
         else:
-            write_records(records, handle, fmt, model.labels_)
+            items, stream = opt.texts_or_input(
+                texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "infer"
+            )
+            model, _ = load_topic_model(name, models_dir)
+            records, labels = model.infer(items), model.labels_
+        with atomic_output(output) as handle:
+            if fmt == "table":
+                rows = [
+                    [
+                        r["id"],
+                        ", ".join(r["labels"]) or "-",
+                        "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]),
+                    ]
+                    for r in records
+                ]
+                handle.write(table(rows, ["id", "topic", "top topics"]) + "\n")
+            else:
+                write_records(records, handle, fmt, labels)
     if stream is not None:
         note(f"read {stream.stats.summary()}")
 

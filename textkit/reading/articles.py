@@ -190,6 +190,9 @@ class ArticleStream:
         self.options = options
         self.format = format  # the reader used, said in summaries ("read as a raw dump")
         self.stats = ReadStats()
+        # Lines before the first one read: a part of a file read alone (a byte range, see
+        # textkit.distributed) numbers its lines, and so its default ids, as in the whole file.
+        self.line_offset = 0
         self._reader = reader
         self._handles: list[IO[bytes]] = []
 
@@ -431,7 +434,7 @@ def _lines(stream: ArticleStream, handle: IO[bytes]) -> Iterator[tuple[int, byte
         readline = lambda size: text.readline(size).encode("utf-8", "surrogatepass")  # noqa: E731
     else:
         readline = handle.readline
-    number = 0
+    number = stream.line_offset
     while raw := readline(limit + 1):
         number += 1
         if len(raw) > limit and not raw.endswith(b"\n"):
@@ -524,7 +527,7 @@ def _read_jsonl(stream: ArticleStream) -> Iterator[Article]:
             if raw is None:
                 seen_content = True
                 continue
-            if number == 1:
+            if number == stream.line_offset + 1:
                 _check_not_binary(raw, source)
             line = _decode(raw, source, stream, line=number).strip()
             if not line:
@@ -569,7 +572,9 @@ def _read_csv(stream: ArticleStream) -> Iterator[Article]:
     with stream.open(source) as handle:
         # Decoding line by line (not through TextIOWrapper) names the exact bad line.
         lines = (
-            _decode(raw, source, stream, line=number) if number > 1 else _first_line(raw, source, stream)
+            _decode(raw, source, stream, line=number)
+            if number > stream.line_offset + 1
+            else _first_line(raw, source, stream)
             for number, raw in _lines(stream, handle)
             if raw is not None
         )
@@ -584,17 +589,18 @@ def _read_csv(stream: ArticleStream) -> Iterator[Article]:
                     hint="name the text column with --text-field",
                 )
             for row in reader:
-                where = f"{source}:{reader.line_num}"
+                line = reader.line_num + stream.line_offset
+                where = f"{source}:{line}"
                 if None in row:
                     stream.bad_record(where, "extra cells", f"row has more cells than the header's {len(columns)}")
                     continue
                 if not any((v or "").strip() for v in row.values()):
                     continue
-                article = _from_record(row, where, f"{stem}:{reader.line_num}", stream)
+                article = _from_record(row, where, f"{stem}:{line}", stream)
                 if article is not None:
                     yield article
         except csv.Error as error:
-            raise InputError(f"{source}:{reader.line_num}: malformed CSV ({error})") from None
+            raise InputError(f"{source}:{reader.line_num + stream.line_offset}: malformed CSV ({error})") from None
 
 
 def _first_line(raw: bytes, source: str, stream: ArticleStream) -> str:
@@ -646,7 +652,7 @@ def _read_lines(stream: ArticleStream) -> Iterator[Article]:
         for number, raw in _lines(stream, handle):
             if raw is None:
                 continue
-            if number == 1:
+            if number == stream.line_offset + 1:
                 _check_not_binary(raw, source)
             text = clean_text(_decode(raw, source, stream, line=number))
             if text:

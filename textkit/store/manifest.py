@@ -43,7 +43,10 @@ _STATE_LIBRARIES = ("textkit",)
 _STORE_KEYS = ("format", "name", "created", "versions", "artifacts", "checksum")
 # The class each kind of model must load as: a manifest whose kind was changed (and its
 # checksum recomputed) must not hand a topic model to code that expects a classifier.
-KIND_CLASSES = {"themes": "textkit.themes.classify.ThemeClassifier", "topics": "textkit.topics.model.TopicModel"}
+KIND_CLASSES = {
+    "themes": ("textkit.themes.classify.ThemeClassifier", "textkit.themes.hashing.HashingThemeClassifier"),
+    "topics": ("textkit.topics.model.TopicModel",),
+}
 _KIND_TEXT = {
     "themes": ("a theme classifier", "name a model trained with 'textkit train'"),
     "topics": ("a topic model", "name a model fitted with 'textkit topics fit'"),
@@ -216,7 +219,7 @@ def check_loaded_type(name: str, manifest: dict[str, Any], model: Any) -> None:
     """Refuse a loaded object whose class is not the one its manifest's kind names."""
     expected = KIND_CLASSES.get(str(manifest.get("kind")))
     actual = f"{type(model).__module__}.{type(model).__qualname__}"
-    if expected is not None and actual != expected:
+    if expected is not None and actual not in expected:
         raise ModelStoreError(
             f"model {name!r} says it is a {short(manifest.get('kind'))} model but holds a {actual}",
             hint="the model folder was altered: delete it and train or import it again",

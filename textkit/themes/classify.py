@@ -28,6 +28,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
+from textkit import progress
 from textkit.errors import ConfigError, InputError, NotFittedError, TrainingError
 from textkit.params import validate_params
 from textkit.reading.articles import Article
@@ -355,7 +356,8 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         scores = [np.zeros(Y.shape, dtype=np.float64) for _ in estimators]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The least populated class")
-            for train, test in folds.split(np.zeros(len(target)), target):
+            splits = folds.split(np.zeros(len(target)), target)
+            for train, test in progress.track(splits, "cross-validating thresholds", self.cv, "folds"):
                 held_out = features[test].astype(np.float32)
                 fold_weights = None if weights is None else weights[train]
                 for estimator, fold_scores in zip(estimators, scores):

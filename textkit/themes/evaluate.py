@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from textkit import progress
 from textkit.errors import ConfigError, TrainingError
 from textkit.reading.articles import Article
 from textkit.themes.data import as_texts, encode_labels
@@ -191,10 +192,17 @@ def cross_validate(
     texts = as_texts(X)
     labels = list(y)
     folds, multilabel = _folds(labels, len(texts), cv, random_state)
-    predicted: list[tuple[Any, ...]] = [()] * len(texts)
-    for train, test in folds:
+    from joblib import Parallel, delayed
+
+    def fold(train: np.ndarray, test: np.ndarray) -> list[tuple[Any, ...]]:
         model = clone(estimator).fit([texts[i] for i in train], [labels[i] for i in train])
-        for i, row in zip(test, model.predict_labels([texts[i] for i in test])):
+        return list(model.predict_labels([texts[i] for i in test]))
+
+    predicted: list[tuple[Any, ...]] = [()] * len(texts)
+    # One fold per task: in turn here, or on a cluster inside joblib's parallel_config (textkit train --cluster).
+    results = Parallel(return_as="generator")(delayed(fold)(train, test) for train, test in folds)
+    for (_, test), rows in zip(folds, progress.track(results, "cross-validating", len(folds), "folds")):
+        for i, row in zip(test, rows):
             predicted[i] = row
     return report(labels, predicted, multilabel, folds=cv)
 

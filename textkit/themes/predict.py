@@ -17,6 +17,7 @@ from typing import Any
 
 from textkit.errors import ConfigError
 from textkit.reading.articles import Article
+from textkit.records import ThemeRecord
 from textkit.themes.data import check_selection
 
 THEMES_KIND = "themes"
@@ -35,7 +36,7 @@ def predict_stream(
     explain: int = 0,
     batch_size: int = 256,
     digits: int = 4,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[ThemeRecord]:
     """Predict themes for each article, lazily, one record per article in input order.
 
     Parameters
@@ -82,7 +83,7 @@ def _records(
     explain: int,
     batch_size: int,
     digits: int,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[ThemeRecord]:
     if explain:
         from textkit.themes.explain import explain_row
     classes = [str(c) for c in model.classes_]
@@ -96,7 +97,7 @@ def _records(
         # frame per score: three times faster than round(float(s)) on numpy scalars, and exact
         # (numpy's own round() is not always the nearest decimal).
         for i, (article, row, predicted) in enumerate(zip(batch, proba.tolist(), labels)):
-            record: dict[str, Any] = {
+            record: ThemeRecord = {
                 "id": article.id,
                 "labels": [str(label) for label in predicted],
                 "scores": dict(zip(classes, map(round, row, repeat(digits)))),

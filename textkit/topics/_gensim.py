@@ -8,14 +8,15 @@ of gensim is checked in one module:
   and from seed words;
 - the per-chunk "N/M documents converged" debug message of ``gensim.models.ldamodel``,
   counted to report how many articles converged;
-- seeded inference (``inference`` with the model's ``random_state`` swapped), so the
-  same text always gets the same topic shares;
+- seeded inference (``inference`` with the model's ``random_state`` swapped for one
+  seeded per document), so the same text always gets the same topic shares;
 - one ``CoherenceModel`` reused for several sets of topics.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -80,16 +81,21 @@ def top_words(lda: Any, topic: int, topn: int) -> list[tuple[str, float]]:
 
 @contextmanager
 def seeded_inference(lda: Any, random_state: int | None) -> Iterator[Any]:
-    """A function ``bags of words -> topic shares`` (rows sum to 1) that restarts from ``random_state``.
+    """A function ``bags of words -> topic shares`` (rows sum to 1), the same for a text wherever it stands.
 
     gensim draws each document's starting gamma from the model's own ``random_state``,
-    so two calls on the same text differ unless the generator is reset; the model's
+    one document after another, so a text's shares depended on how many texts came
+    before it in the call. Here each document's start is drawn from a generator seeded
+    by its own bag of words and ``random_state``: a text gets the same row alone, in a
+    batch, or in any part of a file cut into parts (``--cluster``). The model's
     generator is put back afterwards.
     """
     saved = lda.random_state
-    lda.random_state = np.random.RandomState(random_state if random_state is not None else 0)
+    starts = _DocumentStarts(random_state if random_state is not None else 0)
+    lda.random_state = starts
 
     def infer(bows: list[list[tuple[int, float]]]) -> np.ndarray:
+        starts.bows = bows
         gamma, _ = lda.inference(bows)
         return gamma / gamma.sum(axis=1, keepdims=True)
 
@@ -97,6 +103,26 @@ def seeded_inference(lda: Any, random_state: int | None) -> Iterator[Any]:
         yield infer
     finally:
         lda.random_state = saved
+
+
+class _DocumentStarts:
+    """Stands in for ``lda.random_state`` during inference: ``gamma`` draws each document's row from its own seed."""
+
+    def __init__(self, random_state: int) -> None:
+        self.salt = zlib.crc32(str(random_state).encode())
+        self.bows: list[list[tuple[int, float]]] = []
+
+    def gamma(self, shape: float, scale: float, size: tuple[int, int]) -> np.ndarray:
+        rows, topics = size
+        assert rows == len(self.bows), "inference asked for starts of other documents than it was given"
+        return np.array(
+            [
+                np.random.RandomState(zlib.crc32(np.asarray(bow, dtype=np.float64).tobytes(), self.salt)).gamma(
+                    shape, scale, topics
+                )
+                for bow in self.bows
+            ]
+        ).reshape(rows, topics)
 
 
 class _ConvergenceCounter(logging.Handler):

@@ -44,6 +44,7 @@ from textkit.errors import ConfigError, NotFittedError, TrainingError
 from textkit.messages import note
 from textkit.params import validate_params
 from textkit.reading.articles import Article
+from textkit.records import TopicRecord
 from textkit.text.tokenize import Tokenizer
 from textkit.topics import _gensim
 from textkit.topics.corpus import TokenStream, _BowFile, check_corpus, text_of, topic_tokenizer
@@ -519,7 +520,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
     def _choose_k(
         self, ks: list[int], corpus: Any, texts: TokenStream, seed_tokens: dict[str, list[str]], start: Any
     ) -> tuple[Any, list[dict[str, Any]]]:
-        models = [self._fit_lda(corpus, k, seed_tokens, start) for k in ks]
+        from joblib import Parallel, delayed
+
+        # One fit per K: in order here, or one task per K inside joblib's parallel_config
+        # (textkit --cluster runs it with the dask backend).
+        models = Parallel()(delayed(self._fit_lda)(corpus, k, seed_tokens, start) for k in ks)
         word_lists = [_gensim.top_word_lists(m, self.dictionary_, max(self.topn, DIVERSITY_TOPN)) for m in models]
         measures = list(dict.fromkeys([*self.measures, *(["c_v"] if self.select_by == "quality" else [])]))
         scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn, corpus=corpus)
@@ -564,10 +569,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not self.__sklearn_is_fitted__():
-            # (mypy sees NotFittedError through textkit.errors' module __getattr__ as a plain Exception)
-            raise NotFittedError(  # type: ignore[call-arg]
-                "this TopicModel is not fitted yet", hint="call fit() or load a saved model"
-            )
+            raise NotFittedError("this TopicModel is not fitted yet", hint="call fit() or load a saved model")
 
     def top_word_lists(self, topn: int | None = None) -> list[list[str]]:
         """The top words of every topic, best first."""
@@ -633,7 +635,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
                     bows_chunk = [self.dictionary_.doc2bow(self.tokenizer_.tokenize(text_of(i))) for i in chunk]
                 yield infer(bows_chunk), np.array([not b for b in bows_chunk]), chunk
 
-    def infer(self, X: Iterable[Article | str], digits: int = 4) -> Iterator[dict[str, Any]]:
+    def infer(self, X: Iterable[Article | str], digits: int = 4) -> Iterator[TopicRecord]:
         """One record per text, lazily and in order: dominant topic and every topic's share.
 
         Yields ``{"id", "topic", "labels": [dominant label], "scores": {label: share}}``

@@ -33,6 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from textkit.errors import TextkitError
+from textkit.records import ThemeRecord
 from textkit.web.index import CorpusIndex
 from textkit.workflows.labelling import MODES, Labeller
 
@@ -232,11 +233,13 @@ def label_page(request: Request) -> Response:
         return _render(request, "label.html", item=None, mode=mode, **context)
     item = labeller.index.get(n)
     assert item is not None
-    suggested = labeller.suggest(item.article.full_text) or {"labels": [], "scores": {}, "explanation": {}}
+    empty: ThemeRecord = {"id": item.article.id, "labels": [], "scores": {}, "explanation": {}}
+    suggested = labeller.suggest(item.article.full_text) or empty
     scores = suggested["scores"]
     previous = labeller.previous_labels(annotator, item.article.id)
     ticked = set(previous if previous is not None else suggested["labels"])
-    terms = {label: [t for t, _ in found] for label, found in suggested["explanation"].items() if label in ticked}
+    explanation = suggested.get("explanation", {})
+    terms = {label: [t for t, _ in found] for label, found in explanation.items() if label in ticked}
     themes = [
         {"key": _KEYS[i] if i < len(_KEYS) else "", "name": t, "score": scores.get(t), "ticked": t in ticked}
         for i, t in enumerate(labeller.themes)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from textkit.errors import ConfigError, InputError
 from textkit.reading.articles import Article
+from textkit.records import Record
 
 
 def reiterable(articles: Iterable[Article]) -> Iterable[Article]:
@@ -116,7 +117,7 @@ def compare_saved(
 
         topic_model, _ = load_topic_model(model, models_dir)
         columns = list(topic_model.labels_)
-        records = topic_model.infer(kept(articles))
+        records: Iterator[Record] = topic_model.infer(kept(articles))
         measure = "mean topic share"
     else:
         from textkit.themes.predict import predict_stream
@@ -129,7 +130,7 @@ def compare_saved(
     rows: dict[str, list[Any]] = {}
     for record in records:
         key = pending.popleft()
-        if kind == "topics" and record["topic"] is None:
+        if kind == "topics" and not record["labels"]:  # no dominant topic: no known word
             skipped["no known word"] = skipped.get("no known word", 0) + 1
             continue
         if kind == "topics":

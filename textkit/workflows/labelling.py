@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from textkit.errors import ConfigError, InputError, TextkitError
 from textkit.reading.articles import Article
+from textkit.records import ThemeRecord
 
 Mode = Literal["uncertainty", "random"]
 MODES: tuple[str, ...] = ("uncertainty", "random")
@@ -297,7 +298,7 @@ class Labeller:
         rest = [n for n in range(1, count + 1) if n not in done]
         return self._random.choice(rest) if rest else None
 
-    def suggest(self, text: str, explain: int = 8) -> dict[str, Any] | None:
+    def suggest(self, text: str, explain: int = 8) -> ThemeRecord | None:
         """The current model's record for ``text`` (``labels``, ``scores`` of every theme, ``explanation``
         of the predicted ones, see :func:`~textkit.themes.predict.predict_stream`); None without a model."""
         from textkit.themes.predict import predict_stream

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from typing import IO
 
 from textkit.errors import ConfigError
+from textkit.records import Record, ThemeRecord
 
 
-def write_records(records: Iterable[dict[str, Any]], handle: IO[str], format: str, classes: Sequence[str]) -> int:
+def write_records(
+    records: Iterable[Record] | Iterable[ThemeRecord], handle: IO[str], format: str, classes: Sequence[str]
+) -> int:
     """Write prediction records as JSONL or CSV; return how many were written.
 
     CSV columns: ``id``, ``labels`` (joined with ``;``), one score column per class
@@ -29,7 +32,7 @@ def write_records(records: Iterable[dict[str, Any]], handle: IO[str], format: st
                 writer.writerow(["id", "labels", *classes] + (["explanation"] if "explanation" in record else []))
             row = [record["id"], ";".join(record["labels"]), *(record["scores"][c] for c in classes)]
             if "explanation" in record:
-                row.append(json.dumps(record["explanation"], ensure_ascii=False))
+                row.append(json.dumps(record.get("explanation"), ensure_ascii=False))
             writer.writerow(row)
         count += 1
     return count

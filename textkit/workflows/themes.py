@@ -40,6 +40,8 @@ def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
     The values are checked against the classifier's ``_parameter_constraints`` here,
     before any data is read, by the same rules ``fit`` applies.
 
+    ``features="hashing"`` gives a :class:`~textkit.themes.hashing.HashingThemeClassifier` instead.
+
     Raises
     ------
     ConfigError
@@ -49,6 +51,22 @@ def make_classifier(model_params: dict[str, Any] | None = None) -> Any:
     from textkit.themes.classify import ThemeClassifier
 
     params = dict(model_params or {})
+    features = params.pop("features", "tfidf")
+    if features not in ("tfidf", "hashing"):
+        raise ConfigError(f"features must be 'tfidf' or 'hashing', not {features!r}", param="features")
+    if features == "hashing":  # hashed features trained part by part: corpora larger than memory
+        from textkit.themes.hashing import HashingThemeClassifier
+
+        known, unknown = (
+            HashingThemeClassifier._get_param_names(),
+            sorted(set(params) - set(HashingThemeClassifier._get_param_names())),
+        )
+        if unknown:
+            raise ConfigError(
+                f"parameter(s) not used with features='hashing': {', '.join(unknown)}",
+                hint=f"known: {', '.join(known)}",
+            )
+        return HashingThemeClassifier(**params)
     known = ThemeClassifier._get_param_names()
     unknown = sorted(set(params) - set(known))
     if unknown:

@@ -28,11 +28,14 @@ def fit_topics(
     *,
     models_dir: str | Path | None = None,
     force: bool = False,
+    sample: int | None = None,
     **params: Any,
 ) -> TopicFitResult:
     """Fit a :class:`TopicModel` on ``articles`` and save it as ``name`` in the model store.
 
-    ``params`` are :class:`TopicModel` parameters. The manifest holds the parameters,
+    ``params`` are :class:`TopicModel` parameters. ``sample``: fit on that many articles
+    drawn at random in one pass (kept in input order), for a corpus too large for one
+    LDA fit; the manifest's data fingerprint is then the sample's. The manifest holds the parameters,
     the coherence scores (``metrics``, headline ``c_v``), the K curve when K was
     chosen automatically, and the data fingerprint.
 
@@ -53,6 +56,8 @@ def fit_topics(
     store = ModelStore(models_dir)
     store.ensure_free(name, force)
     started = time.perf_counter()
+    if sample is not None:
+        articles = reservoir_sample(articles, sample, params.get("random_state", 0))
     model = TopicModel(**params).fit(articles)
     metrics: dict[str, Any] = {**model.scores_, "main": "c_v" if "c_v" in model.scores_ else "diversity"}
     if model.k_scores_:
@@ -62,6 +67,24 @@ def fit_topics(
     items = (a if isinstance(a, Article) else Article(id=str(n), text=a) for n, a in enumerate(articles, 1))
     manifest = store.save(model, name, force=force, metrics=metrics, data=fingerprint(items))
     return TopicFitResult(model, manifest, time.perf_counter() - started)
+
+
+def reservoir_sample(items: Iterable[Any], size: int, random_state: int | None = 0) -> list[Any]:
+    """``size`` items drawn uniformly at random in one pass over ``items`` (Vitter's algorithm R), in input order."""
+    import numpy as np
+
+    if size < 1:
+        raise ConfigError(f"sample must be at least 1, not {size}", param="sample")
+    rng = np.random.RandomState(random_state)
+    kept: list[tuple[int, Any]] = []
+    for seen, item in enumerate(items):
+        if seen < size:
+            kept.append((seen, item))
+        else:
+            slot = rng.randint(0, seen + 1)
+            if slot < size:
+                kept[slot] = (seen, item)
+    return [item for _, item in sorted(kept, key=lambda pair: pair[0])]
 
 
 def load_topic_model(name: str = "topics", models_dir: str | Path | None = None) -> tuple[TopicModel, dict[str, Any]]:
