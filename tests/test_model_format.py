@@ -492,3 +492,27 @@ def test_an_ngram_index_that_does_not_number_every_column_once_is_refused(tmp_pa
     assert str(error.value) == (
         f"{store.path('m') / STATE}: block 0's n-gram index does not number its {n_features} columns once each; refused"
     )
+
+
+def test_hashing_classifier_round_trip_is_bit_for_bit(tmp_path):
+    from textkit.themes.hashing import HashingThemeClassifier
+
+    texts, labels = small_corpus()
+    model = HashingThemeClassifier(n_features=2**10, epochs=2, batch_size=16).fit(texts, labels)
+    loaded = round_trip(model, tmp_path)
+    assert type(loaded) is HashingThemeClassifier and loaded.get_params() == model.get_params()
+    assert np.array_equal(loaded.predict_proba(PROBES), model.predict_proba(PROBES))
+    assert loaded.predict_labels(PROBES) == model.predict_labels(PROBES)
+    assert list(loaded.classes_) == list(model.classes_) and loaded.n_docs_ == model.n_docs_
+
+
+def test_an_unknown_features_variant_is_refused(saved):
+    store, state, _ = saved
+    state["features"] = "pickle"
+    tamper(store, "m", state=state)
+    with pytest.raises(IntegrityError) as error:
+        store.load("m")
+    assert (
+        str(error.value)
+        == f"{store.path('m') / STATE}: the top level has features 'pickle', not one of tfidf, hashing; refused"
+    )

@@ -88,6 +88,14 @@ class Choice:
     values: tuple[Any, ...]
 
 
+@dataclass(frozen=True)
+class Variants:
+    """A dict whose ``key`` (a string) picks which of ``specs`` the whole dict must match."""
+
+    key: str
+    specs: dict[str, Any]
+
+
 NUMBER = (int, float)
 PLAIN = "plain"  # any JSON value without dicts: str, number, bool, null, lists of them
 
@@ -98,7 +106,7 @@ def check_json(value: Any, spec: Any, where: str, path: str = "") -> None:
     ``spec`` is a type (``str``, ``int``, ``float``: int or float, ``bool``,
     ``type(None)``), a tuple of alternatives, ``[spec]`` (a list of), ``{key: spec}``
     (exactly these keys; :class:`Opt` marks optional ones), :class:`MapOf`,
-    :class:`Choice` or :data:`PLAIN`.
+    :class:`Choice`, :class:`Variants` or :data:`PLAIN`.
     """
     if not _matches(value, spec, 0):
         raise IntegrityError(f"{where}: {_problem(value, spec, path)}; refused")
@@ -115,6 +123,9 @@ def _matches(value: Any, spec: Any, depth: int) -> bool:
         return value is None or isinstance(value, (str, int, float, bool))
     if isinstance(spec, Choice):
         return any(value == v and type(value) is type(v) for v in spec.values)
+    if isinstance(spec, Variants):
+        chosen = value.get(spec.key) if isinstance(value, dict) else None
+        return isinstance(chosen, str) and chosen in spec.specs and _matches(value, spec.specs[chosen], depth)
     if isinstance(spec, list):
         if not isinstance(value, list):
             return False
@@ -144,6 +155,11 @@ def _matches(value: Any, spec: Any, depth: int) -> bool:
 def _problem(value: Any, spec: Any, path: str) -> str:
     """Walk down to the first key at fault, so the message names it."""
     label = path or "the top level"
+    if isinstance(spec, Variants) and isinstance(value, dict):
+        chosen = value.get(spec.key)
+        if not isinstance(chosen, str) or chosen not in spec.specs:
+            return f"{label} has {spec.key} {_short(chosen)}, not one of {', '.join(spec.specs)}"
+        return _problem(value, spec.specs[chosen], path)
     if isinstance(spec, tuple):  # alternatives: follow the one of the value's shape, if only one is
         shaped = [
             s

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from textkit.store.format import PLAIN, ArraySpec, Choice, MapOf, decode_terms, encode_terms
+from textkit.store.format import PLAIN, ArraySpec, Choice, MapOf, Variants, decode_terms, encode_terms
 from textkit.text.tokenize import Tokenizer
 
 TOKENIZER_SCHEMA = Tokenizer.state_schema()
@@ -46,7 +46,8 @@ _BLOCK = {
     "terms_bytes": (int, type(None)),
     "index": (_INDEX, type(None)),
 }
-SCHEMA = {
+_TFIDF = {
+    "features": Choice(("tfidf",)),
     "params": MapOf(PLAIN),
     "tokenizer": (TOKENIZER_SCHEMA, type(None)),  # the tokenizer parameter, as given (unfitted)
     "fitted_tokenizer": (TOKENIZER_SCHEMA, type(None)),  # the word block's, with its learned phrases
@@ -54,18 +55,36 @@ SCHEMA = {
     "classes": ([str], [int]),
     "multilabel": bool,
 }
+# A HashingThemeClassifier: parameters, labels and document count; IDF, one logistic
+# model per label (coef, intercept) as arrays.
+_HASHING = {
+    "features": Choice(("hashing",)),
+    "params": MapOf(PLAIN),
+    "classes": [str],
+    "multilabel": bool,
+    "n_docs": int,
+}
+SCHEMA = Variants("features", {"tfidf": _TFIDF, "hashing": _HASHING})
 # Fitted attributes a state carries; saving a classifier with any other refuses, so a new
 # attribute cannot be lost silently on a save and load.
 _FITTED = {"vectorizer_", "classes_", "multilabel_", "coef_", "intercept_", "thresholds_", "calibration_"}
+_HASHING_FITTED = {"classes_", "multilabel_", "tfidf_", "n_docs_", "model_"}
+
+
+def _check_attributes(model: Any, known: set[str]) -> None:
+    unknown = sorted(k for k in vars(model) if k.endswith("_") and not k.startswith("_") and k not in known)
+    if unknown:
+        raise TypeError(f"{type(model).__name__} attribute {unknown[0]} has no place in the saved state")
+
 
 TOKENIZER_SCHEMA = Tokenizer.state_schema()
 
 
 def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The classifier's state (JSON) and arrays."""
-    unknown = sorted(k for k in vars(model) if k.endswith("_") and not k.startswith("_") and k not in _FITTED)
-    if unknown:
-        raise TypeError(f"ThemeClassifier attribute {unknown[0]} has no place in the saved state")
+    if type(model).__name__ == "HashingThemeClassifier":
+        return _hashing_state(model)
+    _check_attributes(model, _FITTED)
     params = model.get_params(deep=False)
     tokenizer = params.pop("tokenizer")
     vectorizer = model.vectorizer_
@@ -114,6 +133,7 @@ def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         calibration=np.asarray(model.calibration_, dtype=np.float64),
     )
     state = {
+        "features": "tfidf",
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()},
         "tokenizer": None if tokenizer is None else tokenizer.to_state(),
         "fitted_tokenizer": fitted_tokenizer,
@@ -127,6 +147,15 @@ def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def array_specs(state: dict[str, Any]) -> dict[str, ArraySpec]:
     """The arrays ``state`` implies, with their exact shapes."""
     n_classes = len(state["classes"])
+    if state["features"] == "hashing":
+        n_features = state["params"].get("n_features")
+        if not isinstance(n_features, int) or isinstance(n_features, bool) or n_features < 2:
+            raise ValueError(f"n_features is {n_features!r}")
+        return {
+            "idf": ArraySpec(("<f8",), (n_features,), finite=True),
+            "coef": ArraySpec(("<f8",), (n_classes, n_features), finite=True),
+            "intercept": ArraySpec(("<f8",), (n_classes,), finite=True),
+        }
     sizes = [block["terms"] for block in state["blocks"]]
     specs = {f"idf{i}": ArraySpec(("<f8",), (size,), finite=True) for i, size in enumerate(sizes)}
     for i, block in enumerate(state["blocks"]):
@@ -154,6 +183,8 @@ def array_specs(state: dict[str, Any]) -> dict[str, ArraySpec]:
 
 def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
     """The classifier ``state`` and ``arrays`` describe (both checked already)."""
+    if state["features"] == "hashing":
+        return _hashing_from_state(state, arrays)
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 
@@ -223,3 +254,63 @@ def _vocabulary(saved: dict[str, Any], index: int, arrays: dict[str, np.ndarray]
         raise ValueError(f"block {index}'s n-gram index does not number its {count} columns once each")
     lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
     return _vocabulary_from_index("".join(tokens), lengths, unigrams, keys, columns)
+
+
+def _hashing_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    _check_attributes(model, _HASHING_FITTED)
+    estimators = model.model_.estimators_
+    state = {
+        "features": "hashing",
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params(deep=False).items()},
+        "classes": [str(c) for c in model.classes_],
+        "multilabel": bool(model.multilabel_),
+        "n_docs": int(model.n_docs_),
+    }
+    arrays = {
+        "idf": np.asarray(model.tfidf_.idf_, dtype=np.float64),
+        "coef": np.vstack([np.asarray(e.coef_, dtype=np.float64) for e in estimators]),
+        "intercept": np.concatenate([np.asarray(e.intercept_, dtype=np.float64) for e in estimators]),
+    }
+    return state, arrays
+
+
+def _hashing_from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
+    """A HashingThemeClassifier whose per-label SGD models are rebuilt from their weights."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.multioutput import MultiOutputClassifier
+
+    from textkit.errors import ConfigError
+    from textkit.params import validate_params
+    from textkit.themes.hashing import HashingThemeClassifier
+
+    defaults = HashingThemeClassifier().get_params(deep=False)
+    unknown = sorted(set(state["params"]) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown HashingThemeClassifier parameter {unknown[0]!r}")
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in state["params"].items()}
+    model = HashingThemeClassifier(**params)
+    try:
+        validate_params(model)
+    except ConfigError as error:
+        raise ValueError(str(error)) from None
+    classes = state["classes"]
+    if len(set(classes)) != len(classes):
+        raise ValueError("a class is listed twice")
+    model.classes_ = np.array(classes, dtype=object)
+    model.multilabel_ = state["multilabel"]
+    model.n_docs_ = state["n_docs"]
+    model.tfidf_ = TfidfTransformer(sublinear_tf=True)
+    model.tfidf_.idf_ = arrays["idf"]
+    estimators = []
+    for row, intercept in zip(arrays["coef"], arrays["intercept"]):
+        estimator = SGDClassifier(loss="log_loss", alpha=model.alpha, random_state=model.random_state)
+        estimator.coef_, estimator.intercept_ = row[None, :].copy(), np.array([intercept])
+        estimator.classes_ = np.array([0, 1])
+        estimators.append(estimator)
+    model.model_ = MultiOutputClassifier(
+        SGDClassifier(loss="log_loss", alpha=model.alpha, random_state=model.random_state)
+    )
+    model.model_.estimators_ = estimators
+    model.model_.classes_ = [np.array([0, 1])] * len(estimators)
+    return model
