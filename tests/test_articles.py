@@ -427,3 +427,21 @@ def test_id_tally_is_exact_then_bounded():
     assert not small.exact
     assert len(small.bloom) == _IdTally.BLOOM_BITS // 8  # does not grow with the stream
     assert small.duplicates() == 15_000  # no false repeat at this size (the filter's error is ~1e-5 at 3 million)
+
+
+def test_standard_input_can_be_read_twice(monkeypatch):
+    """A topic fit reads its corpus several times; `topics fit -` once failed on the second pass."""
+    import io
+    import sys
+
+    lines = "".join(json.dumps({"id": str(i), "text": f"text {i}"}) + "\n" for i in range(5))
+
+    class Stdin:
+        buffer = io.BytesIO(lines.encode())
+
+    monkeypatch.setattr(sys, "stdin", Stdin)
+    stream = read_articles("-")
+    first = iter(stream)
+    assert next(first).id == "0"  # a pass stopped early...
+    assert [a.id for a in stream] == ["0", "1", "2", "3", "4"]  # ...and the next pass still sees everything
+    assert [a.id for a in stream] == ["0", "1", "2", "3", "4"]

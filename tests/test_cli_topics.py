@@ -235,3 +235,25 @@ def test_help_does_not_import_gensim():
         [sys.executable, "-X", "importtime", "-c", "import textkit.cli"], capture_output=True, text=True, check=True
     )
     assert "gensim" not in result.stderr and "matplotlib" not in result.stderr
+
+
+def test_fit_reads_standard_input(tmp_path, monkeypatch, capsys):
+    """`topics fit -` reads its corpus several times; it once failed on the second pass."""
+    rng = random.Random(1)
+    records = "".join(
+        json.dumps({"id": str(i), "text": " ".join(rng.choice(FARM if i % 2 else WAR) for _ in range(30))}) + "\n"
+        for i in range(40)
+    )
+
+    class Stdin:
+        buffer = io.BytesIO(records.encode())
+
+        @staticmethod
+        def isatty():
+            return False
+
+    monkeypatch.setattr(sys, "stdin", Stdin)
+    code = main(["topics", "fit", "-", "--num-topics", "2", "--workers", "1", "--models-dir", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "saved topic model 'topics' (2 topics, 40 articles" in captured.out

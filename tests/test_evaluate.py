@@ -83,3 +83,17 @@ def test_search_respects_the_time_budget() -> None:
     assert full.complete and len(full.trials) == 2
     assert full.estimator.min_df == full.best_params["min_df"]
     assert full.estimator.predict_labels(["treaty summit envoy"]) == [("diplomacy",)]
+
+
+def test_evaluating_a_single_label_model_on_two_articles_of_one_label():
+    """Two single-label articles once crashed with scikit-learn's 'Samplewise metrics are not available'."""
+    from textkit.themes.classify import ThemeClassifier
+    from textkit.themes.evaluate import evaluate
+
+    words = {"a": "wheat harvest grain farmers", "b": "troops tanks army soldiers", "c": "election vote ballot"}
+    texts = [f"{words[k]} doc{i}" for i in range(30) for k in "abc"]
+    labels = [k for _ in range(30) for k in "abc"]
+    model = ThemeClassifier().fit(texts, labels)
+    report = evaluate(model, [words["a"], words["a"] + " more"], ["a", "a"])
+    assert report.summary["accuracy"] == 1.0
+    assert report.n_samples == 2

@@ -80,7 +80,7 @@ def stats(
         source = ", ".join(files)
     else:
         stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
-        articles = reiterable(stream) if dedup else stream  # read twice: standard input is held in memory
+        articles = reiterable(stream) if dedup else stream  # read twice
         summary, stats, source = summarize(articles), stream.stats, stream.source
         stories = find_duplicates(articles).to_dict() if dedup else None
     if as_json:

@@ -15,7 +15,9 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import sys
+import tempfile
 import zlib
 from array import array
 from collections import Counter
@@ -195,6 +197,7 @@ class ArticleStream:
         self.line_offset = 0
         self._reader = reader
         self._handles: list[IO[bytes]] = []
+        self._stdin: _StdinCopy | None = None
 
     def __iter__(self) -> Iterator[Article]:
         from textkit import progress
@@ -219,7 +222,12 @@ class ArticleStream:
 
     def open(self, path: str) -> IO[bytes]:
         """Open ``path`` (or stdin for ``-``) as bytes, ``.gz`` decompressed; its position feeds the progress bar."""
-        handle = _open_binary(path)
+        if path == "-":
+            if self._stdin is None:
+                self._stdin = _StdinCopy()
+            handle = self._stdin.open()
+        else:
+            handle = _open_binary(path)
         self._handles.append(handle)
         return handle
 
@@ -397,6 +405,68 @@ def _suffix_format(name: str) -> str | None:
         if name.endswith(suffix):
             return fmt
     return None
+
+
+class _StdinCopy:
+    """Standard input, copied to a temporary file as it is read, so that the stream can be read again.
+
+    A topic fit or a dedup reads its corpus several times; a pipe can be read once. The first
+    pass reads the pipe (streaming, as any pass) and appends what it reads to the copy; a later
+    pass first copies whatever the first pass left unread, then reads the copy. The file is
+    removed with the stream.
+    """
+
+    def __init__(self) -> None:
+        self.copy: IO[bytes] | None = None
+        self.complete = False
+
+    def open(self) -> IO[bytes]:
+        if self.copy is None:
+            self.copy = tempfile.NamedTemporaryFile(prefix="textkit-stdin-")  # noqa: SIM115 (lives with the stream)
+            return _Tee(sys.stdin.buffer, self.copy, self)  # type: ignore[return-value]
+        if not self.complete:
+            self.copy.seek(0, os.SEEK_END)
+            shutil.copyfileobj(sys.stdin.buffer, self.copy, 1 << 20)
+            self.copy.flush()
+            self.complete = True
+        return open(self.copy.name, "rb")
+
+
+class _Tee:
+    """Reads from ``source`` and appends what it read to ``sink`` (a file handle for :class:`_StdinCopy`)."""
+
+    closed = False
+
+    def __init__(self, source: IO[bytes], sink: IO[bytes], owner: _StdinCopy) -> None:
+        self.source, self.sink, self.owner = source, sink, owner
+
+    def _keep(self, data: bytes) -> bytes:
+        if data:
+            self.sink.write(data)
+        else:
+            self.owner.complete = True
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._keep(self.source.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._keep(self.source.readline(size))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def tell(self) -> int:
+        return self.sink.tell()
+
+    def close(self) -> None:
+        self.sink.flush()  # standard input itself stays open: the copy serves the next pass
+
+    def __enter__(self) -> _Tee:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 # -- low-level helpers -------------------------------------------------------------------

@@ -14,11 +14,8 @@ from textkit.records import Record
 
 
 def reiterable(articles: Iterable[Article]) -> Iterable[Article]:
-    """``articles`` itself if it can be read twice (a file, a list), else a list of it (standard input, a generator)."""
-    sources = [getattr(s, "source", None) for s in getattr(articles, "streams", [articles])]
-    if iter(articles) is articles or "-" in sources:
-        return list(articles)
-    return articles
+    """``articles`` itself if it can be read twice (a file, standard input, a list), else a list of it (a generator)."""
+    return list(articles) if iter(articles) is articles else articles
 
 
 def find_duplicates(articles: Iterable[Article], **params: Any) -> Any:
