@@ -288,7 +288,7 @@ def _hashing_from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) ->
     unknown = sorted(set(state["params"]) - set(defaults))
     if unknown:
         raise ValueError(f"unknown HashingThemeClassifier parameter {unknown[0]!r}")
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in state["params"].items()}
+    params: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in state["params"].items()}
     model = HashingThemeClassifier(**params)
     try:
         validate_params(model)
