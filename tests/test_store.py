@@ -500,7 +500,10 @@ def test_a_kind_changed_with_a_recomputed_checksum_is_refused_in_one_line(tmp_pa
     with pytest.raises(ModelStoreError) as error:
         store.load("m", kind="themes")
     # The state is checked against the schema of the kind its manifest names, before anything is built.
-    assert str(error.value) == f"{store.path('m') / STATE}: the top level has unknown key 'array_params'; refused"
+    assert (
+        str(error.value)
+        == f"{store.path('m') / STATE}: the top level has features None, not one of tfidf, hashing; refused"
+    )
     assert main(["predict", "troops at the border", "--model", "m", "--models-dir", str(tmp_path)]) == 1
     assert capsys.readouterr().err == f"error: {error.value}\n"
 
