@@ -201,7 +201,7 @@ def cross_validate(
     predicted: list[tuple[Any, ...]] = [()] * len(texts)
     # One fold per task: in turn here, or on a cluster inside joblib's parallel_config (textkit train --cluster).
     results = Parallel(return_as="generator")(delayed(fold)(train, test) for train, test in folds)
-    for (_, test), rows in zip(folds, progress.track(results, "cross-validating", len(folds), "folds")):
+    for rows, (_, test) in zip(progress.track(results, "cross-validating", len(folds), "folds"), folds):
         for i, row in zip(test, rows):
             predicted[i] = row
     return report(labels, predicted, multilabel, folds=cv)
