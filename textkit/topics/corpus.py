@@ -43,14 +43,16 @@ def check_corpus(items: Iterable[Any], reread: bool = True) -> None:
 
 
 def topic_tokenizer() -> Tokenizer:
-    """The default tokenizer of topic models: ``Tokenizer(min_length=3, keep_mixed=False)``.
+    """The default tokenizer of topic models: ``Tokenizer(min_length=3, keep_mixed=False, drop_junk=True)``.
 
     Stricter than the classifiers' default because LDA has no IDF and no labels to
     down-weight junk: two-letter tokens (initials, units, "ah", "mw") and letter-digit
     strings ("g9v", "b8f": encoded attachments, part numbers) co-occur in long runs
-    and form whole topics of noise, and abbreviations spread over every topic.
+    and form whole topics of noise, and abbreviations spread over every topic; for the
+    same reason uuencoded and base64 lines and unpronounceable words are dropped
+    (``drop_junk``): on 20 Newsgroups they made a topic of ``max bhj giz bxn qax``.
     """
-    return Tokenizer(min_length=3, keep_mixed=False)
+    return Tokenizer(min_length=3, keep_mixed=False, drop_junk=True)
 
 
 class TokenStream:
