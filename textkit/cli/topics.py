@@ -1,4 +1,4 @@
-"""Topic model commands: ``textkit topics fit | show | label | infer | report``."""
+"""Topic model commands: ``textkit topics fit | show | label | infer | report | update``."""
 
 from __future__ import annotations
 
@@ -121,24 +121,46 @@ def _topics_table(topics: list[dict[str, Any]], words: int = 8) -> str:
 def show(
     name: str = NAME,
     words: int = typer.Option(10, "--words", "-n", help="Top words per topic."),
+    rank: Optional[str] = typer.Option(
+        None,
+        "--rank",
+        help="Order of the words: relevance (distinctive first), frex or probability [default: relevance].",
+    ),
+    docs: int = typer.Option(0, "--docs", help="Also list each topic's N most representative articles."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: topics, scores and summary."),
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
-    """Show a topic model's topics: label, share of the corpus, top words."""
+    """Show a topic model's topics: label, share of the corpus, top words (and representative articles)."""
+    from textkit.errors import ConfigError
+    from textkit.topics.ranking import RANKINGS
     from textkit.workflows.topics import load_topic_model
 
+    if rank is not None and rank not in RANKINGS:
+        raise ConfigError(f"--rank must be one of {', '.join(RANKINGS)}, not {rank!r}", param="rank")
+    if docs < 0:
+        raise ConfigError(f"--docs must be 0 or more, not {docs}", param="docs")
     model, manifest = load_topic_model(name, models_dir)
+    ranked = {"rank": rank} if rank else {}
+    topics = model.topics(words, **ranked)
+    if docs:
+        for topic in topics:
+            topic["articles"] = model.representative_docs(topic["id"], docs)
     if as_json:
         payload = {
             "name": name,
-            "topics": model.topics(words),
+            "topics": topics,
             "metrics": manifest.get("metrics", {}),
             "summary": model.summary_.to_dict(),
             "params": manifest.get("params", {}),
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    typer.echo(_topics_table(model.topics(words), words))
+    typer.echo(_topics_table(topics, words))
+    if docs:
+        for topic in topics:
+            typer.echo(f"\ntopic {topic['id']}: {topic['label']}")
+            rows = [[a["id"], f"{a['share']:.2f}", a["headline"]] for a in topic["articles"]]
+            typer.echo(table(rows, ["article", "share", "headline"]) if rows else "  (no article)")
 
 
 @topics_app.command("label")

@@ -73,11 +73,6 @@ def top_word_lists(lda: Any, dictionary: Any, topn: int) -> list[list[str]]:
     return [[dictionary[int(i)] for i in row] for row in best]
 
 
-def top_words(lda: Any, topic: int, topn: int) -> list[tuple[str, float]]:
-    """``(word, P(word | topic))`` of one topic, best first."""
-    return [(w, float(p)) for w, p in lda.show_topic(topic, topn=topn)]
-
-
 @contextmanager
 def seeded_inference(lda: Any, random_state: int | None) -> Iterator[Any]:
     """A function ``bags of words -> topic shares`` (rows sum to 1) that restarts from ``random_state``.

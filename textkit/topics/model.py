@@ -56,6 +56,7 @@ from textkit.topics.quality import (
     coherence_scores,
     topic_diversity,
 )
+from textkit.topics.ranking import RANKINGS, top_word_ids, word_scores
 from textkit.topics.summary import TopicSummary, summarize_chunks
 
 TOPICS_KIND = "topics"
@@ -65,6 +66,10 @@ DEFAULT_PASSES = 3
 MIN_UPDATES = 15  # online LDA needs a dozen or more updates to settle; passes are raised to reach them
 NMF_SAMPLE = 20_000  # articles the NMF start is fitted on: its memory stays bounded on any corpus
 NMF_ITERATIONS = 50
+# How topics' words are ordered for display and automatic labels (see textkit.topics.ranking):
+# relevance (lambda 0.6) against probability and FREX, scored on a tokenization independent of
+# textkit's (experiments/bench_topic_words.py): see the module notes of TopicModel.top_words.
+DEFAULT_RANK = "relevance"
 
 
 class TopicModel(TransformerMixin, BaseEstimator):
@@ -540,7 +545,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     def _final_scores(self, texts: TokenStream, corpus: Any) -> dict[str, float]:
         cached = self.__dict__.pop("_cached_scores", None)
-        words = self.top_word_lists(max(self.topn, DIVERSITY_TOPN))
+        words = self.top_word_lists(max(self.topn, DIVERSITY_TOPN), rank="probability")
         if cached is None:
             cached = (
                 coherence_scores(
@@ -569,18 +574,39 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 "this TopicModel is not fitted yet", hint="call fit() or load a saved model"
             )
 
-    def top_word_lists(self, topn: int | None = None) -> list[list[str]]:
-        """The top words of every topic, best first."""
-        self._check_fitted()
-        return _gensim.top_word_lists(self.lda_, self.dictionary_, topn or self.topn)
+    def word_scores(self, rank: str = DEFAULT_RANK) -> np.ndarray:
+        """Scores (topics × vocabulary, higher first) that order each topic's words under ``rank``.
 
-    def top_words(self, topic: int, topn: int | None = None) -> list[tuple[str, float]]:
-        """``(word, weight)`` pairs of one topic, best first (weights are P(word | topic))."""
+        ``rank``: ``"relevance"`` (Sievert & Shirley's lambda = 0.6), ``"frex"`` (stm's
+        FREX, weight 0.5) or ``"probability"`` (``p(word | topic)``); see
+        :mod:`textkit.topics.ranking`. Word ``i`` is ``dictionary_[i]``.
+        """
         self._check_fitted()
+        if rank not in RANKINGS:
+            raise ConfigError(f"unknown word ranking {rank!r}", hint=f"use {', '.join(RANKINGS)}", param="rank")
+        cfs = self.dictionary_.cfs
+        counts = np.array([cfs.get(i, 0) for i in range(len(self.dictionary_))], dtype=float)
+        return word_scores(self.lda_.get_topics(), counts, rank)
+
+    def top_word_lists(self, topn: int | None = None, rank: str = DEFAULT_RANK) -> list[list[str]]:
+        """The top words of every topic, best first under ``rank`` (see :meth:`word_scores`)."""
+        ids = top_word_ids(self.word_scores(rank), topn or self.topn)
+        return [[self.dictionary_[int(i)] for i in row] for row in ids]
+
+    def top_words(self, topic: int, topn: int | None = None, rank: str = DEFAULT_RANK) -> list[tuple[str, float]]:
+        """``(word, P(word | topic))`` pairs of one topic, best first under ``rank``.
+
+        The weights are always probabilities; ``rank`` only orders the words: by default
+        relevance, which puts the words distinctive of the topic before the words common
+        to every topic (see :data:`DEFAULT_RANK` and :meth:`word_scores`).
+        """
         self._check_topic(topic)
-        return _gensim.top_words(self.lda_, topic, topn or self.topn)
+        phi = self.lda_.get_topics()[topic]
+        ids = top_word_ids(self.word_scores(rank)[topic : topic + 1], topn or self.topn)[0]
+        return [(self.dictionary_[int(i)], float(phi[i])) for i in ids]
 
     def _check_topic(self, topic: int) -> None:
+        self._check_fitted()
         if not 0 <= topic < self.num_topics_:
             raise ConfigError(f"no topic {topic}: the topics are numbered 0 to {self.num_topics_ - 1}")
 
@@ -618,7 +644,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
     def _infer_chunks(
         self, X: Iterable[Article | str], bows: Iterable[list[tuple[int, int]]] | None = None
     ) -> Iterator[tuple[np.ndarray, np.ndarray, list[Article | str]]]:
-        """``(topic shares, which texts had no known word, the texts)`` per chunk of ``chunksize``.
+        """``(topic shares, words of the vocabulary in each text, the texts)`` per chunk of ``chunksize``.
 
         ``bows``: the texts' bags of words in the same order, if already made (the fit's
         bag-of-words file); otherwise each chunk is tokenized here.
@@ -631,7 +657,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
                     bows_chunk = list(islice(stored, len(chunk)))
                 else:
                     bows_chunk = [self.dictionary_.doc2bow(self.tokenizer_.tokenize(text_of(i))) for i in chunk]
-                yield infer(bows_chunk), np.array([not b for b in bows_chunk]), chunk
+                yield infer(bows_chunk), np.array([sum(n for _, n in b) for b in bows_chunk]), chunk
 
     def infer(self, X: Iterable[Article | str], digits: int = 4) -> Iterator[dict[str, Any]]:
         """One record per text, lazily and in order: dominant topic and every topic's share.
@@ -644,10 +670,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self._check_fitted()
         check_corpus(X, reread=False)
         number = 0
-        for theta, empty, chunk in self._infer_chunks(X):
-            for item, row, is_empty in zip(chunk, theta, empty):
+        for theta, lengths, chunk in self._infer_chunks(X):
+            for item, row, length in zip(chunk, theta, lengths):
                 number += 1
-                topic = None if is_empty else int(np.argmax(row))
+                topic = int(np.argmax(row)) if length else None
                 yield {
                     "id": item.id if isinstance(item, Article) else str(number),
                     "topic": topic,
@@ -656,7 +682,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 }
 
     def summarize(self, X: Iterable[Article | str]) -> TopicSummary:
-        """Prevalence, monthly trends and the topics × labels table of a corpus (one pass)."""
+        """Prevalence, monthly trends, the topics × labels table and representative articles of a corpus (one pass)."""
         self._check_fitted()
         check_corpus(X, reread=False)
         return self._summary(X, None)
@@ -667,25 +693,45 @@ class TopicModel(TransformerMixin, BaseEstimator):
         summary.converged = counter.share
         return summary
 
+    def representative_docs(
+        self, topic: int, n: int = 5, X: Iterable[Article | str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The articles that stand for ``topic``: the highest share of it, best first.
+
+        Without ``X``, from the training corpus: the model keeps, from the fit, up to 10
+        per topic as ``{"id", "headline", "share", "words"}`` (``headline``: the article's,
+        else the first 160 characters of its text; ``id``: the article's, or ``"1"``,
+        ``"2"``... for plain strings; ``words``: its words in the vocabulary), so a saved
+        model answers without its data. With ``X``, from those articles (one pass).
+        Articles with fewer than 20 words of the vocabulary come after the longer ones.
+        """
+        self._check_topic(topic)
+        if X is None:
+            summary = self.summary_
+        else:
+            check_corpus(X, reread=False)
+            summary = summarize_chunks(self._infer_chunks(X), self.num_topics_)
+        representatives = getattr(summary, "representatives", None)  # absent from models saved before it existed
+        return representatives[topic][:n] if representatives else []
+
     def coherence(self, X: Iterable[Article | str], measures: Sequence[str] = MEASURES) -> dict[str, float]:
         """Coherence of the fitted topics on ``X`` (tokenized like the training corpus) and diversity."""
         self._check_fitted()
         check_corpus(X)
         texts = TokenStream(X, self.tokenizer_)
-        scores = coherence_scores([self.top_word_lists()], texts, self.dictionary_, measures=measures, topn=self.topn)[
-            0
-        ]
-        return {**scores, "diversity": topic_diversity(self.top_word_lists(DIVERSITY_TOPN))}
+        words = self.top_word_lists(max(self.topn, DIVERSITY_TOPN), rank="probability")
+        scores = coherence_scores([words], texts, self.dictionary_, measures=measures, topn=self.topn)[0]
+        return {**scores, "diversity": topic_diversity(words)}
 
-    def topics(self, topn: int | None = None) -> list[dict[str, Any]]:
-        """Every topic: ``{"id", "label", "words": [[word, weight], ...], "prevalence"}``."""
+    def topics(self, topn: int | None = None, rank: str = DEFAULT_RANK) -> list[dict[str, Any]]:
+        """Every topic: ``{"id", "label", "words": [[word, P(word | topic)], ...], "prevalence"}`` (words under ``rank``)."""
         self._check_fitted()
         prevalence = self.summary_.prevalence
         return [
             {
                 "id": topic,
                 "label": self.labels_[topic],
-                "words": [[w, round(p, 5)] for w, p in self.top_words(topic, topn)],
+                "words": [[w, round(p, 5)] for w, p in self.top_words(topic, topn, rank)],
                 "prevalence": round(prevalence[topic], 5) if prevalence else None,
             }
             for topic in range(self.num_topics_)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -12,6 +13,9 @@ import numpy as np
 from textkit.reading.articles import Article
 
 _MONTH = re.compile(r"^\d{4}-\d{2}")
+REPRESENTATIVES_KEPT = 10  # articles kept per topic by a summary
+MIN_WORDS = 20  # an article with fewer words of the vocabulary comes after every longer one
+SNIPPET = 160  # characters of the text kept when an article has no headline
 
 
 @dataclass
@@ -40,6 +44,11 @@ class TopicSummary:
     converged : float or None
         Share of articles whose inference converged within ``iterations`` (from
         gensim's log); well below 1 means ``iterations`` should be raised.
+    representatives : list of list of dict
+        Per topic, the (at most 10) articles where that topic's share is highest, best
+        first: ``{"id", "headline", "share", "words"}`` (``headline``: the article's, else
+        the start of its text; ``words``: its words in the vocabulary). Articles with at
+        least 20 such words come first, so a two-line brief does not stand for a topic.
     """
 
     documents: int = 0
@@ -51,6 +60,7 @@ class TopicSummary:
     labels: dict[str, list[float]] = field(default_factory=dict)
     label_counts: dict[str, int] = field(default_factory=dict)
     converged: float | None = None
+    representatives: list[list[dict[str, Any]]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,7 +69,7 @@ class TopicSummary:
 def summarize_chunks(
     chunks: Iterable[tuple[np.ndarray, np.ndarray, list[Article | str]]], num_topics: int
 ) -> TopicSummary:
-    """The summary of ``(topic shares, which texts had no known word, the texts)`` chunks, in one pass."""
+    """The summary of ``(topic shares, words of the vocabulary per text, the texts)`` chunks, in one pass."""
     k = num_topics
     total = np.zeros(k)
     dominant = np.zeros(k, dtype=int)
@@ -67,13 +77,26 @@ def summarize_chunks(
     month_counts: dict[str, int] = {}
     labels: dict[str, np.ndarray] = {}
     label_counts: dict[str, int] = {}
+    # Per topic a min-heap of (long enough, share, -number, number): the best REPRESENTATIVES_KEPT.
+    best: list[list[tuple[bool, float, int, int]]] = [[] for _ in range(k)]
+    kept: dict[int, tuple[Article | str, int]] = {}
     documents = empty = 0
-    for theta, empties, chunk in chunks:
-        for item, row, is_empty in zip(chunk, theta, empties):
+    for theta, lengths, chunk in chunks:
+        for item, row, length in zip(chunk, theta, lengths):
             documents += 1
-            if is_empty:
+            if not length:
                 empty += 1
                 continue
+            for topic in np.flatnonzero(row >= _floor(best, row)):
+                entry = (bool(length >= MIN_WORDS), float(row[topic]), -documents, documents)
+                heap = best[topic]
+                if len(heap) < REPRESENTATIVES_KEPT:
+                    heapq.heappush(heap, entry)
+                elif entry > heap[0]:
+                    heapq.heapreplace(heap, entry)
+                else:
+                    continue
+                kept[documents] = (item, int(length))
             total += row
             dominant[int(np.argmax(row))] += 1
             if isinstance(item, Article):
@@ -84,6 +107,7 @@ def summarize_chunks(
                 for label in item.labels:
                     labels[label] = labels.get(label, np.zeros(k)) + row
                     label_counts[label] = label_counts.get(label, 0) + 1
+        kept = {entry[3]: kept[entry[3]] for heap in best for entry in heap}  # only what the heaps hold
     used = documents - empty
     return TopicSummary(
         documents=documents,
@@ -94,4 +118,25 @@ def summarize_chunks(
         month_counts={m: month_counts[m] for m in sorted(month_counts)},
         labels={lab: [float(v) for v in labels[lab] / label_counts[lab]] for lab in sorted(labels)},
         label_counts={lab: label_counts[lab] for lab in sorted(label_counts)},
+        representatives=[
+            [_representative(number, *kept[number], share) for _, share, _, number in sorted(heap, reverse=True)]
+            for heap in best
+        ],
     )
+
+
+def _floor(best: list[list[tuple[bool, float, int, int]]], row: np.ndarray) -> np.ndarray:
+    """Per topic, the share below which an article cannot enter that topic's full heap (0 while it is not full)."""
+    return np.array([heap[0][1] if len(heap) == REPRESENTATIVES_KEPT and heap[0][0] else 0.0 for heap in best])
+
+
+def _representative(number: int, item: Article | str, words: int, share: float) -> dict[str, Any]:
+    """What a summary keeps of a representative article: id, headline (or snippet), topic share, words."""
+    if isinstance(item, Article):
+        identifier, headline, text = item.id, item.headline, item.text
+    else:
+        identifier, headline, text = str(number), "", item
+    if not headline:
+        text = " ".join(text.split())
+        headline = text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
+    return {"id": identifier, "headline": headline, "share": round(share, 4), "words": words}
