@@ -235,3 +235,20 @@ def test_help_does_not_import_gensim():
         [sys.executable, "-X", "importtime", "-c", "import textkit.cli"], capture_output=True, text=True, check=True
     )
     assert "gensim" not in result.stderr and "matplotlib" not in result.stderr
+
+
+def test_show_ranks_words_and_lists_representative_articles(store, capsys):
+    _, _, models = store
+    assert main(["topics", "show", "--models-dir", str(models), "--rank", "probability", "--docs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("article  share  headline") == 2
+    # the articles of each topic are the ones written for it (odd ids: farm, even: war)
+    blocks = out.split("\ntopic ")[1:]
+    for block in blocks:
+        ids = [int(line.split()[0][1:]) for line in block.splitlines()[3:5]]
+        assert len({i % 2 for i in ids}) == 1
+    assert main(["topics", "show", "--models-dir", str(models), "--json", "--docs", "1"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert all(len(t["articles"]) == 1 and t["articles"][0]["words"] == 30 for t in shown["topics"])
+    assert main(["topics", "show", "--models-dir", str(models), "--rank", "tfidf"]) == 2
+    assert "--rank must be one of relevance, frex, probability" in capsys.readouterr().err
