@@ -40,13 +40,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from textkit import progress
 from textkit.errors import ConfigError, NotFittedError, TrainingError
-from textkit.messages import note
+from textkit.messages import note, warn
 from textkit.params import validate_params
 from textkit.reading.articles import Article
 from textkit.text.tokenize import Tokenizer
 from textkit.topics import _gensim
-from textkit.topics.corpus import TokenStream, _BowFile, check_corpus, text_of, topic_tokenizer
+from textkit.topics.corpus import Reservoir, TokenStream, _BowFile, _Counting, check_corpus, text_of, topic_tokenizer
 from textkit.topics.quality import (
     DIVERSITY_TOPN,
     KNOWN_MEASURES,
@@ -66,6 +67,9 @@ DEFAULT_PASSES = 3
 MIN_UPDATES = 15  # online LDA needs a dozen or more updates to settle; passes are raised to reach them
 NMF_SAMPLE = 20_000  # articles the NMF start is fitted on: its memory stays bounded on any corpus
 NMF_ITERATIONS = 50
+COHERENCE_SAMPLE = 3000  # articles whose tokens are kept from the one tokenizing pass to score coherence on
+AUTO_K_UPDATES = 10  # online updates of each quick fit of num_topics="auto" (gensim warns below 10)
+AUTO_K_MIN_SAMPLE = 1000  # articles each quick fit reads at least (all of them if fewer)
 # How topics' words are ordered for display and automatic labels (see textkit.topics.ranking):
 # relevance (lambda 0.6) against probability and FREX, scored on a tokenization independent of
 # textkit's (experiments/bench_topic_words.py): see the module notes of TopicModel.top_words.
@@ -334,10 +338,13 @@ class TopicModel(TransformerMixin, BaseEstimator):
         with tempfile.TemporaryDirectory(prefix="textkit-topics-") as folder:
             # The one tokenizing pass: it counts the words and writes each article's bag of
             # words (ids of the unfiltered vocabulary) to disk, one article at a time.
+            # It also keeps the tokens of a random sample of articles in memory: the
+            # reference every coherence measure is scored on, with no further pass.
             dictionary = Dictionary()
+            sample = Reservoir(COHERENCE_SAMPLE, self.random_state)
             bows = _BowFile.write(
                 os.path.join(folder, "bows.bin"),
-                (dictionary.doc2bow(t, allow_update=True) for t in TokenStream(X, self.tokenizer_)),
+                (dictionary.doc2bow(t, allow_update=True) for t in sample.keep(TokenStream(X, self.tokenizer_))),
             )
             n_docs = dictionary.num_docs
             if n_docs == 0:
@@ -367,19 +374,19 @@ class TopicModel(TransformerMixin, BaseEstimator):
             del dictionary, unfiltered_ids
             order = np.random.RandomState(self.random_state).permutation(n_docs)
             corpus = bows.view(renumber, order)
-            start = self._start_counts(bows.view(renumber, np.sort(order[:NMF_SAMPLE]))) if self.init == "nmf" else None
+            start = self._start_counts(corpus.subset(NMF_SAMPLE).in_file_order()) if self.init == "nmf" else None
             self.passes_ = self.passes or max(
                 DEFAULT_PASSES, math.ceil(MIN_UPDATES / math.ceil(n_docs / self.chunksize))
             )
-            texts = TokenStream(X, self.tokenizer_)
+            texts = sample.items
             if len(ks) > 1:
-                self.lda_, self.k_scores_ = self._choose_k(ks, corpus, texts, seed_tokens, start)
+                k, self.k_scores_ = self._choose_k(ks, bows.view(renumber, order), texts, seed_tokens)
             else:
-                self.lda_ = self._fit_lda(corpus, ks[0], seed_tokens, start)
-                self.k_scores_ = []
+                k, self.k_scores_ = ks[0], []
+            self.lda_ = self._fit_lda(corpus, k, seed_tokens, start)
             self.num_topics_ = self.lda_.num_topics
             self.labels_ = self._auto_labels(list(seed_tokens))
-            self.scores_ = self._final_scores(texts, corpus)
+            self.scores_ = self._final_scores(texts)
             self.summary_ = self._summary(X, bows.view(renumber))  # in input order
         if self.summary_.converged is not None and self.summary_.converged < 0.9:
             self._note(
@@ -456,17 +463,29 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 eta[topic, word] = max(base, self.seed_strength * self.dictionary_.cfs.get(word, 1))
         return eta
 
-    def _fit_lda(self, corpus: Any, num_topics: int, seed_tokens: dict[str, list[str]], start: Any) -> Any:
+    def _fit_lda(
+        self,
+        corpus: Any,
+        num_topics: int,
+        seed_tokens: dict[str, list[str]],
+        start: Any,
+        *,
+        passes: int | None = None,
+        chunksize: int | None = None,
+    ) -> Any:
+        """LDA with ``num_topics`` topics trained on ``corpus`` (``passes``, ``chunksize``: the model's unless given)."""
+        passes = passes or self.passes_
+        chunksize = chunksize or self.chunksize
         workers = self.workers
         if workers is None:
-            workers = (os.cpu_count() or 1) if len(corpus) > self.chunksize else 1
+            workers = (os.cpu_count() or 1) if len(corpus) > chunksize else 1
         eta = self._eta(num_topics, seed_tokens)
         lda = _gensim.new_lda(
             self.dictionary_,
             num_topics,
             workers=workers,
-            chunksize=self.chunksize,
-            passes=self.passes_,
+            chunksize=chunksize,
+            passes=passes,
             iterations=self.iterations,
             alpha=self.alpha,
             eta=eta,
@@ -482,7 +501,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
             seeded = len(seed_tokens)
             topics[:seeded] += eta[:seeded] - eta[:seeded].min(axis=1, keepdims=True)
         _gensim.set_topic_word_counts(lda, topics)
-        lda.update(corpus)
+        with progress.task(f"fitting K={num_topics}", passes * len(corpus), "articles") as step:
+            lda.update(_Counting(corpus, step))
         return lda
 
     def _start_counts(self, sample: Any) -> Any:
@@ -522,12 +542,29 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return topics / max(topics.sum(), np.finfo(float).tiny) * counts.sum()
 
     def _choose_k(
-        self, ks: list[int], corpus: Any, texts: TokenStream, seed_tokens: dict[str, list[str]], start: Any
-    ) -> tuple[Any, list[dict[str, Any]]]:
-        models = [self._fit_lda(corpus, k, seed_tokens, start) for k in ks]
-        word_lists = [_gensim.top_word_lists(m, self.dictionary_, max(self.topn, DIVERSITY_TOPN)) for m in models]
+        self, ks: list[int], shuffled: Any, texts: list[list[str]], seed_tokens: dict[str, list[str]]
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """The K of :func:`~textkit.topics.quality.k_rule` and the curve, from quick fits on a sample.
+
+        Each K is fitted once, from its NMF start, over a random sample of the articles
+        (``shuffled``: all of them in a random order) in :data:`AUTO_K_UPDATES` online
+        updates, the sample (or, on a small corpus, the passes) sized so that all the K
+        together read about as many articles as the final fit at the chosen K; the
+        candidates' topics are scored on the coherence sample. The chosen K is then fitted as
+        ``num_topics=K`` would be, so an automatic K costs about two fits at that K.
+        """
+        budget = len(shuffled) * self.passes_ // len(ks)  # articles each quick fit may read
+        size = min(len(shuffled), max(AUTO_K_MIN_SAMPLE, budget))
+        passes = max(1, budget // size)  # a small corpus is read more than once
+        corpus = shuffled.subset(size)
+        start = self._start_counts(corpus.in_file_order()) if self.init == "nmf" else None
+        chunksize = max(1, math.ceil(size * passes / AUTO_K_UPDATES))
+        word_lists = []
+        for k in progress.track(ks, "choosing K", len(ks), "values of K"):
+            model = self._fit_lda(corpus, k, seed_tokens, start, passes=passes, chunksize=chunksize)
+            word_lists.append(_gensim.top_word_lists(model, self.dictionary_, max(self.topn, DIVERSITY_TOPN)))
         measures = list(dict.fromkeys([*self.measures, *(["c_v"] if self.select_by == "quality" else [])]))
-        scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn, corpus=corpus)
+        scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn)
         curve: list[dict[str, Any]] = []
         for k, words, score in zip(ks, word_lists, scores):
             diversity = topic_diversity(words)
@@ -539,22 +576,27 @@ class TopicModel(TransformerMixin, BaseEstimator):
                     "quality": score["c_v"] * diversity if "c_v" in score else None,
                 }
             )
-        best = choose_k(curve, self.select_by)
-        self._cached_scores = {m: curve[best][m] for m in self.measures}
-        return models[best], curve
-
-    def _final_scores(self, texts: TokenStream, corpus: Any) -> dict[str, float]:
-        cached = self.__dict__.pop("_cached_scores", None)
-        words = self.top_word_lists(max(self.topn, DIVERSITY_TOPN), rank="probability")
-        if cached is None:
-            cached = (
-                coherence_scores(
-                    [words], texts, self.dictionary_, measures=self.measures, topn=self.topn, corpus=corpus
-                )[0]
-                if self.measures
-                else {}
+        best = ks[choose_k(curve, self.select_by)]
+        if best == ks[-1]:
+            warn(
+                f"the best K is the largest tried ({best}): more topics may score higher; "
+                f"try a range above it (k_max, --max)"
             )
-        return {**cached, "diversity": topic_diversity(words)}
+        elif best == ks[0] and ks[0] > 2 and curve[0][self.select_by] > max(r[self.select_by] for r in curve[1:]):
+            warn(
+                f"the best K is the smallest tried ({best}) and scores above every larger one: fewer topics may "
+                "score higher; try a range below it (k_min, --min)"
+            )
+        return best, curve
+
+    def _final_scores(self, texts: list[list[str]]) -> dict[str, float]:
+        words = self.top_word_lists(max(self.topn, DIVERSITY_TOPN), rank="probability")
+        scores = (
+            coherence_scores([words], texts, self.dictionary_, measures=self.measures, topn=self.topn)[0]
+            if self.measures
+            else {}
+        )
+        return {**scores, "diversity": topic_diversity(words)}
 
     def _auto_labels(self, seed_names: list[str]) -> list[str]:
         labels = []
