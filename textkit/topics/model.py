@@ -58,7 +58,7 @@ from textkit.topics.quality import (
     topic_diversity,
 )
 from textkit.topics.ranking import RANKINGS, top_word_ids, word_scores
-from textkit.topics.summary import TopicSummary, summarize_chunks
+from textkit.topics.summary import TopicSummary, UpdateReport, headline, merge_summaries, summarize_chunks
 
 TOPICS_KIND = "topics"
 INITS = ("nmf", "random")
@@ -70,6 +70,11 @@ NMF_ITERATIONS = 50
 COHERENCE_SAMPLE = 3000  # articles whose tokens are kept from the one tokenizing pass to score coherence on
 AUTO_K_UPDATES = 10  # online updates of each quick fit of num_topics="auto" (gensim warns below 10)
 AUTO_K_MIN_SAMPLE = 1000  # articles each quick fit reads at least (all of them if fewer)
+POORLY_EXPLAINED_PERCENTILE = 5  # a new article explained worse than this share of the training ones is flagged
+# ... by more than this (nats per word, 10% more perplexity): the training articles were fitted,
+# new ones of the same subjects score slightly lower (0.01-0.02 nats on a constructed corpus).
+LOGLIK_MARGIN = 0.1
+REPORTED = 10  # words and articles listed in an update report
 # How topics' words are ordered for display and automatic labels (see textkit.topics.ranking):
 # relevance (lambda 0.6) against probability and FREX, scored on a tokenization independent of
 # textkit's (experiments/bench_topic_words.py): see the module notes of TopicModel.top_words.
@@ -388,6 +393,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
             self.labels_ = self._auto_labels(list(seed_tokens))
             self.scores_ = self._final_scores(texts)
             self.summary_ = self._summary(X, bows.view(renumber))  # in input order
+            # How well the model explains its own articles: the bar new articles are held to by update().
+            known = [b for b in (self.dictionary_.doc2bow(t) for t in texts) if b]
+            self.loglik_floor_ = (
+                float(np.percentile(self._loglik(known), POORLY_EXPLAINED_PERCENTILE)) if known else None
+            )
+            self.history_: list[dict[str, Any]] = []
         if self.summary_.converged is not None and self.summary_.converged < 0.9:
             self._note(
                 f"only {self.summary_.converged:.0%} of the articles converged within {self.iterations} "
@@ -395,6 +406,199 @@ class TopicModel(TransformerMixin, BaseEstimator):
             )
         self.fit_seconds_ = time.perf_counter() - started
         return self
+
+    def _loglik(self, bows: list[list[tuple[int, int]]]) -> np.ndarray:
+        """Log-likelihood per word of each (non-empty) bag of words under the model: how well it is explained."""
+        phi = self.lda_.get_topics()
+        with _gensim.seeded_inference(self.lda_, self.random_state) as infer:
+            theta = infer(bows)
+        result = np.empty(len(bows))
+        for n, (bow, shares) in enumerate(zip(bows, theta)):
+            ids = np.fromiter((i for i, _ in bow), dtype=np.int64, count=len(bow))
+            counts = np.fromiter((c for _, c in bow), dtype=float, count=len(bow))
+            result[n] = counts @ np.log(shares @ phi[:, ids]) / counts.sum()
+        return result
+
+    # -- updating ------------------------------------------------------------------------
+    def update(self, X: Iterable[Article | str], *, new_topics: int = 0, passes: int | None = None) -> UpdateReport:
+        """Go on training on new articles: the topics keep their ids; returns what changed.
+
+        Online LDA (gensim ``LdaModel.update``) carries on from where the fit stopped: its
+        learning rate goes on decreasing, so the new articles move the topics as much as
+        any later chunk of a longer corpus would, and topic ``i`` stays topic ``i``.
+
+        The vocabulary **grows**: a word the model did not know is added when it is in
+        at least ``no_below`` (default 5) of the new articles and in at most ``no_above``
+        of them; the old topics start with none of its weight (only the prior) and the
+        training gives it to the topics it co-occurs with. Rarer unknown words are
+        dropped; the report counts them.
+
+        Parameters
+        ----------
+        X : re-iterable of Article or str
+            The new articles (read twice: once to count, once per pass).
+        new_topics : int
+            Topics to add, started from an NMF of the new articles the model explains
+            worst (see :class:`~textkit.topics.summary.UpdateReport`), for a subject the
+            old topics do not cover; their ids follow the old ones.
+        passes : int, optional
+            Passes over the new articles (default: the fit's).
+
+        Returns
+        -------
+        UpdateReport
+            Unknown words, words added, topics added, each topic's share before and after,
+            and the new articles the model explained poorly before the update.
+        """
+        from collections import Counter
+
+        self._check_fitted()
+        if not isinstance(new_topics, Integral) or new_topics < 0:
+            raise ConfigError(f"new_topics must be 0 or more, not {new_topics!r}", param="new_topics")
+        if passes is not None and (not isinstance(passes, Integral) or passes < 1):
+            raise ConfigError(f"passes must be 1 or more, not {passes!r}", param="passes")
+        if isinstance(self.eta, np.ndarray) or (self.eta is not None and not isinstance(self.eta, (str, Real))):
+            raise ConfigError("a model fitted with an eta array cannot be updated: its shape is fixed", param="eta")
+        check_corpus(X)
+        old = self.dictionary_
+        old_size, old_cfs = len(old), dict(old.cfs)
+        with tempfile.TemporaryDirectory(prefix="textkit-topics-") as folder:
+            grown = copy.deepcopy(old)
+            docs_before, tokens_before = grown.num_docs, grown.num_pos
+            bows = _BowFile.write(
+                os.path.join(folder, "bows.bin"),
+                (grown.doc2bow(t, allow_update=True) for t in TokenStream(X, self.tokenizer_)),
+            )
+            n_docs = grown.num_docs - docs_before
+            if n_docs == 0:
+                raise TrainingError("no new articles to update the topics with")
+            tokens = grown.num_pos - tokens_before
+            known = sum(grown.cfs.get(i, 0) - old_cfs.get(i, 0) for i in range(old_size))
+            unknown_words = Counter({grown[i]: grown.cfs[i] for i in range(old_size, len(grown))})
+            no_below = self.no_below or DEFAULT_NO_BELOW
+            # "Too common" is measured against every article the model has seen, as the fit did.
+            added = [
+                i for i in range(old_size, len(grown)) if no_below <= grown.dfs[i] <= self.no_above * grown.num_docs
+            ]
+            before_ids = dict(grown.token2id)
+            names = {i: token for token, i in before_ids.items()}
+            grown.filter_tokens(bad_ids=sorted(set(range(old_size, len(grown))) - set(added)))
+            renumber = np.full(len(before_ids), -1, dtype=np.int64)
+            for token, new in grown.token2id.items():
+                renumber[before_ids[token]] = new
+            in_order = bows.view(renumber)
+            # Before training: how well the old model explains each new article.
+            to_old = np.where(renumber < old_size, renumber, -1)
+            everything = bows.view(np.arange(len(before_ids)))
+            worst, flagged, flagged_words = self._poorly_explained(X, bows.view(to_old), everything, names)
+            counts = _gensim.topic_word_counts(self.lda_)
+            counts = np.pad(counts, ((0, 0), (0, len(grown) - old_size)))
+            if new_topics:
+                picked = np.array(flagged) if len(flagged) >= new_topics else np.arange(n_docs)
+                start = self._initial_topics(self._start_counts_of(in_order, picked, len(grown)), new_topics, {})
+                counts = np.vstack([counts, start / start.sum(axis=1, keepdims=True) * counts.sum(axis=1).mean()])
+            k_old, k_new = self.num_topics_, counts.shape[0]
+            prevalence_before = list(self.summary_.prevalence) + [0.0] * new_topics
+            self.dictionary_ = grown
+            seed_tokens = self._seed_tokens()
+            workers = self.workers or ((os.cpu_count() or 1) if n_docs > self.chunksize else 1)
+            self.lda_ = _gensim.continued(
+                self.lda_,
+                grown,
+                counts,
+                workers=workers,
+                alpha=self._alpha_for(k_new),
+                eta=self._eta(k_new, seed_tokens),
+            )
+            order = np.random.RandomState(self.random_state).permutation(n_docs)
+            corpus = bows.view(renumber, order)
+            for _ in range(passes or self.passes_):
+                with progress.task(f"updating K={k_new}", len(corpus), "articles") as step:
+                    self.lda_.update(_Counting(corpus, step), passes=1)
+            self.num_topics_ = k_new
+            self.labels_ = self.labels_ + self._auto_labels([])[k_old:]
+            fresh = self._summary(X, in_order)
+        self.summary_ = merge_summaries(self.summary_, fresh)
+        report = UpdateReport(
+            documents=n_docs,
+            tokens=int(tokens),
+            unknown_tokens=int(tokens - known),
+            words_added=[grown[i] for i in range(old_size, len(grown))],
+            unknown_words=[[w, c] for w, c in unknown_words.most_common(REPORTED)],
+            new_topics=list(range(k_old, k_new)),
+            prevalence_before=prevalence_before,
+            prevalence_after=list(fresh.prevalence),
+            poorly_explained=len(flagged),
+            poorly_explained_articles=worst,
+            poorly_explained_words=[[w, c] for w, c in flagged_words.most_common(REPORTED)],
+        )
+        self.history_ = [
+            *getattr(self, "history_", []),
+            {
+                "articles": n_docs,
+                "words_added": len(report.words_added),
+                "unknown_tokens": report.unknown_tokens,
+                "new_topics": report.new_topics,
+                "poorly_explained": report.poorly_explained,
+            },
+        ]
+        return report
+
+    def _alpha_for(self, num_topics: int) -> Any:
+        """The document-topic prior for ``num_topics`` topics: the model's, extended to added topics by their mean."""
+        if isinstance(self.alpha, str) and self.alpha != "auto":
+            return self.alpha
+        alpha = _gensim.learned_alpha(self.lda_)
+        return np.concatenate([alpha, np.full(num_topics - len(alpha), alpha.mean())])
+
+    def _start_counts_of(self, bows: Any, picked: np.ndarray, num_terms: int) -> Any:
+        """Articles × words counts (CSR) of the articles numbered ``picked`` in ``bows``."""
+        from gensim.matutils import corpus2csc
+
+        wanted = set(picked.tolist())
+        chosen = [bow for n, bow in enumerate(bows) if n in wanted]
+        return corpus2csc(chosen, num_terms=num_terms, num_docs=len(chosen), dtype=np.float64).T.tocsr()
+
+    def _poorly_explained(
+        self, X: Iterable[Article | str], known_bows: Any, all_bows: Any, names: Any
+    ) -> tuple[list[dict[str, Any]], list[int], Any]:
+        """The new articles the model explains worse than 95% of its training articles (by a margin), or mostly unknown.
+
+        ``known_bows``: their words in the model's vocabulary; ``all_bows``: all their
+        words (ids of ``names``). Returns the worst ones (for the report), the numbers of all
+        flagged articles, and the word counts of the flagged articles.
+        """
+        from collections import Counter
+
+        floor = getattr(self, "loglik_floor_", None)
+        rows: list[tuple[float, float, int, Article | str]] = []
+        words: Counter[str] = Counter()
+        flagged: list[int] = []
+        triples = zip(X, known_bows, all_bows)
+        number = 0
+        while chunk := list(islice(triples, self.chunksize)):
+            nonempty = [bow for _, bow, _ in chunk if bow]
+            logliks = iter(self._loglik(nonempty)) if nonempty else iter(())
+            for item, bow, full in chunk:
+                known, total = sum(c for _, c in bow), sum(c for _, c in full) or 1
+                loglik = next(logliks) if bow else -np.inf
+                unknown = 1 - known / total
+                if (floor is not None and loglik < floor - LOGLIK_MARGIN) or unknown > 0.5:
+                    flagged.append(number)
+                    words.update({names[i]: c for i, c in full})
+                    rows.append((loglik, unknown, number, item))
+                number += 1
+        rows.sort(key=lambda r: r[0])
+        worst = [
+            {
+                "id": item.id if isinstance(item, Article) else str(n + 1),
+                "headline": headline(item),
+                "loglik": round(float(ll), 3) if np.isfinite(ll) else None,  # None: no known word
+                "unknown": round(u, 3),
+            }
+            for ll, u, n, item in rows[:REPORTED]
+        ]
+        return worst, flagged, words
 
     def _note(self, message: str) -> None:
         self.notes_.append(message)
@@ -790,7 +994,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
             if isinstance(params[key], np.ndarray):
                 params[key] = "array"
         params.update(num_topics_fitted=self.num_topics_, passes_used=self.passes_, vocabulary=len(self.dictionary_))
-        return {"kind": TOPICS_KIND, "params": params, "topics": self.topics()}
+        return {
+            "kind": TOPICS_KIND,
+            "params": params,
+            "topics": self.topics(),
+            "history": list(getattr(self, "history_", [])),
+        }
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()

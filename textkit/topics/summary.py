@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -64,6 +64,108 @@ class TopicSummary:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class UpdateReport:
+    """What :meth:`TopicModel.update <textkit.topics.model.TopicModel.update>` did with new articles.
+
+    Attributes
+    ----------
+    documents : int
+        New articles read.
+    tokens, unknown_tokens : int
+        Their words, and how many of them were not in the model's vocabulary.
+    words_added : list of str
+        Words added to the vocabulary (new words in at least ``no_below`` new articles).
+    unknown_words : list of [word, count]
+        The most frequent words that were not in the vocabulary (added or not).
+    new_topics : list of int
+        Ids of the topics added (``new_topics=N``); the old ids are unchanged.
+    prevalence_before, prevalence_after : list of float
+        Each topic's share of the corpus the model had seen before, and of the new articles
+        after the update (0 before for an added topic): what grew and what faded.
+    poorly_explained : int
+        New articles the model explained worse than 95% of its training articles (a
+        likelihood per word lower by more than 0.1 nats, i.e. 10% more perplexity, before
+        the update) or with most of their words unknown.
+    poorly_explained_articles : list of dict
+        The worst of them: ``{"id", "headline", "loglik", "unknown"}`` (log-likelihood per
+        known word, None with no known word; share of words unknown).
+    poorly_explained_words : list of [word, count]
+        The most frequent words of those articles: what a missing topic is about.
+    """
+
+    documents: int = 0
+    tokens: int = 0
+    unknown_tokens: int = 0
+    words_added: list[str] = field(default_factory=list)
+    unknown_words: list[list[Any]] = field(default_factory=list)
+    new_topics: list[int] = field(default_factory=list)
+    prevalence_before: list[float] = field(default_factory=list)
+    prevalence_after: list[float] = field(default_factory=list)
+    poorly_explained: int = 0
+    poorly_explained_articles: list[dict[str, Any]] = field(default_factory=list)
+    poorly_explained_words: list[list[Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def changes(self) -> list[tuple[int, float, float]]:
+        """``(topic, before, after)`` by how much the topic's share changed, largest change first."""
+        rows = zip(range(len(self.prevalence_after)), self.prevalence_before, self.prevalence_after)
+        return sorted(rows, key=lambda r: -abs(r[2] - r[1]))
+
+
+def merge_summaries(old: TopicSummary, new: TopicSummary) -> TopicSummary:
+    """One summary of two corpora (``old`` may have fewer topics: they are padded with zeros)."""
+    k = len(new.prevalence)
+
+    def pad(values: Sequence[float]) -> np.ndarray:
+        return np.pad(np.asarray(values, dtype=float), (0, k - len(values)))
+
+    def merged(
+        shares: dict[str, list[float]],
+        counts: dict[str, int],
+        other: dict[str, list[float]],
+        other_counts: dict[str, int],
+    ) -> tuple[dict[str, list[float]], dict[str, int]]:
+        keys = sorted(set(shares) | set(other))
+        total = {key: counts.get(key, 0) + other_counts.get(key, 0) for key in keys}
+        values = {
+            key: [
+                float(v)
+                for v in (
+                    pad(shares.get(key, [])) * counts.get(key, 0) + pad(other.get(key, [])) * other_counts.get(key, 0)
+                )
+                / max(total[key], 1)
+            ]
+            for key in keys
+        }
+        return values, total
+
+    used_old, used_new = old.documents - old.empty_documents, new.documents - new.empty_documents
+    prevalence = (pad(old.prevalence) * used_old + pad(new.prevalence) * used_new) / max(used_old + used_new, 1)
+    months, month_counts = merged(old.months, old.month_counts, new.months, new.month_counts)
+    labels, label_counts = merged(old.labels, old.label_counts, new.labels, new.label_counts)
+    old_representatives = getattr(old, "representatives", None) or []
+    representatives = []
+    for topic in range(k):
+        pool = (old_representatives[topic] if topic < len(old_representatives) else []) + new.representatives[topic]
+        pool.sort(key=lambda a: (a["words"] >= MIN_WORDS, a["share"]), reverse=True)
+        representatives.append(pool[:REPRESENTATIVES_KEPT])
+    return TopicSummary(
+        documents=old.documents + new.documents,
+        empty_documents=old.empty_documents + new.empty_documents,
+        prevalence=[float(v) for v in prevalence],
+        dominant_counts=[int(v) for v in pad(old.dominant_counts) + pad(new.dominant_counts)],
+        months=months,
+        month_counts=month_counts,
+        labels=labels,
+        label_counts=label_counts,
+        converged=new.converged,
+        representatives=representatives,
+    )
 
 
 def summarize_chunks(
@@ -130,13 +232,15 @@ def _floor(best: list[list[tuple[bool, float, int, int]]], row: np.ndarray) -> n
     return np.array([heap[0][1] if len(heap) == REPRESENTATIVES_KEPT and heap[0][0] else 0.0 for heap in best])
 
 
+def headline(item: Article | str) -> str:
+    """An article's headline, else the first 160 characters of its text (whitespace collapsed)."""
+    if isinstance(item, Article) and item.headline:
+        return item.headline
+    text = " ".join((item.text if isinstance(item, Article) else item).split())
+    return text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
+
+
 def _representative(number: int, item: Article | str, words: int, share: float) -> dict[str, Any]:
     """What a summary keeps of a representative article: id, headline (or snippet), topic share, words."""
-    if isinstance(item, Article):
-        identifier, headline, text = item.id, item.headline, item.text
-    else:
-        identifier, headline, text = str(number), "", item
-    if not headline:
-        text = " ".join(text.split())
-        headline = text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
-    return {"id": identifier, "headline": headline, "share": round(share, 4), "words": words}
+    identifier = item.id if isinstance(item, Article) else str(number)
+    return {"id": identifier, "headline": headline(item), "share": round(share, 4), "words": words}
