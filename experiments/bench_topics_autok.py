@@ -56,6 +56,7 @@ def main() -> None:
                 "seed": seed,
                 "chosen_k": auto.num_topics_,
                 "c_v": auto.coherence(texts, measures=("c_v",))["c_v"],
+                "c_v_in_fit": auto.scores_.get("c_v"),
                 "auto_seconds": auto_seconds,
                 "one_fit_seconds": one_seconds,
                 "ratio": auto_seconds / one_seconds,

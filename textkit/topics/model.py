@@ -9,9 +9,13 @@ temporary folder under ``$TMPDIR`` removed after the fit), and
 The topics start from scikit-learn's NMF of the tf-idf of (a sample of) that corpus
 rather than gensim's random start: online LDA then refines distinct word groups instead
 of settling wherever its first chunks lead (see ``TopicModel(init=...)``).
-Topics are scored with coherence (``c_v``, ``c_npmi``, ``u_mass``) and topic diversity
-(:mod:`textkit.topics.quality`); ``num_topics="auto"`` fits a range of K and keeps the
-best, with the whole curve in ``k_scores_``.
+Topics are scored with coherence (``c_v``, ``c_npmi``, ``u_mass``, on a sample of the
+articles) and topic diversity (:mod:`textkit.topics.quality`); ``num_topics="auto"``
+tries a range of K with quick fits on a sample and fits the best in full, with the whole
+curve in ``k_scores_``. Each topic's words are shown by relevance (distinctive words
+first, :mod:`textkit.topics.ranking`) and its most representative articles are kept
+(:meth:`TopicModel.representative_docs`). :meth:`TopicModel.update` goes on training on
+new articles with the topic ids kept.
 
 Reproducibility: with ``workers=1`` the model is fitted by one process
 (``LdaModel``) and ``random_state`` makes two fits identical. With more workers
@@ -19,7 +23,7 @@ Reproducibility: with ``workers=1`` the model is fitted by one process
 order of the updates, and with it the topics, changes slightly from run to run even
 with the same ``random_state``.
 
-:mod:`textkit.workflows.topics` fits and saves, loads and relabels saved models.
+:mod:`textkit.workflows.topics` fits and saves, loads, relabels and updates saved models.
 """
 
 from __future__ import annotations
@@ -92,8 +96,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
         curve in ``k_scores_``. ``"auto"`` is the default (of the library and the
         CLI alike) because the number of topics is what a user exploring a corpus
         does not know yet: a fixed guess silently shapes every topic, while the
-        curve shows how K was chosen. It costs one fit and one coherence scoring per
-        K tried (six with the default range); give a number to fit one model.
+        curve shows how K was chosen. Each K tried gets a quick fit on a random sample
+        of the articles (together they read about as many articles as one fit), scored
+        on the coherence sample; then the chosen K is fitted in full, exactly as
+        ``num_topics=K`` would be. ``k_scores_`` is the curve of the quick fits, and a
+        :class:`~textkit.messages.TextkitWarning` says when the best K is at the edge of
+        the range.
     k_min, k_max, k_step : int
         The range of K tried by ``"auto"`` (``2 <= k_min <= k_max``).
     select_by : {"c_v", "c_npmi", "u_mass", "quality"}
@@ -170,8 +178,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
     topn : int
         Top words per topic used for labels and coherence.
     measures : list or tuple of str
-        Coherence measures computed on the training corpus after fitting (stored in
-        ``scores_``); empty to skip them (one pass each).
+        Coherence measures of the fitted topics (their 10 most probable words), stored in
+        ``scores_``; empty to skip them. They are computed on a uniform random sample of
+        3,000 articles whose tokens the one tokenizing pass keeps in memory, so scoring
+        reads no text again.
 
     Every parameter is checked against ``_parameter_constraints`` (and the ones that
     depend on each other together) at the start of :meth:`fit`, before any text is
