@@ -16,7 +16,8 @@ topics (its tokenization and vocabulary included), so wall time and peak memory
   textkit shows by default (``top_words(rank="relevance")``) of the same fit.
   ``textkit-seed1``/``-seed2`` are the same with ``random_state`` 1 and 2, to show how much
   one fit's scores vary; ``textkit-auto`` is ``TopicModel()`` with no argument at all
-  (``num_topics="auto"``, K = 5..30 step 5); ``textkit-random`` (and its
+  (``num_topics="auto"``, K = 5..30 step 5); ``textkit-unscored`` skips the coherence
+  scoring (``measures=()``), only to show what scoring costs; ``textkit-random`` (and its
   ``-seed1``/``-seed2``) start from gensim's random topics instead of the NMF start, with
   5 passes, to show what the NMF start brings;
 - gensim tutorial: ``LdaModel`` with the settings of gensim's LDA tutorial
@@ -54,6 +55,7 @@ METHODS = (
     "textkit-seed1",
     "textkit-seed2",
     "textkit-auto",
+    "textkit-unscored",
     "textkit-random",
     "textkit-random-seed1",
     "textkit-random-seed2",
@@ -66,6 +68,7 @@ LABELS = {
     "textkit-seed1": "textkit TopicModel (defaults, random_state=1)",
     "textkit-seed2": "textkit TopicModel (defaults, random_state=2)",
     "textkit-auto": "textkit TopicModel() (all defaults: K chosen by coherence)",
+    "textkit-unscored": "textkit TopicModel(measures=()) (no coherence scoring: its cost)",
     "textkit-relevance": "textkit TopicModel (defaults), relevance-ranked words as shown",
     "textkit-random": "textkit, random start (init='random', passes=5)",
     "textkit-random-seed1": "textkit, random start, random_state=1",
@@ -87,6 +90,12 @@ def fit_textkit_auto(texts: list[str], k: int) -> dict:
     from textkit.topics.model import TopicModel
 
     return _textkit_result(TopicModel().fit(texts))
+
+
+def fit_textkit_unscored(texts: list[str], k: int) -> dict:
+    from textkit.topics.model import TopicModel
+
+    return _textkit_result(TopicModel(k, measures=()).fit(texts))
 
 
 def fit_textkit_random(texts: list[str], k: int, random_state: int = 0) -> dict:
