@@ -101,8 +101,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
         CLI alike) because the number of topics is what a user exploring a corpus
         does not know yet: a fixed guess silently shapes every topic, while the
         curve shows how K was chosen. Each K tried gets a quick fit on a random sample
-        of the articles (together they read about as many articles as one fit), scored
-        on the coherence sample; then the chosen K is fitted in full, exactly as
+        of the articles (together they read about half as many articles as one fit),
+        scored on the coherence sample by ``select_by``; then the chosen K is fitted in full, exactly as
         ``num_topics=K`` would be. ``k_scores_`` is the curve of the quick fits, and a
         :class:`~textkit.messages.TextkitWarning` says when the best K is at the edge of
         the range.
@@ -767,12 +767,15 @@ class TopicModel(TransformerMixin, BaseEstimator):
         Each K is fitted once, from its NMF start, over a random sample of the articles
         (``shuffled``: all of them in a random order) in :data:`AUTO_K_UPDATES` online
         updates, the sample (or, on a small corpus, the passes) sized so that all the K
-        together read about as many articles as the final fit at the chosen K; the
-        candidates' topics are scored on the coherence sample. The chosen K is then fitted as
+        together read about half as many articles as the final fit at the chosen K; the
+        candidates' topics are scored on the coherence sample, by the measure K is chosen
+        by (``select_by``; ``c_v`` for ``"quality"``) and diversity. The chosen K is then fitted as
         ``num_topics=K`` would be, so an automatic K costs about two fits at that K.
         """
-        budget = len(shuffled) * self.passes_ // len(ks)  # articles each quick fit may read
-        size = min(len(shuffled), max(AUTO_K_MIN_SAMPLE, budget))
+        # Articles each quick fit may read; at least AUTO_K_MIN_SAMPLE, which on a small corpus
+        # means several passes (cheap there, and steadier than a few updates of a few articles).
+        budget = max(AUTO_K_MIN_SAMPLE, len(shuffled) * self.passes_ // (2 * len(ks)))
+        size = min(len(shuffled), budget)
         passes = max(1, budget // size)  # a small corpus is read more than once
         corpus = shuffled.subset(size)
         start = self._start_counts(corpus.in_file_order()) if self.init == "nmf" else None
@@ -781,7 +784,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
         for k in progress.track(ks, "choosing K", len(ks), "values of K"):
             model = self._fit_lda(corpus, k, seed_tokens, start, passes=passes, chunksize=chunksize)
             word_lists.append(_gensim.top_word_lists(model, self.dictionary_, max(self.topn, DIVERSITY_TOPN)))
-        measures = list(dict.fromkeys([*self.measures, *(["c_v"] if self.select_by == "quality" else [])]))
+        # Only the measure K is chosen by: each other one would be a further pass over the sample.
+        measures = ["c_v" if self.select_by == "quality" else self.select_by]
         scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn)
         curve: list[dict[str, Any]] = []
         for k, words, score in zip(ks, word_lists, scores):
