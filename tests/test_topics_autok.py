@@ -10,6 +10,7 @@ import pytest
 from textkit import progress
 from textkit.messages import TextkitWarning
 from textkit.topics.model import TopicModel
+from textkit.topics.quality import edge_warning
 
 FARM = ["wheat", "harvest", "grain", "farmers", "crop", "barley", "export", "tractor", "field", "rain"]
 WAR = ["missile", "army", "soldiers", "tank", "border", "troops", "artillery", "drone", "attack", "navy"]
@@ -19,7 +20,7 @@ THREE = [" ".join(rng.choice(v) for _ in range(30)) for v in (FARM, WAR, VOTE) f
 
 
 def test_best_k_at_the_top_of_the_range_warns():
-    with pytest.warns(TextkitWarning, match=r"the best K is the largest tried \(3\): more topics may score higher"):
+    with pytest.warns(TextkitWarning, match=r"the highest c_v is at the largest K tried \(3\): more topics may score"):
         model = TopicModel("auto", k_min=2, k_max=3, workers=1, k_step=1).fit(THREE)
     assert model.num_topics_ == 3
 
@@ -68,3 +69,16 @@ def test_each_k_and_the_final_fit_report_progress():
     assert all(t[2] == "articles" and t[1] == t[3] for t in fits)  # every article of every pass counted
     assert fits[-1][1] == 3 * 90
     assert ("choosing K", 3, "values of K", 3) in recorder.tasks
+
+
+def test_a_flat_curve_does_not_warn_at_the_bottom_but_a_falling_one_does():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TextkitWarning)
+        flat = TopicModel("auto", k_min=3, k_max=5, k_step=1, workers=1).fit(THREE)  # 3, 4 and 5 tie
+    assert flat.num_topics_ == 3
+    assert edge_warning([3, 4, 5], [0.9, 0.9, 0.9], "c_v") is None
+    assert edge_warning([3, 4, 5], [0.9, 0.8, 0.7], "c_v").startswith("the highest c_v is at the smallest K tried (3)")
+    assert edge_warning([2, 3], [0.9, 0.8], "c_v") is None  # no fewer topics to try
+    # rising to the edge: warned even though the tie rule picks 11 (12 is within 0.01)
+    assert edge_warning([10, 11, 12], [0.67, 0.68, 0.689], "c_v").startswith("the highest c_v is at the largest K")
+    assert edge_warning([10, 11, 12], [0.67, 0.69, 0.68], "c_v") is None

@@ -59,6 +59,7 @@ from textkit.topics.quality import (
     SELECT_BY,
     choose_k,
     coherence_scores,
+    edge_warning,
     topic_diversity,
 )
 from textkit.topics.ranking import RANKINGS, top_word_ids, word_scores
@@ -799,16 +800,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 }
             )
         best = ks[choose_k(curve, self.select_by)]
-        if best == ks[-1]:
-            warn(
-                f"the best K is the largest tried ({best}): more topics may score higher; "
-                f"try a range above it (k_max, --max)"
-            )
-        elif best == ks[0] and ks[0] > 2 and curve[0][self.select_by] > max(r[self.select_by] for r in curve[1:]):
-            warn(
-                f"the best K is the smallest tried ({best}) and scores above every larger one: fewer topics may "
-                "score higher; try a range below it (k_min, --min)"
-            )
+        message = edge_warning(ks, [row[self.select_by] for row in curve], self.select_by)
+        if message:
+            warn(message)
         return best, curve
 
     def _final_scores(self, texts: list[list[str]]) -> dict[str, float]:
