@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import pytest
@@ -28,20 +27,3 @@ def test_serve_refuses_a_missing_data_file(tmp_path, capsys):
     pytest.importorskip("starlette")
     assert main(["serve", str(tmp_path / "nope.jsonl"), "--labels", str(tmp_path / "a.jsonl")]) == 1
     assert "nope.jsonl: no such file or folder" in capsys.readouterr().err
-
-
-def test_topics_show_docs_lists_representative_articles(models, capsys):
-    args = ["topics", "show", "--models-dir", str(models), "--docs", "3", "--input", str(SAMPLE)]
-    assert main(args) == 0
-    out = capsys.readouterr().out
-    assert out.count("most representative articles") == 4
-    assert main([*args, "--json"]) == 0
-    topics = json.loads(capsys.readouterr().out)["topics"]
-    assert [len(t["docs"]) for t in topics] == [3, 3, 3, 3]
-    shares = [d["share"] for d in topics[0]["docs"]]
-    assert shares == sorted(shares, reverse=True) and topics[0]["docs"][0]["headline"]
-
-
-def test_topics_show_docs_needs_the_articles(models, capsys):
-    assert main(["topics", "show", "--models-dir", str(models), "--docs", "3"]) != 0
-    assert "--docs needs the articles" in capsys.readouterr().err

@@ -257,3 +257,20 @@ def test_fit_reads_standard_input(tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "saved topic model 'topics' (2 topics, 40 articles" in captured.out
+
+
+def test_show_ranks_words_and_lists_representative_articles(store, capsys):
+    _, _, models = store
+    assert main(["topics", "show", "--models-dir", str(models), "--rank", "probability", "--docs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("article  share  headline") == 2
+    # the articles of each topic are the ones written for it (odd ids: farm, even: war)
+    blocks = out.split("\ntopic ")[1:]
+    for block in blocks:
+        ids = [int(line.split()[0][1:]) for line in block.splitlines()[3:5]]
+        assert len({i % 2 for i in ids}) == 1
+    assert main(["topics", "show", "--models-dir", str(models), "--json", "--docs", "1"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert all(len(t["articles"]) == 1 and t["articles"][0]["words"] == 30 for t in shown["topics"])
+    assert main(["topics", "show", "--models-dir", str(models), "--rank", "tfidf"]) == 2
+    assert "--rank must be one of relevance, frex, probability" in capsys.readouterr().err

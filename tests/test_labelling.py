@@ -177,17 +177,13 @@ def test_representative_articles_in_the_model_and_the_index(sample, tmp_path):
     from textkit.topics.model import TopicModel
 
     topics = TopicModel(num_topics=3, workers=1, passes=2, measures=()).fit(sample)
-    found = topics.representative(sample, n=4)
     shares = topics.transform(sample)
-    for k in range(3):
-        expected = sorted(range(len(sample)), key=lambda i: (-shares[i, k], i))[:4]
-        assert [a.id for a, _ in found[k]] == [sample[i].id for i in expected]
-        assert [round(s, 5) for _, s in found[k]] == [round(float(shares[i, k]), 5) for i in expected]
     index = CorpusIndex(build_index(sample, tmp_path / "i.sqlite", topic_model=topics))
     for k in range(3):
-        assert [item.article.id for item, _ in index.representative(k, 4)] == [a.id for a, _ in found[k]]
-    with pytest.raises(ConfigError, match="at least 1"):
-        topics.representative(sample, n=0)
+        expected = sorted(range(len(sample)), key=lambda i: (-shares[i, k], i))[:4]
+        found = index.representative(k, 4)
+        assert [item.article.id for item, _ in found] == [sample[i].id for i in expected]
+        assert [round(s, 5) for _, s in found] == [round(float(shares[i, k]), 5) for i in expected]
 
 
 def test_similar_articles_share_distinctive_words(index, sample):

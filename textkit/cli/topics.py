@@ -1,4 +1,4 @@
-"""Topic model commands: ``textkit topics fit | show | label | infer | report``."""
+"""Topic model commands: ``textkit topics fit | show | label | infer | report | update``."""
 
 from __future__ import annotations
 
@@ -133,23 +133,31 @@ def _topics_table(topics: list[dict[str, Any]], words: int = 8) -> str:
 def show(
     name: str = NAME,
     words: int = typer.Option(10, "--words", "-n", help="Top words per topic."),
+    rank: Optional[str] = typer.Option(
+        None,
+        "--rank",
+        help="Order of the words: relevance (distinctive first), frex or probability [default: relevance].",
+    ),
+    docs: int = typer.Option(0, "--docs", help="Also list each topic's N most representative articles."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: topics, scores and summary."),
-    docs: int = typer.Option(0, "--docs", help="Also list each topic's N most representative articles of --input."),
-    input: Optional[str] = opt.INPUT,
     models_dir: Optional[str] = opt.MODELS_DIR,
 ) -> None:
     """Show a topic model's topics: label, share of the corpus, top words (and representative articles)."""
     from textkit.errors import ConfigError
+    from textkit.topics.ranking import RANKINGS
     from textkit.workflows.topics import load_topic_model
 
-    if docs and not input:
-        raise ConfigError("--docs needs the articles: give them with --input", param="--input")
+    if rank is not None and rank not in RANKINGS:
+        raise ConfigError(f"--rank must be one of {', '.join(RANKINGS)}, not {rank!r}", param="rank")
+    if docs < 0:
+        raise ConfigError(f"--docs must be 0 or more, not {docs}", param="docs")
     model, manifest = load_topic_model(name, models_dir)
-    representative = _representative(model, input, docs) if docs and input else []
+    ranked = {"rank": rank} if rank else {}
+    topics = model.topics(words, **ranked)
+    if docs:
+        for topic in topics:
+            topic["articles"] = model.representative_docs(topic["id"], docs)
     if as_json:
-        topics = model.topics(words)
-        for entry, found in zip(topics, representative):
-            entry["docs"] = [{"id": a.id, "share": round(share, 4), "headline": a.headline} for a, share in found]
         payload = {
             "name": name,
             "topics": topics,
@@ -159,16 +167,12 @@ def show(
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
-    typer.echo(_topics_table(model.topics(words), words))
-    for number, found in enumerate(representative):
-        rows = [[a.id, f"{share:.0%}", (a.headline or a.text)[:80]] for a, share in found]
-        typer.echo(f"\ntopic {number} ({model.labels_[number]}): most representative articles\n")
-        typer.echo(table(rows, ["id", "share", "headline"]))
-
-
-def _representative(model: Any, path: str, n: int) -> list[list[tuple[Any, float]]]:
-    """Each topic's ``n`` most representative articles of the file ``path`` (default reader options)."""
-    return model.representative(opt.read_inputs([path], None, "text", "labels", "utf-8", "strict", False), n)
+    typer.echo(_topics_table(topics, words))
+    if docs:
+        for topic in topics:
+            typer.echo(f"\ntopic {topic['id']}: {topic['label']}")
+            rows = [[a["id"], f"{a['share']:.2f}", a["headline"]] for a in topic["articles"]]
+            typer.echo(table(rows, ["article", "share", "headline"]) if rows else "  (no article)")
 
 
 @topics_app.command("label")
@@ -264,3 +268,64 @@ def report(
 
     path = write_report(name, output, models_dir=models_dir)
     typer.echo(f"wrote {path}")
+
+
+@topics_app.command("update")
+def update(
+    name: str = typer.Argument(..., help="Name of the topic model in the store."),
+    paths: list[str] = typer.Argument(..., help="New data files or folders."),
+    new_topics: int = typer.Option(
+        0, "--new-topics", help="Topics to add for subjects the model explains poorly [default: 0]."
+    ),
+    passes: Optional[int] = typer.Option(None, "--passes", help="Passes over the new data [default: the fit's]."),
+    as_json: bool = typer.Option(False, "--json", help="Print the update report as JSON."),
+    models_dir: Optional[str] = opt.MODELS_DIR,
+    format_in: Optional[str] = opt.FORMAT,
+    text_field: str = opt.TEXT_FIELD,
+    label_field: str = opt.LABEL_FIELD,
+    encoding: str = opt.ENCODING,
+    encoding_errors: str = opt.ENCODING_ERRORS,
+    skip_bad: bool = opt.SKIP_BAD,
+) -> None:
+    """Continue training a saved topic model on new articles (topic ids kept) and say what grew or faded."""
+    from textkit.errors import ConfigError
+    from textkit.workflows.topics import load_topic_model, update_topics
+
+    if new_topics < 0:
+        raise ConfigError(f"--new-topics must be 0 or more, not {new_topics}", param="new_topics")
+    if passes is not None and passes < 1:
+        raise ConfigError(f"--passes must be 1 or more, not {passes}", param="passes")
+    load_topic_model(name, models_dir)  # a missing model is reported before the data is read
+    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    note(f"updating topic model {name!r} with {stream.source} ...")
+    result = update_topics(name, stream, new_topics=new_topics, passes=passes, models_dir=models_dir)
+    report, model = result.report, result.model
+    note(f"read {stream.stats.summary()}")
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    share = report.unknown_tokens / report.tokens if report.tokens else 0.0
+    typer.echo(
+        f"{report.documents} new articles, {report.tokens} words: {report.unknown_tokens} ({share:.1%}) not in the "
+        f"vocabulary; {len(report.words_added)} words added"
+        + (
+            f" ({', '.join(report.words_added[:10])}{', ...' if len(report.words_added) > 10 else ''})"
+            if report.words_added
+            else ""
+        )
+    )
+    rows = [
+        [topic, model.labels_[topic], f"{before:.1%}", f"{after:.1%}", f"{after - before:+.1%}"]
+        for topic, before, after in report.changes()
+    ]
+    typer.echo("\n" + table(rows, ["topic", "label", "share before", "share in new data", "change"]))
+    if report.new_topics:
+        typer.echo(f"\nadded topic(s): {', '.join(f'{t} ({model.labels_[t]})' for t in report.new_topics)}")
+    if report.poorly_explained:
+        words = ", ".join(w for w, _ in report.poorly_explained_words)
+        typer.echo(
+            f"\n{report.poorly_explained} new articles are explained worse than 95% of the training articles; "
+            f"their most frequent words: {words}"
+            + ("" if report.new_topics else " (--new-topics N adds topics for them)")
+        )
+    typer.echo(f"\nsaved topic model {name!r} ({model.num_topics_} topics, {result.seconds:.1f} s)")

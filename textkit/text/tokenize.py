@@ -25,6 +25,17 @@ _POSSESSIVE = re.compile(r"'s\b")
 # Letters and digits mixed in one hyphen-less token: "mp3", but mostly encoding junk
 # ("g9v", "b8f") in scraped or mailed text.
 _MIXED = re.compile(r"(?=[^\W_]*\d)(?=[^\W_]*[^\W\d_])[^\W_]+")
+# Encoded binaries mailed or pasted as text (``drop_junk``), checked per whitespace-free
+# chunk: a uuencoded line ("M" then 60 characters of ASCII 33-96) or a base64 run (40+
+# characters of its alphabet, which no word written in ASCII reaches); or a chunk with three
+# or more lower-to-upper case switches ("aGVsbG8gV29y"), which no name has ("McDonald",
+# "iPhone": one).
+_UUENCODED = re.compile(r"M[!-`]{59,61}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
+_RANDOM_CASE = re.compile(r"(?:[a-z][A-Z].*){3}")
+# After lowercasing: an ASCII word of 5+ letters without a vowel ("nrhjq"; "bbc", "nhl",
+# "html" stay), or with 6 consonants in a row ("qxbvnm"; "strengths" has 5).
+_UNPRONOUNCEABLE = re.compile(r"[b-df-hj-np-tv-xz]{5,}|[a-z]*[b-df-hj-np-tv-xz]{6}[a-z]*")
 
 NUMBER_TOKEN = "#num"
 
@@ -117,6 +128,21 @@ def _non_space_end(text: str, at: int) -> int:
     return match.end()
 
 
+def _is_encoded(chunk: str) -> bool:
+    """Whether a whitespace-free chunk of 8+ characters is encoded data rather than words."""
+    if len(chunk) >= 40 and (_UUENCODED.fullmatch(chunk) or _BASE64.fullmatch(chunk)):
+        return True
+    # islower/isupper/istitle are C calls that clear almost every chunk before the regex.
+    return not (chunk.islower() or chunk.isupper() or chunk.istitle()) and bool(_RANDOM_CASE.search(chunk))
+
+
+def _drop_encoded(text: str) -> str:
+    """``text`` without its encoded chunks (see :func:`_is_encoded`)."""
+    chunks = text.split()
+    kept = [c for c in chunks if len(c) < 8 or not _is_encoded(c)]
+    return " ".join(kept) if len(kept) < len(chunks) else text
+
+
 def _drop_addresses(text: str) -> str:
     """Remove every whitespace-separated chunk that holds a URL or an e-mail address.
 
@@ -166,6 +192,11 @@ class Tokenizer:
     keep_mixed : bool
         Keep tokens that mix letters and digits without a hyphen (``mp3``, ``g9v``);
         hyphenated ones (``s-300``) are always kept.
+    drop_junk : bool
+        Drop text that is no language: uuencoded and base64 lines, words with
+        random case (three or more lower-to-upper switches), and ASCII words of 5+
+        letters without a vowel or with 6 consonants in a row. Encoded attachments
+        otherwise make a topic of their own (``max bhj giz bxn`` on 20 Newsgroups).
     stem : bool
         Reduce words to their Snowball (Porter2) stem.
     phrases : gensim ``FrozenPhrases`` or None
@@ -184,6 +215,7 @@ class Tokenizer:
         extra_stop_words: Iterable[str] = (),
         min_length: int = 2,
         keep_mixed: bool = True,
+        drop_junk: bool = False,
         stem: bool = False,
         phrases: Any = None,
         normalize: bool = True,
@@ -200,6 +232,7 @@ class Tokenizer:
         self.extra_stop_words = tuple(extra_stop_words)
         self.min_length = min_length
         self.keep_mixed = keep_mixed
+        self.drop_junk = drop_junk
         self.stem = stem
         self.phrases = phrases
         self.normalize = normalize
@@ -217,6 +250,7 @@ class Tokenizer:
             "extra_stop_words": self.extra_stop_words,
             "min_length": self.min_length,
             "keep_mixed": self.keep_mixed,
+            "drop_junk": self.drop_junk,
             "stem": self.stem,
             "phrases": None if self.phrases is None else f"{len(self.phrases.phrasegrams)} learned phrases",
             "normalize": self.normalize,
@@ -268,6 +302,8 @@ class Tokenizer:
         # ASCII (tabs, CR) are not word characters anyway. This keeps the common case fast.
         if self.normalize and not text.isascii():
             text = normalize_unicode(text)
+        if self.drop_junk:
+            text = _drop_encoded(text)  # before lowercasing: random case is a sign of encoding
         if self.lowercase:
             text = text.lower()
         if "@" in text or "://" in text or "www." in text:
@@ -289,6 +325,8 @@ class Tokenizer:
             tokens = [w for w in words if w not in stops and len(w) >= min_length]
         if not self.keep_mixed:
             tokens = [t for t in tokens if not _MIXED.fullmatch(t)]
+        if self.drop_junk:
+            tokens = [t for t in tokens if not _UNPRONOUNCEABLE.fullmatch(t)]
         if self.stem:
             tokens = [self._stem(t) for t in tokens]
         return tokens
@@ -340,7 +378,7 @@ class Tokenizer:
     @staticmethod
     def state_schema() -> dict[str, Any]:
         """What :meth:`to_state` writes, in :mod:`textkit.store.format`'s schema language."""
-        from textkit.store.format import Choice, MapOf
+        from textkit.store.format import Choice, MapOf, Opt
 
         return {
             "lowercase": bool,
@@ -349,6 +387,7 @@ class Tokenizer:
             "extra_stop_words": [str],
             "min_length": int,
             "keep_mixed": bool,
+            "drop_junk": Opt(bool),  # absent from models saved before it existed
             "stem": bool,
             "normalize": bool,
             "phrases": (

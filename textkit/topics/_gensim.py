@@ -5,7 +5,8 @@ textkit uses gensim's public API elsewhere (``Dictionary``, ``corpus2csc``,
 of gensim is checked in one module:
 
 - the starting topic-word counts (``state.sstats`` + ``sync_state``), to start LDA from NMF
-  and from seed words;
+  and from seed words, and to continue training with more topics or words
+  (``num_updates``, ``state.numdocs``);
 - the per-chunk "N/M documents converged" debug message of ``gensim.models.ldamodel``,
   counted to report how many articles converged;
 - seeded inference (``inference`` with the model's ``random_state`` swapped for one
@@ -68,15 +69,42 @@ def set_topic_word_counts(lda: Any, counts: np.ndarray) -> None:
     lda.sync_state()
 
 
+def continued(lda: Any, dictionary: Any, counts: np.ndarray, *, workers: int, alpha: Any, eta: Any) -> Any:
+    """A model that goes on from ``lda``'s training with ``counts`` (K' × V') as its topic-word counts.
+
+    For more topics or a larger vocabulary than ``lda`` has: a new model of that shape
+    whose online-learning clock (``num_updates``, the documents seen) is ``lda``'s, so its
+    next ``update`` weighs the new articles as a continuation would (learning rate
+    ``(1 + updates)^-0.5``), not as a fresh start that would let the first chunk overwrite
+    the topics.
+    """
+    new = new_lda(
+        dictionary,
+        counts.shape[0],
+        workers=workers,
+        chunksize=lda.chunksize,
+        passes=lda.passes,
+        iterations=lda.iterations,
+        alpha=alpha,
+        eta=eta,
+        random_state=None,
+    )
+    new.random_state = lda.random_state
+    set_topic_word_counts(new, counts)
+    new.num_updates = lda.num_updates
+    new.state.numdocs = lda.state.numdocs
+    return new
+
+
+def learned_alpha(lda: Any) -> np.ndarray:
+    """The document-topic prior the model uses (learned with ``alpha="auto"``)."""
+    return np.asarray(lda.alpha, dtype=float)
+
+
 def top_word_lists(lda: Any, dictionary: Any, topn: int) -> list[list[str]]:
     """The ``topn`` most probable words of every topic, best first."""
     best = np.argsort(-lda.get_topics(), axis=1)[:, :topn]
     return [[dictionary[int(i)] for i in row] for row in best]
-
-
-def top_words(lda: Any, topic: int, topn: int) -> list[tuple[str, float]]:
-    """``(word, P(word | topic))`` of one topic, best first."""
-    return [(w, float(p)) for w, p in lda.show_topic(topic, topn=topn)]
 
 
 @contextmanager

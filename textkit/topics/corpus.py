@@ -43,14 +43,16 @@ def check_corpus(items: Iterable[Any], reread: bool = True) -> None:
 
 
 def topic_tokenizer() -> Tokenizer:
-    """The default tokenizer of topic models: ``Tokenizer(min_length=3, keep_mixed=False)``.
+    """The default tokenizer of topic models: ``Tokenizer(min_length=3, keep_mixed=False, drop_junk=True)``.
 
     Stricter than the classifiers' default because LDA has no IDF and no labels to
     down-weight junk: two-letter tokens (initials, units, "ah", "mw") and letter-digit
     strings ("g9v", "b8f": encoded attachments, part numbers) co-occur in long runs
-    and form whole topics of noise, and abbreviations spread over every topic.
+    and form whole topics of noise, and abbreviations spread over every topic; for the
+    same reason uuencoded and base64 lines and unpronounceable words are dropped
+    (``drop_junk``): on 20 Newsgroups they made a topic of ``max bhj giz bxn qax``.
     """
-    return Tokenizer(min_length=3, keep_mixed=False)
+    return Tokenizer(min_length=3, keep_mixed=False, drop_junk=True)
 
 
 class TokenStream:
@@ -101,6 +103,15 @@ class _BowView:
     def __len__(self) -> int:
         return len(self.order) if self.order is not None else len(self.bows.offsets) - 1
 
+    def subset(self, size: int) -> _BowView:
+        """The first ``size`` articles of this view (a random sample when its order is a random permutation)."""
+        order = self.order if self.order is not None else np.arange(len(self))
+        return _BowView(self.bows, self.renumber, order[:size])
+
+    def in_file_order(self) -> _BowView:
+        """The same articles read in the file's order (sequential reads)."""
+        return _BowView(self.bows, self.renumber, np.sort(self.order) if self.order is not None else None)
+
     def __iter__(self) -> Iterator[list[tuple[int, int]]]:
         offsets = self.bows.offsets
         with open(self.bows.path, "rb", buffering=0) as file:
@@ -110,6 +121,42 @@ class _BowView:
                 ids = self.renumber[doc[:, 0]]
                 kept = ids >= 0
                 yield list(zip(ids[kept].tolist(), doc[kept, 1].tolist()))
+
+
+class Reservoir:
+    """A uniform random sample of at most ``size`` items of a stream, taken as it passes (Algorithm R)."""
+
+    def __init__(self, size: int, random_state: int | None) -> None:
+        self.size = size
+        self.items: list[Any] = []
+        self._rng = np.random.RandomState(random_state)
+
+    def keep(self, stream: Iterable[Any]) -> Iterator[Any]:
+        """Yield ``stream`` unchanged, keeping the sample in :attr:`items`."""
+        for seen, item in enumerate(stream):
+            if seen < self.size:
+                self.items.append(item)
+            else:
+                slot = self._rng.randint(seen + 1)
+                if slot < self.size:
+                    self.items[slot] = item
+            yield item
+
+
+class _Counting:
+    """A corpus that advances a progress step by one for each article read (re-iterable, with ``len``)."""
+
+    def __init__(self, corpus: Any, step: Any) -> None:
+        self.corpus, self.step = corpus, step
+
+    def __len__(self) -> int:
+        return len(self.corpus)
+
+    def __iter__(self) -> Iterator[Any]:
+        advance = self.step.advance
+        for bow in self.corpus:
+            yield bow
+            advance()
 
 
 class _BowOfTexts:

@@ -89,6 +89,28 @@ def choose_k(curve: Sequence[dict[str, Any]], select_by: str) -> int:
     return min(i for i, row in enumerate(curve) if row[select_by] >= top - K_TIE)
 
 
+def edge_warning(ks: Sequence[int], values: Sequence[float], measure: str) -> str | None:
+    """What to say when the highest score of a K curve is at an edge of the range tried, else None.
+
+    Judged by the highest score, not by the K the tie rule picks: a curve still rising at
+    the largest K says that more topics may score higher. At the smallest K only a score
+    above every other by more than a tie (``K_TIE``) counts: the rule favours the fewest
+    topics anyway, and a flat curve says nothing; and not at K = 2.
+    """
+    top = int(np.argmax(values))
+    if len(ks) > 1 and top == len(ks) - 1:
+        return (
+            f"the highest {measure} is at the largest K tried ({ks[-1]}): more topics may score higher; "
+            "try a range above it (k_max, --max)"
+        )
+    if len(ks) > 1 and top == 0 and ks[0] > 2 and values[0] > max(values[1:]) + K_TIE:
+        return (
+            f"the highest {measure} is at the smallest K tried ({ks[0]}): fewer topics may score higher; "
+            "try a range below it (k_min, --min)"
+        )
+    return None
+
+
 def k_rule(select_by: str) -> str:
     """How ``num_topics="auto"`` chose K, in words (the report and the CLI print it)."""
     score = _SCORE_NAMES.get(select_by, select_by)

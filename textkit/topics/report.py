@@ -1,7 +1,8 @@
 """A self-contained HTML report of a topic model, with its charts embedded as PNG.
 
 Charts: coherence and diversity against K (when K was chosen automatically), the top
-words of every topic, topic prevalence, topic shares per month (when the articles
+words of every topic (tables of the words under each ranking and of each topic's
+representative articles beside them), topic prevalence, topic shares per month (when the articles
 have dates) and a topics × theme labels heat map (when they have labels). The figures
 are drawn with matplotlib's object API (``Figure``, no pyplot), so making a report
 changes no global plotting state.
@@ -19,8 +20,10 @@ import numpy as np
 from textkit import progress
 from textkit.topics.model import TopicModel
 from textkit.topics.quality import k_rule
+from textkit.topics.ranking import RANKINGS
 
 TRENDS_SHOWN = 8  # lines in the trend chart: more are unreadable; the rest are in the table
+REPORT_ARTICLES = 3  # representative articles listed per topic
 
 
 def _png(figure: Any) -> str:
@@ -70,7 +73,7 @@ def top_words_chart(model: TopicModel, words: int = 10) -> str:
         ax.barh(names, weights, color="C0")
         ax.set_title(f"{topic['id']}: {_short(topic['label'], 34)}", fontsize=9)
         ax.tick_params(labelsize=8)
-        ax.set_xlabel("P(word | topic)", fontsize=7)
+        ax.set_xlabel("P(word | topic), words by relevance", fontsize=7)
     for ax in axes[len(topics) :]:
         ax.set_visible(False)
     return _png(figure)
@@ -175,14 +178,33 @@ def render_report(model: TopicModel, manifest: dict[str, Any]) -> str:
     for message in getattr(model, "notes_", []):
         parts.append(f"<p><em>Note: {esc(message)}</em></p>")
     parts.append(
-        "<h2>Topics</h2><table><tr><th>topic</th><th>label</th><th>share</th><th>articles (dominant)</th><th>top words</th></tr>"
+        "<h2>Topics</h2><p>Top words ranked three ways: <b>relevance</b> (Sievert &amp; Shirley, lambda 0.6: "
+        "words distinctive of the topic first), <b>FREX</b> (stm: frequent and exclusive) and plain "
+        "<b>probability</b> (which favours words common to every topic).</p>"
+        "<table><tr><th>topic</th><th>label</th><th>share</th><th>articles (dominant)</th>"
+        + "".join(f"<th>{rank}</th>" for rank in RANKINGS)
+        + "</tr>"
     )
-    for topic in model.topics(10):
-        words = ", ".join(w for w, _ in topic["words"])
+    ranked = {rank: model.top_word_lists(10, rank=rank) for rank in RANKINGS}
+    for topic in range(model.num_topics_):
         parts.append(
-            f"<tr><td>{topic['id']}</td><td>{esc(topic['label'])}</td><td>{topic['prevalence']:.1%}</td>"
-            f"<td>{summary.dominant_counts[topic['id']]}</td><td>{esc(words)}</td></tr>"
+            f"<tr><td>{topic}</td><td>{esc(model.labels_[topic])}</td><td>{summary.prevalence[topic]:.1%}</td>"
+            f"<td>{summary.dominant_counts[topic]}</td>"
+            + "".join(f"<td>{esc(', '.join(ranked[rank][topic]))}</td>" for rank in RANKINGS)
+            + "</tr>"
         )
+    parts.append("</table>")
+    parts.append(
+        "<h2>Representative articles</h2><p>The articles with the highest share of each topic "
+        "(articles of at least 20 vocabulary words first).</p><table><tr><th>topic</th><th>article</th>"
+        "<th>share</th><th>headline</th></tr>"
+    )
+    for topic in range(model.num_topics_):
+        for article in model.representative_docs(topic, REPORT_ARTICLES):
+            parts.append(
+                f"<tr><td>{esc(model.labels_[topic])}</td><td>{esc(article['id'])}</td>"
+                f"<td>{article['share']:.2f}</td><td>{esc(article['headline'])}</td></tr>"
+            )
     parts.append("</table>")
 
     def image(title: str, data: str, text: str = "") -> None:

@@ -31,6 +31,8 @@ _SUMMARY = {
     "labels": MapOf([float]),
     "label_counts": MapOf(int),
     "converged": _FLOAT_OR_NONE,
+    # up to 10 articles per topic kept from the fit (absent from models saved before)
+    "representatives": Opt([[{"id": str, "headline": str, "share": float, "words": int}]]),
 }
 _LDA = {
     "num_topics": int,
@@ -70,6 +72,8 @@ SCHEMA = {
     "summary": _SUMMARY,
     "notes": [str],
     "fit_seconds": float,
+    "loglik_floor": Opt(_FLOAT_OR_NONE),
+    "history": Opt([MapOf((PLAIN, MapOf(PLAIN)))]),  # one entry per `topics update`
 }
 # Fitted attribute -> its key in the state; saving a model with any other fitted attribute
 # refuses, so an attribute added to TopicModel cannot be lost silently on a save and load.
@@ -85,6 +89,8 @@ _FITTED = {
     "summary_": "summary",
     "notes_": "notes",
     "fit_seconds_": "fit_seconds",
+    "loglik_floor_": "loglik_floor",
+    "history_": "history",
 }
 
 
@@ -123,6 +129,8 @@ def to_state(model: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         "summary": model.summary_.to_dict(),
         "notes": list(model.notes_),
         "fit_seconds": float(model.fit_seconds_),
+        "loglik_floor": getattr(model, "loglik_floor_", None),
+        "history": list(getattr(model, "history_", [])),
     }
     return state, arrays
 
@@ -179,4 +187,6 @@ def from_state(state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
     model.summary_ = TopicSummary(**state["summary"])
     model.notes_ = state["notes"]
     model.fit_seconds_ = state["fit_seconds"]
+    model.loglik_floor_ = state.get("loglik_floor")
+    model.history_ = state.get("history", [])
     return model

@@ -1,4 +1,4 @@
-"""Topic use cases, one function per command: fit and save, load, relabel a saved topic model."""
+"""Topic use cases, one function per command: fit and save, load, relabel, update a saved topic model."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from textkit.errors import ConfigError, InputError
 from textkit.reading.articles import Article, fingerprint
 from textkit.topics.model import TOPICS_KIND, TopicModel
+from textkit.topics.summary import UpdateReport
 
 
 @dataclass
@@ -119,3 +120,42 @@ def write_report(name: str, output: str | Path, *, models_dir: str | Path | None
     except OSError as error:
         raise InputError(f"cannot write the report to {target} ({error.strerror or error})") from None
     return target
+
+
+@dataclass
+class TopicUpdateResult:
+    """What :func:`update_topics` did: the updated model, its new manifest, the report of the update."""
+
+    model: TopicModel
+    manifest: dict[str, Any]
+    report: UpdateReport
+    seconds: float = 0.0
+
+
+def update_topics(
+    name: str,
+    articles: Iterable[Article | str],
+    *,
+    new_topics: int = 0,
+    passes: int | None = None,
+    models_dir: str | Path | None = None,
+) -> TopicUpdateResult:
+    """Continue training the saved model ``name`` on new ``articles`` and save it back (see :meth:`TopicModel.update`).
+
+    The topic ids are kept (added topics follow them); the manifest keeps the fit's
+    metrics and data fingerprint and gains a ``history`` entry for this update (date,
+    articles, words added, unknown tokens, topics added, and the new data's fingerprint).
+    """
+    from datetime import UTC, datetime
+
+    from textkit.store import ModelStore
+
+    started = time.perf_counter()
+    model, manifest = load_topic_model(name, models_dir)
+    report = model.update(articles, new_topics=new_topics, passes=passes)
+    items = (a if isinstance(a, Article) else Article(id=str(n), text=a) for n, a in enumerate(articles, 1))
+    model.history_[-1].update(updated=datetime.now(UTC).isoformat(timespec="seconds"), data=fingerprint(items))
+    saved = ModelStore(models_dir).save(
+        model, name, force=True, metrics=manifest.get("metrics"), data=manifest.get("data")
+    )
+    return TopicUpdateResult(model, saved, report, time.perf_counter() - started)
