@@ -445,3 +445,12 @@ def test_standard_input_can_be_read_twice(monkeypatch):
     assert next(first).id == "0"  # a pass stopped early...
     assert [a.id for a in stream] == ["0", "1", "2", "3", "4"]  # ...and the next pass still sees everything
     assert [a.id for a in stream] == ["0", "1", "2", "3", "4"]
+
+
+def test_a_text_per_line_file_read_as_a_dump_says_which_reader_ran(tmp_path):
+    from textkit.messages import TextkitWarning
+
+    path = write(tmp_path / "heads.txt", "".join(f"Headline number {i} about the harvest\n" for i in range(10)))
+    with pytest.warns(TextkitWarning, match=r"heads.txt was read as a raw dump .* --format-in lines"):
+        list(read_articles(path))
+    assert len(list(read_articles(path, format="lines"))) == 10

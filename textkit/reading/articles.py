@@ -697,6 +697,15 @@ def _read_dump(stream: ArticleStream) -> Iterator[Article]:
         raise InputError(f"{source}: the file is empty")
     result = segment_dump(text)
     stream.stats.skipped["noise blocks"] += result.noise_blocks
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    if len(result.articles) <= 1 and lines > 5 and stream.format == "dump":
+        # A list of headlines or sentences, one per line, reads as a dump of noise: say which reader ran.
+        from textkit.messages import warn
+
+        warn(
+            f"{source} was read as a raw dump (a .txt file) and gave {len(result.articles)} article(s) from "
+            f"{lines} lines; if it holds one text per line, read it with --format-in lines (format='lines')"
+        )
     stem = _stem(source)
     ids: Counter = Counter()
     for segment in result.articles:
