@@ -81,7 +81,7 @@ def test_a_terminal_shows_progress_and_quiet_or_a_pipe_do_not(tmp_path):
     argv = ["stats", str(data), "--json"]
     stdout, shown = _run_on_terminal(argv, tmp_path)
     assert json.loads(stdout)["articles"] == 4000
-    assert "reading big.jsonl" in shown and "KB" in shown
+    assert "reading big.jsonl" in shown and "/1.0 MB" in shown
     _, shown_quiet = _run_on_terminal(["--quiet", *argv], tmp_path)
     assert "reading" not in shown_quiet
     piped = subprocess.run([sys.executable, "-m", "textkit", *argv], capture_output=True, text=True, cwd=tmp_path)
