@@ -11,6 +11,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,11 +86,25 @@ def press(driver, key: str) -> None:
     ActionChains(driver).send_keys(key).perform()
 
 
-def wait_for_new_article(driver, old: str) -> str:
+def _wait(driver) -> Any:
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 10).until(lambda d: d.find_elements("id", "article") and current_article(d) != old)
-    return current_article(driver)
+    # The page is replaced after each key: an element read while it goes is stale, not an error.
+    return WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+
+
+def wait_for_new_article(driver, old: str) -> str:
+    def changed(d) -> str | bool:
+        found = current_article(d)
+        return found if found and found != old else False
+
+    return _wait(driver).until(changed)
+
+
+def wait_for_article(driver, expected: str) -> str:
+    _wait(driver).until(lambda d: current_article(d) == expected)
+    return expected
 
 
 def test_label_ten_with_the_keyboard_kill_restart_resume(browser, setup):
@@ -131,7 +146,7 @@ def test_label_ten_with_the_keyboard_kill_restart_resume(browser, setup):
         press(browser, "s")
         wait_for_new_article(browser, skipped)
         press(browser, "u")
-        assert wait_for_new_article(browser, "") == seen[-1]
+        assert wait_for_article(browser, seen[-1]) == seen[-1]
         assert "answered this article before" in browser.page_source
         lines = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
         assert [r["id"] for r in lines] == seen
