@@ -150,17 +150,8 @@ def predict(
     from textkit.themes.predict import THEMES_KIND
 
     ref, manifest = model_ref(THEMES_KIND, model, models_dir)
-    read = dict(read or {})
-    with connect(cluster) as client:
-        parts = partitions(
-            client,
-            [input],
-            format=read.get("format"),
-            encoding=read.get("encoding", "utf-8"),
-            target_bytes=target_bytes,
-        )
-        job = Job(iter(()), [str(c) for c in manifest["labels"]], parts=len(parts))
-        job.records = _records(client, predict_part, parts, (read, ref, dict(options or {})), job, ordered)
+    columns = [str(c) for c in manifest["labels"]]
+    with _scored(cluster, input, read, target_bytes, predict_part, (ref, dict(options or {})), columns, ordered) as job:
         yield job
 
 
@@ -179,6 +170,23 @@ def infer(
     from textkit.topics.model import TOPICS_KIND
 
     ref, manifest = model_ref(TOPICS_KIND, name, models_dir)
+    columns = [str(t["label"]) for t in manifest["topics"]]
+    with _scored(cluster, input, read, target_bytes, infer_part, (ref,), columns, ordered) as job:
+        yield job
+
+
+@contextmanager
+def _scored(
+    cluster: str,
+    input: str,
+    read: dict[str, Any] | None,
+    target_bytes: int,
+    task: Callable[..., Any],
+    args: tuple[Any, ...],
+    columns: list[str],
+    ordered: bool,
+) -> Iterator[Job]:
+    """The records ``task`` gives for each part of ``input``, as a :class:`Job` (what predict and infer share)."""
     read = dict(read or {})
     with connect(cluster) as client:
         parts = partitions(
@@ -188,8 +196,8 @@ def infer(
             encoding=read.get("encoding", "utf-8"),
             target_bytes=target_bytes,
         )
-        job = Job(iter(()), [str(t["label"]) for t in manifest["topics"]], parts=len(parts))
-        job.records = _records(client, infer_part, parts, (read, ref), job, ordered)
+        job = Job(iter(()), columns, parts=len(parts))
+        job.records = _records(client, task, parts, (read, *args), job, ordered)
         yield job
 
 

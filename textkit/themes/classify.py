@@ -33,7 +33,7 @@ from textkit.errors import ConfigError, InputError, NotFittedError, TrainingErro
 from textkit.params import validate_params
 from textkit.reading.articles import Article
 from textkit.text.tokenize import Tokenizer
-from textkit.themes.data import as_texts, check_selection, encode_labels, single_labels
+from textkit.themes.data import add_top_label, as_texts, check_selection, choose_labels, encode_labels, single_labels
 from textkit.themes.features import make_vectorizer, pack_vocabularies, transform
 
 MODELS = ("svm", "logreg", "sgd", "nb")
@@ -425,7 +425,7 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
             return self.classes_[scores.argmax(axis=1)]
         chosen = scores >= self.thresholds_
         if self.ensure_top_label:
-            _add_top_label(chosen, self._proba(scores))
+            add_top_label(chosen, self._proba(scores))
         return chosen.astype(int)
 
     def predict_labels(
@@ -454,22 +454,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         same labels.
         """
         check_selection(threshold, top_k)
-        if threshold is not None:
-            chosen = proba >= threshold
-        elif top_k is not None:
-            chosen = np.ones_like(proba, dtype=bool)
-        elif self.multilabel_:
-            chosen = raw >= self.thresholds_
-        else:
-            chosen = proba >= proba.max(axis=1, keepdims=True)
-        if self.ensure_top_label or (not self.multilabel_ and threshold is None):
-            _add_top_label(chosen, proba)
-        order = np.argsort(-proba, axis=1, kind="stable")
-        labels = []
-        for row, ranked in zip(chosen, order):
-            picked = [self.classes_[j] for j in ranked if row[j]]
-            labels.append(tuple(picked[:top_k] if top_k else picked))
-        return labels
+        return choose_labels(
+            self.classes_, proba, raw >= self.thresholds_, threshold, top_k, self.multilabel_, self.ensure_top_label
+        )
 
     def score(self, X: Iterable[str | Article], y: Any, sample_weight: Any = None) -> float:
         """Micro-averaged F1 (multi-label) or accuracy (single-label) on ``X``, ``y``."""
@@ -654,12 +641,6 @@ def _fit_sigmoids(scores: np.ndarray, Y: np.ndarray, shared: bool, weights: np.n
             fitted = LogisticRegression(solver="liblinear").fit(scores[:, [j]], Y[:, j], sample_weight=weights)
             params[j] = fitted.coef_[0, 0], fitted.intercept_[0]
     return params
-
-
-def _add_top_label(chosen: np.ndarray, proba: np.ndarray) -> None:
-    """Mark each row's most probable label where no label is chosen (in place)."""
-    empty = ~chosen.any(axis=1)
-    chosen[np.flatnonzero(empty), proba[empty].argmax(axis=1)] = True
 
 
 def _jsonable(value: Any) -> Any:

@@ -118,3 +118,43 @@ def check_selection(threshold: float | None, top_k: int | None) -> None:
         raise ConfigError(f"top_k must be at least 1, not {top_k}", param="top_k")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise ConfigError(f"threshold must be between 0 and 1, not {threshold}", param="threshold")
+
+
+def choose_labels(
+    classes: Any,
+    proba: np.ndarray,
+    tuned: np.ndarray,
+    threshold: float | None,
+    top_k: int | None,
+    multilabel: bool,
+    ensure_top_label: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Each text's labels, best first, from its probabilities (``predict_labels`` of the theme models).
+
+    ``threshold``: labels at or above it; ``top_k``: the ``top_k`` best; otherwise a
+    multi-label model's own choice (``tuned``, a boolean matrix) or a single-label model's
+    best label. A single-label model always gives its best label unless ``threshold`` is
+    set; ``ensure_top_label`` does so for a multi-label one too.
+    """
+    if threshold is not None:
+        chosen = proba >= threshold
+    elif top_k is not None:
+        chosen = np.ones_like(proba, dtype=bool)
+    elif multilabel:
+        chosen = tuned.copy()
+    else:
+        chosen = proba >= proba.max(axis=1, keepdims=True)
+    if ensure_top_label or (not multilabel and threshold is None):
+        add_top_label(chosen, proba)
+    order = np.argsort(-proba, axis=1, kind="stable")
+    labels = []
+    for row, ranked in zip(chosen, order):
+        picked = [classes[j] for j in ranked if row[j]]
+        labels.append(tuple(picked[:top_k] if top_k else picked))
+    return labels
+
+
+def add_top_label(chosen: np.ndarray, proba: np.ndarray) -> None:
+    """Mark each row's most probable label where no label is chosen (in place)."""
+    empty = ~chosen.any(axis=1)
+    chosen[np.flatnonzero(empty), proba[empty].argmax(axis=1)] = True

@@ -229,22 +229,9 @@ class HashingThemeClassifier(ClassifierMixin, BaseEstimator):
         self, raw: np.ndarray, proba: np.ndarray, threshold: float | None = None, top_k: int | None = None
     ) -> list[tuple[Any, ...]]:
         """:meth:`predict_labels` from the output of :meth:`scores`."""
-        if threshold is not None:
-            chosen = proba >= threshold
-        elif top_k is not None:
-            chosen = np.ones_like(proba, dtype=bool)
-        elif self.multilabel_:
-            chosen = proba >= self.threshold
-        else:
-            chosen = proba >= proba.max(axis=1, keepdims=True)
-        if not self.multilabel_ and threshold is None:
-            chosen[np.arange(len(proba)), proba.argmax(axis=1)] = True
-        order = np.argsort(-proba, axis=1, kind="stable")
-        labels = []
-        for row, ranked in zip(chosen, order):
-            picked = [self.classes_[j] for j in ranked if row[j]]
-            labels.append(tuple(picked[:top_k] if top_k else picked))
-        return labels
+        from textkit.themes.data import choose_labels
+
+        return choose_labels(self.classes_, proba, proba >= self.threshold, threshold, top_k, self.multilabel_)
 
     def predict(self, X: Iterable[str | Article]) -> np.ndarray:
         """0/1 indicator matrix (multi-label) or one label per text."""
