@@ -212,3 +212,33 @@ def test_vocabulary_pickles_compactly_and_round_trips(sample):
     old = pickle.loads(pickle.dumps(model))
     old.vectorizer_.vocabulary_ = dict(vocabulary)
     np.testing.assert_array_equal(old.predict_proba(test), model.predict_proba(test))
+
+
+# -- the workflow behind `textkit predict`: texts or a file, in one process or refused for a cluster -----------
+def test_tag_scores_texts_or_a_file_and_counts_what_it_read(tmp_path):
+    from textkit.workflows.themes import tag
+
+    train_model(articles(), "m", models_dir=tmp_path, model_params={"model": "logreg"})
+    with tag(["tanks and artillery near the border"], model="m", models_dir=tmp_path) as job:
+        [record] = list(job.records)
+    assert record["labels"] == ["military"] and job.stats is None  # texts given: nothing was read
+    assert job.classes == ["diplomacy", "economy", "military"]
+
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "text": "the central bank raised rates"}\n{"id": "a", "text": "troops"}\nnot json\n')
+    with tag(str(path), model="m", models_dir=tmp_path, read={"on_error": "skip"}, options={"top_k": 1}) as job:
+        assert job.stats is not None and job.stats.articles == 0  # records are made as they are read
+        records = list(job.records)
+    assert [(r["id"], len(r["labels"])) for r in records] == [("a", 1), ("a", 1)]
+    assert job.stats is not None and (job.stats.articles, job.stats.duplicate_ids) == (2, 1)
+    assert sum(job.stats.skipped.values()) == 1
+
+
+def test_tag_on_a_cluster_needs_a_file_and_says_so_before_connecting(tmp_path):
+    from textkit.workflows.themes import tag
+
+    for source in (["a text"], "-"):
+        with pytest.raises(ConfigError, match="a cluster run needs the articles in a file") as caught:
+            with tag(source, model="m", models_dir=tmp_path, cluster="tcp://127.0.0.1:1"):
+                pass
+        assert caught.value.param == "cluster"

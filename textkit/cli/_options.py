@@ -67,37 +67,21 @@ def read_inputs(
     )
 
 
-def texts_or_input(
-    texts: list[str] | None,
-    input: str | None,
-    format_in: str | None,
-    text_field: str,
-    encoding: str,
-    encoding_errors: str,
-    skip_bad: bool,
-    action: str,
-) -> tuple[Any, Any]:
-    """What ``predict``/``topics infer`` work on: ``(items, stream)``.
-
-    Texts given as arguments, else the ``--input`` file, else JSONL on standard input
-    (refused when standard input is a terminal: nobody is typing JSON). ``stream`` is
-    the :class:`~textkit.reading.articles.ArticleStream` read, or ``None`` for arguments.
-    """
+def source(texts: list[str] | None, input: str | None, action: str) -> list[str] | str:
+    """What ``predict``/``topics infer`` work on: the texts given as arguments, else the
+    ``--input`` file, else ``-`` (JSONL on standard input, refused when standard input is
+    a terminal: nobody is typing JSON)."""
     import sys
 
     from textkit.errors import ConfigError, InputError
-    from textkit.reading.articles import read_articles
 
     if texts and input:
         raise ConfigError("give texts as arguments or --input FILE, not both")
     if texts:
-        return texts, None
+        return texts
     if input is None and sys.stdin.isatty():
         raise InputError(f"nothing to {action}", hint="give texts as arguments, --input FILE, or pipe JSONL on stdin")
-    stream = read_articles(
-        input or "-", **reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
-    )
-    return stream, stream
+    return input or "-"
 
 
 def on_cluster(cluster: str | None) -> Any:
@@ -109,19 +93,6 @@ def on_cluster(cluster: str | None) -> Any:
     from textkit.distributed import run
 
     return run.parallel(cluster)
-
-
-def cluster_input(texts: list[str] | None, input: str | None) -> str:
-    """The ``--input`` file a ``--cluster`` run reads: its workers read files, not arguments or a pipe."""
-    from textkit.errors import ConfigError
-
-    if texts or input in (None, "-"):
-        raise ConfigError(
-            "--cluster needs the articles in a file",
-            hint="give it with --input FILE (on a path the workers share)",
-            param="cluster",
-        )
-    return str(input)
 
 
 def output_format(format: str | None, output: str | None) -> str:

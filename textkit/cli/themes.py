@@ -149,46 +149,29 @@ def predict(
     unordered: bool = opt.UNORDERED,
 ) -> None:
     """Tag texts with themes: one output line per article, in input order, with labels and scores."""
-    from contextlib import ExitStack
-
-    from textkit.themes.predict import predict_stream
     from textkit.workflows.output import write_records
-    from textkit.workflows.themes import load_classifier
+    from textkit.workflows.themes import tag
 
     fmt = opt.output_format(format, output)
-    options: dict[str, Any] = {"threshold": threshold, "top_k": top_k, "explain": terms if explain else 0}
-    with ExitStack() as stack:
-        if cluster:
-            from textkit.distributed import run
-
-            read = opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
-            job = stack.enter_context(
-                run.predict(
-                    cluster,
-                    opt.cluster_input(texts, input),
-                    model=model,
-                    models_dir=models_dir,
-                    read=read,
-                    options=options,
-                    ordered=not unordered,
-                )
-            )
-            records, classes, stream = job.records, job.classes, job
+    with (
+        tag(
+            opt.source(texts, input, "tag"),
+            model=model,
+            models_dir=models_dir,
+            read=opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad),
+            options={"threshold": threshold, "top_k": top_k, "explain": terms if explain else 0},
+            cluster=cluster,
+            ordered=not unordered,
+        ) as job,
+        atomic_output(output) as handle,
+    ):
+        if fmt == "table":
+            handle.write(_records_table(job.records) + "\n")
         else:
-            items, stream = opt.texts_or_input(
-                texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "tag"
-            )
-            classifier = load_classifier(model, models_dir)
-            records = predict_stream(classifier, items, **options)
-            classes = [str(c) for c in classifier.classes_]
-        with atomic_output(output) as handle:
-            if fmt == "table":
-                handle.write(_records_table(records) + "\n")
-            else:
-                write_records(records, handle, fmt, classes)
-    if stream is not None:
-        note(f"tagged {stream.stats.summary()}")
-        for message in stream.stats.errors:
+            write_records(job.records, handle, fmt, job.classes)
+    if job.stats is not None:
+        note(f"tagged {job.stats.summary()}")
+        for message in job.stats.errors:
             note(f"skipped {message}")
 
 

@@ -212,49 +212,35 @@ def infer(
     unordered: bool = opt.UNORDERED,
 ) -> None:
     """Topic shares and dominant topic of each text, one output line per text in input order."""
-    from contextlib import ExitStack
-
     from textkit.workflows.output import write_records
-    from textkit.workflows.topics import load_topic_model
+    from textkit.workflows.topics import infer as infer_records
 
     fmt = opt.output_format(format, output)
-    with ExitStack() as stack:
-        if cluster:
-            from textkit.distributed import run
-
-            read = opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad)
-            job = stack.enter_context(
-                run.infer(
-                    cluster,
-                    opt.cluster_input(texts, input),
-                    name=name,
-                    models_dir=models_dir,
-                    read=read,
-                    ordered=not unordered,
-                )
-            )
-            records, labels, stream = job.records, job.classes, job
-        else:
-            items, stream = opt.texts_or_input(
-                texts, input, format_in, text_field, encoding, encoding_errors, skip_bad, "infer"
-            )
-            model, _ = load_topic_model(name, models_dir)
-            records, labels = model.infer(items), model.labels_
-        with atomic_output(output) as handle:
-            if fmt == "table":
-                rows = [
-                    [
-                        r["id"],
-                        ", ".join(r["labels"]) or "-",
-                        "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]),
-                    ]
-                    for r in records
+    with (
+        infer_records(
+            opt.source(texts, input, "infer"),
+            name=name,
+            models_dir=models_dir,
+            read=opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad),
+            cluster=cluster,
+            ordered=not unordered,
+        ) as job,
+        atomic_output(output) as handle,
+    ):
+        if fmt == "table":
+            rows = [
+                [
+                    r["id"],
+                    ", ".join(r["labels"]) or "-",
+                    "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]),
                 ]
-                handle.write(table(rows, ["id", "topic", "top topics"]) + "\n")
-            else:
-                write_records(records, handle, fmt, labels)
-    if stream is not None:
-        note(f"read {stream.stats.summary()}")
+                for r in job.records
+            ]
+            handle.write(table(rows, ["id", "topic", "top topics"]) + "\n")
+        else:
+            write_records(job.records, handle, fmt, job.classes)
+    if job.stats is not None:
+        note(f"read {job.stats.summary()}")
 
 
 @topics_app.command("report")

@@ -17,12 +17,13 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from textkit.errors import InputError
 from textkit.reading.articles import ReadStats
+from textkit.records import Job
 from textkit.text.stats import CorpusSummary
 
 from .cluster import connect
@@ -37,16 +38,6 @@ from .tasks import (
     segment_part,
     summarize_part,
 )
-
-
-@dataclass
-class Job:
-    """What a distributed command yields: its records (lazily), their columns, and what was read."""
-
-    records: Iterator[Any]
-    classes: list[str] = field(default_factory=list)
-    stats: ReadStats = field(default_factory=ReadStats)
-    parts: int = 0
 
 
 def partitions(
@@ -129,8 +120,9 @@ def model_ref(kind: str, name: str, models_dir: str | Path | None) -> tuple[Mode
 def _records(
     client: Any, task: Callable[..., Any], parts: list[Partition], args: tuple[Any, ...], job: Job, ordered: bool
 ) -> Iterator[dict[str, Any]]:
+    total = job.stats = ReadStats()
     for records, stats in gather(client, task, parts, *args, ordered=ordered):
-        add_stats(job.stats, stats)
+        add_stats(total, stats)
         yield from records
 
 

@@ -1,14 +1,56 @@
-"""Per-article result records written as JSONL or CSV (``predict``, ``topics infer``)."""
+"""Where per-article results come from and how they are written (``predict``, ``topics infer``).
+
+:func:`scored` scores texts, or a file read in this process,
+:func:`cluster_path` checks it can be scored on a cluster, :func:`write_records` writes
+the records as JSONL or CSV.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
-from typing import IO
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any
 
 from textkit.errors import ConfigError
-from textkit.records import Record, ThemeRecord
+from textkit.reading.articles import read_articles
+from textkit.records import Job, Record, ThemeRecord
+
+
+def scored(
+    source: Sequence[str] | str,
+    read: dict[str, Any] | None,
+    score: Callable[[Iterable[Any]], Iterator[Any]],
+    classes: list[str],
+) -> Job:
+    """A :class:`~textkit.records.Job` of ``score(items)`` over ``source``: a path (``-`` for
+    standard input) read with ``read`` (:func:`~textkit.reading.articles.read_articles`
+    keywords), or texts as they are (``job.stats`` is then ``None``: nothing was read)."""
+    if not isinstance(source, str):
+        return Job(score(list(source)), classes, None)
+    stream = read_articles(source, **(read or {}))
+    job = Job(iter(()), classes)
+
+    def records() -> Iterator[Any]:
+        # Each pass over the stream starts new counts: follow them as the records are made.
+        for record in score(stream):
+            job.stats = stream.stats
+            yield record
+        job.stats = stream.stats
+
+    job.records = records()
+    return job
+
+
+def cluster_path(source: Sequence[str] | str) -> str:
+    """``source`` as the file a cluster's workers read: they read files, not texts in memory or a pipe."""
+    if not isinstance(source, str) or source == "-":
+        raise ConfigError(
+            "a cluster run needs the articles in a file",
+            hint="give it with --input FILE (on a path the workers share)",
+            param="cluster",
+        )
+    return source
 
 
 def write_records(

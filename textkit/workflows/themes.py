@@ -1,9 +1,9 @@
-"""Theme use cases, one function per command: train, load, evaluate, explain a saved classifier.
+"""Theme use cases, one function per command: train, load, tag with, evaluate, explain a saved classifier.
 
 :func:`train_model` is what ``textkit train`` runs: one call that checks the name and
 the data, optionally cross-validates, fits on everything, fingerprints the training data
-and saves the model with its manifest. :func:`load_classifier`, :func:`evaluate_saved`
-and :func:`explain_saved` work on a saved model.
+and saves the model with its manifest. :func:`load_classifier`, :func:`tag`,
+:func:`evaluate_saved` and :func:`explain_saved` work on a saved model.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from textkit.errors import ConfigError, InputError, TextkitError, TrainingError
 from textkit.messages import warn
 from textkit.reading.articles import Article, fingerprint
+from textkit.records import Job
+from textkit.workflows.output import cluster_path, scored
 
 THEMES_KIND = "themes"
 MAX_LABELS = 1000
@@ -259,6 +262,50 @@ def load_classifier(name: str = "themes", models_dir: str | Path | None = None) 
     from textkit.store import load
 
     return load(name, kind=THEMES_KIND, models_dir=models_dir).model
+
+
+@contextmanager
+def tag(
+    source: Sequence[str] | str,
+    *,
+    model: str = "themes",
+    models_dir: str | Path | None = None,
+    read: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+    cluster: str | None = None,
+    ordered: bool = True,
+) -> Iterator[Job]:
+    """What ``textkit predict`` runs: the theme records of ``source``, as a :class:`~textkit.records.Job`.
+
+    ``source`` is texts, or a path (``-`` for standard input) read with ``read``;
+    ``options`` are :func:`~textkit.themes.predict.predict_stream`'s (threshold, top_k,
+    explain). With ``cluster`` (an address or ``local:N``) the file is scored part by
+    part on Dask workers, in input order unless ``ordered=False``. The records are made
+    as they are iterated, inside the ``with`` block.
+    """
+    if cluster:
+        from textkit.distributed import run
+
+        with run.predict(
+            cluster,
+            cluster_path(source),
+            model=model,
+            models_dir=models_dir,
+            read=read,
+            options=options,
+            ordered=ordered,
+        ) as job:
+            yield job
+        return
+    from textkit.themes.predict import predict_stream
+
+    classifier = load_classifier(model, models_dir)
+    yield scored(
+        source,
+        read,
+        lambda items: predict_stream(classifier, items, **(options or {})),
+        [str(c) for c in classifier.classes_],
+    )
 
 
 def evaluate_saved(name: str, articles: Iterable[Article], *, models_dir: str | Path | None = None) -> Any:

@@ -1,17 +1,20 @@
-"""Topic use cases, one function per command: fit and save, load, relabel, update a saved topic model."""
+"""Topic use cases, one function per command: fit and save, load, infer with, relabel, update a saved topic model."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from textkit.errors import ConfigError, InputError
 from textkit.reading.articles import Article, fingerprint
+from textkit.records import Job
 from textkit.topics.model import TOPICS_KIND, TopicModel
 from textkit.topics.summary import UpdateReport
+from textkit.workflows.output import cluster_path, scored
 
 
 @dataclass
@@ -94,6 +97,32 @@ def load_topic_model(name: str = "topics", models_dir: str | Path | None = None)
 
     loaded = load(name, kind=TOPICS_KIND, models_dir=models_dir)
     return loaded.model, loaded.manifest
+
+
+@contextmanager
+def infer(
+    source: Sequence[str] | str,
+    *,
+    name: str = "topics",
+    models_dir: str | Path | None = None,
+    read: dict[str, Any] | None = None,
+    cluster: str | None = None,
+    ordered: bool = True,
+) -> Iterator[Job]:
+    """What ``textkit topics infer`` runs: the topic records of ``source``, as a :class:`~textkit.records.Job`.
+
+    ``source``, ``read``, ``cluster`` and ``ordered`` are as in :func:`textkit.workflows.themes.tag`.
+    """
+    if cluster:
+        from textkit.distributed import run
+
+        with run.infer(
+            cluster, cluster_path(source), name=name, models_dir=models_dir, read=read, ordered=ordered
+        ) as job:
+            yield job
+        return
+    model, _ = load_topic_model(name, models_dir)
+    yield scored(source, read, model.infer, list(model.labels_))
 
 
 def relabel(name: str, labels: Mapping[int | str, str], models_dir: str | Path | None = None) -> TopicModel:
