@@ -49,3 +49,36 @@ def test_bad_option_values_exit_2_naming_the_option(tmp_path, capsys, data, argv
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert option in err
     assert not (models / "topics").exists()
+
+
+def test_every_command_that_reads_articles_has_the_same_reader_options():
+    """The reader options are declared once (cli/_options.reads_articles), so no command lacks one."""
+    import typer
+
+    from textkit.cli import app
+
+    reader = {"--format-in", "--text-field", "--encoding", "--encoding-errors", "--skip-bad"}
+    group = typer.main.get_command(app)
+
+    def options(*path):
+        command = group
+        for name in path:
+            command = command.commands[name]
+        return {opt for param in command.params for opt in param.opts if opt.startswith("--")}
+
+    labelled = [("train",), ("evaluate",), ("stats",), ("dedup",), ("compare",), ("rules", "check")]
+    labelled += [("topics", "fit"), ("topics", "update")]
+    for path in labelled:
+        assert reader | {"--label-field"} <= options(*path), path
+    for path in [("predict",), ("topics", "infer")]:  # they read no labels
+        assert reader <= options(*path) and "--label-field" not in options(*path), path
+
+
+def test_reader_options_reach_the_reader(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text("body,tags\ntroops moved,military\nwheat rose,economy\n", encoding="utf-8")
+    assert main(["stats", str(path), "--text-field", "body", "--label-field", "tags", "--json"]) == 0
+    import json
+
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["articles"] == 2 and summary["labels"] == {"military": 1, "economy": 1}

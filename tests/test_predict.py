@@ -238,7 +238,9 @@ def test_tag_on_a_cluster_needs_a_file_and_says_so_before_connecting(tmp_path):
     from textkit.workflows.themes import tag
 
     for source in (["a text"], "-"):
-        with pytest.raises(ConfigError, match="a cluster run needs the articles in a file") as caught:
-            with tag(source, model="m", models_dir=tmp_path, cluster="tcp://127.0.0.1:1"):
-                pass
+        with (
+            pytest.raises(ConfigError, match="a cluster run needs the articles in a file") as caught,
+            tag(source, model="m", models_dir=tmp_path, cluster="tcp://127.0.0.1:1"),
+        ):
+            pass
         assert caught.value.param == "cluster"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Optional
 
 import typer
 
@@ -35,8 +36,60 @@ UNORDERED = typer.Option(
 MODELS_DIR = typer.Option(None, "--models-dir", help="Model store folder [default: $TEXTKIT_MODELS_DIR or models/].")
 
 
+# The reader options, in the order they are shown: (name, type, option).
+_READER_OPTIONS: list[tuple[str, Any, Any]] = [
+    ("format_in", Optional[str], FORMAT),
+    ("text_field", str, TEXT_FIELD),
+    ("label_field", str, LABEL_FIELD),
+    ("encoding", str, ENCODING),
+    ("encoding_errors", str, ENCODING_ERRORS),
+    ("skip_bad", bool, SKIP_BAD),
+]
+
+
+def reads_articles(labels: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the reader options (``--format-in`` ... ``--skip-bad``), passed to it as one
+    ``read`` dict of :func:`~textkit.reading.articles.read_articles` keywords.
+
+    The options are declared here once, not in every command's signature. A command that
+    reads no labels (``labels=False``) has no ``--label-field``.
+    """
+    import functools
+    import inspect
+
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+        for name, kind, option in _READER_OPTIONS
+        if labels or name != "label_field"
+    ]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(command)
+
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            given = {parameter.name: kwargs.pop(parameter.name) for parameter in added}
+            return command(*args, read=reader_kwargs(**given), **kwargs)
+
+        # typer reads the options from the signature: the command's own, less `read`, plus the reader's.
+        kept = [parameter for parameter in signature.parameters.values() if parameter.name != "read"]
+        run.__signature__ = signature.replace(parameters=kept + added)  # type: ignore[attr-defined]
+        run.__annotations__ = {
+            **{k: v for k, v in command.__annotations__.items() if k != "read"},
+            **{parameter.name: parameter.annotation for parameter in added},
+        }
+        return run
+
+    return decorate
+
+
 def reader_kwargs(
-    format_in: str | None, text_field: str, label_field: str, encoding: str, encoding_errors: str, skip_bad: bool
+    format_in: str | None = None,
+    text_field: str = "text",
+    label_field: str = "labels",
+    encoding: str = "utf-8",
+    encoding_errors: str = "strict",
+    skip_bad: bool = False,
 ) -> dict[str, Any]:
     """Keyword arguments for :func:`textkit.reading.articles.read_articles` from the shared options."""
     return {
@@ -49,22 +102,11 @@ def reader_kwargs(
     }
 
 
-def read_inputs(
-    paths: list[str] | None,
-    format_in: str | None,
-    text_field: str,
-    label_field: str,
-    encoding: str,
-    encoding_errors: str,
-    skip_bad: bool,
-) -> Any:
+def read_inputs(paths: list[str] | None, read: dict[str, Any]) -> Any:
     """The articles of the data paths given on the command line, or the sample corpus."""
     from textkit.reading.articles import read_many, sample_corpus_path
 
-    return read_many(
-        paths or [sample_corpus_path()],
-        **reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad),
-    )
+    return read_many(paths or [sample_corpus_path()], **read)
 
 
 def source(texts: list[str] | None, input: str | None, action: str) -> list[str] | str:

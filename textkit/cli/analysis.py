@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -35,6 +35,7 @@ def story_params(
     return {k: v for k, v in given.items() if v is not None}
 
 
+@opt.reads_articles()
 def dedup(
     paths: Optional[list[str]] = typer.Argument(None, help="Data files or folders [default: the sample corpus]."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="JSONL file to write [default: stdout]."),
@@ -45,17 +46,13 @@ def dedup(
     representatives: bool = typer.Option(
         False, "--representatives", help="Write only each story's representative (earliest, then longest)."
     ),
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    label_field: str = opt.LABEL_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Find near-duplicate stories: write each article with its story number (JSONL)."""
     from textkit.workflows.analysis import write_stories
 
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.read_inputs(paths, read)
     params = story_params(threshold, window, shingle, min_shared)
     with atomic_output(output) as handle:
         stories = write_stories(stream, handle, representatives_only=representatives, **params)
@@ -66,6 +63,7 @@ def dedup(
     )
 
 
+@opt.reads_articles()
 def compare(
     paths: Optional[list[str]] = typer.Argument(None, help="Data files or folders [default: the sample corpus]."),
     model: str = typer.Option(..., "--model", "-m", help="Saved themes or topics model."),
@@ -84,12 +82,8 @@ def compare(
     output: Optional[str] = opt.OUTPUT,
     chart: Optional[str] = typer.Option(None, "--chart", help="Also write a self-contained HTML chart here."),
     models_dir: Optional[str] = opt.MODELS_DIR,
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    label_field: str = opt.LABEL_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Theme or topic shares per outlet, place or period, with bootstrap intervals and supported differences."""
     import sys
@@ -103,7 +97,7 @@ def compare(
             format = "table" if sys.stdout.isatty() else "json"
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter(f"unknown format {format!r} (use table, csv or json)", param_hint="'--format'")
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.read_inputs(paths, read)
     result = compare_saved(
         stream,
         model,

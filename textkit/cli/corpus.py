@@ -49,18 +49,15 @@ def segment(
     note(f"{stream.stats.articles} articles found, {noise} noise blocks dropped")
 
 
+@opt.reads_articles()
 def stats(
     paths: Optional[list[str]] = typer.Argument(None, help="Data files or folders [default: the sample corpus]."),
     top: int = typer.Option(20, "--top", help="How many frequent tokens to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     dedup: bool = typer.Option(False, "--dedup", help="Also count stories (near-duplicates counted once)."),
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    label_field: str = opt.LABEL_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
     cluster: Optional[str] = opt.CLUSTER,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Read, clean and tokenize a corpus and summarize it: sizes, labels, months, top tokens."""
     from textkit.text.stats import summarize
@@ -75,11 +72,10 @@ def stats(
         if dedup:
             raise ConfigError("--dedup needs every article in one place: it does not run with --cluster", param="dedup")
         files = paths or [str(sample_corpus_path())]
-        read = opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
         summary, stats = run.summarize(cluster, files, read=read)
         source = ", ".join(files)
     else:
-        stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+        stream = opt.read_inputs(paths, read)
         articles = reiterable(stream) if dedup else stream  # read twice
         summary, stats, source = summarize(articles), stream.stats, stream.source
         stories = find_duplicates(articles).to_dict() if dedup else None

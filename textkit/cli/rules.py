@@ -20,17 +20,14 @@ def register(app: typer.Typer) -> None:
 
 
 @rules_app.command("check")
+@opt.reads_articles()
 def check(
     rules: str = typer.Argument(..., help="The rules file (TOML, or YAML with PyYAML installed)."),
     paths: Optional[list[str]] = typer.Argument(None, help="Articles to check them on [default: the sample corpus]."),
     samples: int = typer.Option(2, "--samples", "-n", help="Sample matches shown per rule."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    label_field: str = opt.LABEL_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Per rule and theme: coverage, overlaps, conflicts, estimated accuracy, rules that never fire, sample matches."""
     from textkit.errors import ConfigError
@@ -38,7 +35,7 @@ def check(
 
     if samples < 0:
         raise ConfigError(f"--samples must be at least 0, not {samples}", param="samples")
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.read_inputs(paths, read)
     report = check_rules(rules, stream, samples=samples)
     typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report_text(report))
     if stream.stats.skipped:

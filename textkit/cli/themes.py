@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
     app.command("explain")(explain)
 
 
+@opt.reads_articles()
 def train(
     paths: Optional[list[str]] = typer.Argument(
         None, help="Labelled data files or folders [default: the sample corpus]."
@@ -59,13 +60,9 @@ def train(
         None, "--self-training", help="With --rules: rounds of self-training [default: 5 if exclusive, else 0]."
     ),
     models_dir: Optional[str] = opt.MODELS_DIR,
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    label_field: str = opt.LABEL_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
     cluster: Optional[str] = opt.CLUSTER,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Train a theme classifier on labelled articles (or keyword rules) and save it in the model store."""
     from textkit.store import ModelStore
@@ -86,12 +83,11 @@ def train(
     }
     params = {k: v for k, v in given.items() if v is not None}
     make_classifier(params)  # option values checked before any file is opened
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.read_inputs(paths, read)
     if cluster and features == "hashing" and not cv:
         from textkit.distributed import run
 
         params.pop("features")
-        read = opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
         files = [s.source for s in stream.streams]
         manifest = run.train_hashing(cluster, files, name, models_dir=models_dir, params=params, read=read, force=force)
         typer.echo(
@@ -129,6 +125,7 @@ def train(
     )
 
 
+@opt.reads_articles(labels=False)
 def predict(
     texts: Optional[list[str]] = typer.Argument(None, help="Texts to tag [default: --input, else standard input]."),
     model: str = MODEL_NAME,
@@ -140,13 +137,10 @@ def predict(
     explain: bool = typer.Option(False, "--explain", help="Add the terms behind each predicted label."),
     terms: int = TERMS,
     models_dir: Optional[str] = opt.MODELS_DIR,
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
     cluster: Optional[str] = opt.CLUSTER,
     unordered: bool = opt.UNORDERED,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Tag texts with themes: one output line per article, in input order, with labels and scores."""
     from textkit.workflows.output import write_records
@@ -158,7 +152,7 @@ def predict(
             opt.source(texts, input, "tag"),
             model=model,
             models_dir=models_dir,
-            read=opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad),
+            read=read,
             options={"threshold": threshold, "top_k": top_k, "explain": terms if explain else 0},
             cluster=cluster,
             ordered=not unordered,
@@ -192,24 +186,20 @@ def _terms(explanation: Any) -> list[str]:
     return [str(item[0]) if isinstance(item, (list, tuple)) else str(item) for item in explanation]
 
 
+@opt.reads_articles()
 def evaluate(
     path: str = typer.Argument(..., help="Labelled articles to evaluate the model on."),
     model: str = MODEL_NAME,
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     models_dir: Optional[str] = opt.MODELS_DIR,
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    label_field: str = opt.LABEL_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
     cluster: Optional[str] = opt.CLUSTER,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Score a saved model against labelled articles: per-label and averaged metrics."""
     from textkit.reading.articles import read_articles
     from textkit.workflows.themes import evaluate_saved
 
-    read = opt.reader_kwargs(format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
     if cluster:
         from textkit.distributed import run
 

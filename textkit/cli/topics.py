@@ -20,6 +20,7 @@ def register(app: typer.Typer) -> None:
 
 
 @topics_app.command("fit")
+@opt.reads_articles()
 def fit(
     paths: Optional[list[str]] = typer.Argument(None, help="Data files or folders [default: the sample corpus]."),
     name: str = NAME,
@@ -46,16 +47,12 @@ def fit(
     force: bool = typer.Option(False, "--force", help="Replace an existing model of that name."),
     dedup: bool = opt.DEDUP,
     models_dir: Optional[str] = opt.MODELS_DIR,
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    label_field: str = opt.LABEL_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
     sample: Optional[int] = typer.Option(
         None, "--sample", help="Fit on this many articles drawn at random (reservoir sampling) [default: all]."
     ),
     cluster: Optional[str] = opt.CLUSTER,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Fit an LDA topic model on a corpus and save it in the model store.
 
@@ -83,7 +80,7 @@ def fit(
     if cluster and workers is None:
         params["workers"] = 1  # a Dask worker process cannot start gensim's worker processes
     TopicModel(**params).check_params()  # bad option values are refused before any file is opened
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.read_inputs(paths, read)
     stream = opt.deduplicated(stream) if dedup else stream
     note(f"fitting topics on {stream.source} ...")
     with opt.on_cluster(cluster):  # --num-topics auto: one K per task
@@ -196,6 +193,7 @@ def label(
 
 
 @topics_app.command("infer")
+@opt.reads_articles(labels=False)
 def infer(
     texts: Optional[list[str]] = typer.Argument(None, help="Texts [default: --input, else standard input]."),
     name: str = NAME,
@@ -203,13 +201,10 @@ def infer(
     format: Optional[str] = opt.OUTPUT_FORMAT,
     output: Optional[str] = opt.OUTPUT,
     models_dir: Optional[str] = opt.MODELS_DIR,
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
     cluster: Optional[str] = opt.CLUSTER,
     unordered: bool = opt.UNORDERED,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Topic shares and dominant topic of each text, one output line per text in input order."""
     from textkit.workflows.output import write_records
@@ -221,7 +216,7 @@ def infer(
             opt.source(texts, input, "infer"),
             name=name,
             models_dir=models_dir,
-            read=opt.reader_kwargs(format_in, text_field, "labels", encoding, encoding_errors, skip_bad),
+            read=read,
             cluster=cluster,
             ordered=not unordered,
         ) as job,
@@ -257,6 +252,7 @@ def report(
 
 
 @topics_app.command("update")
+@opt.reads_articles()
 def update(
     name: str = typer.Argument(..., help="Name of the topic model in the store."),
     paths: list[str] = typer.Argument(..., help="New data files or folders."),
@@ -266,12 +262,8 @@ def update(
     passes: Optional[int] = typer.Option(None, "--passes", help="Passes over the new data [default: the fit's]."),
     as_json: bool = typer.Option(False, "--json", help="Print the update report as JSON."),
     models_dir: Optional[str] = opt.MODELS_DIR,
-    format_in: Optional[str] = opt.FORMAT,
-    text_field: str = opt.TEXT_FIELD,
-    label_field: str = opt.LABEL_FIELD,
-    encoding: str = opt.ENCODING,
-    encoding_errors: str = opt.ENCODING_ERRORS,
-    skip_bad: bool = opt.SKIP_BAD,
+    *,
+    read: dict[str, Any],
 ) -> None:
     """Continue training a saved topic model on new articles (topic ids kept) and say what grew or faded."""
     from textkit.errors import ConfigError
@@ -282,7 +274,7 @@ def update(
     if passes is not None and passes < 1:
         raise ConfigError(f"--passes must be 1 or more, not {passes}", param="passes")
     load_topic_model(name, models_dir)  # a missing model is reported before the data is read
-    stream = opt.read_inputs(paths, format_in, text_field, label_field, encoding, encoding_errors, skip_bad)
+    stream = opt.read_inputs(paths, read)
     note(f"updating topic model {name!r} with {stream.source} ...")
     result = update_topics(name, stream, new_topics=new_topics, passes=passes, models_dir=models_dir)
     report, model = result.report, result.model
