@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
@@ -188,3 +188,21 @@ def atomic_output(path: str | None) -> Iterator[IO[str]]:
         return
     with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
         yield handle
+
+
+def write_job(
+    job: AbstractContextManager[Any], output: str | None, format: str, as_table: Callable[[Any], str], verb: str
+) -> None:
+    """Write the records of ``job`` (a workflow's :class:`~textkit.records.Job` context) to ``output``
+    as ``format`` (``as_table(records)`` for ``table``), then note what was read."""
+    from textkit.workflows.output import write_records
+
+    with job as running, atomic_output(output) as handle:
+        if format == "table":
+            handle.write(as_table(running.records) + "\n")
+        else:
+            write_records(running.records, handle, format, running.classes)
+    if running.stats is not None:
+        note(f"{verb} {running.stats.summary()}")
+        for message in running.stats.errors:
+            note(f"skipped {message}")

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from textkit.cli import _options as opt
-from textkit.cli._output import atomic_output, note, table
+from textkit.cli._output import note, table, write_job
 
 MODEL_NAME = typer.Option("themes", "--model", "-m", help="Name of the saved theme model.")
 TERMS = typer.Option(5, "--terms", "-n", help="How many terms to show per label.")
@@ -143,30 +143,19 @@ def predict(
     read: dict[str, Any],
 ) -> None:
     """Tag texts with themes: one output line per article, in input order, with labels and scores."""
-    from textkit.workflows.output import write_records
     from textkit.workflows.themes import tag
 
     fmt = opt.output_format(format, output)
-    with (
-        tag(
-            opt.source(texts, input, "tag"),
-            model=model,
-            models_dir=models_dir,
-            read=read,
-            options={"threshold": threshold, "top_k": top_k, "explain": terms if explain else 0},
-            cluster=cluster,
-            ordered=not unordered,
-        ) as job,
-        atomic_output(output) as handle,
-    ):
-        if fmt == "table":
-            handle.write(_records_table(job.records) + "\n")
-        else:
-            write_records(job.records, handle, fmt, job.classes)
-    if job.stats is not None:
-        note(f"tagged {job.stats.summary()}")
-        for message in job.stats.errors:
-            note(f"skipped {message}")
+    job = tag(
+        opt.source(texts, input, "tag"),
+        model=model,
+        models_dir=models_dir,
+        read=read,
+        options={"threshold": threshold, "top_k": top_k, "explain": terms if explain else 0},
+        cluster=cluster,
+        ordered=not unordered,
+    )
+    write_job(job, output, fmt, _records_table, "tagged")
 
 
 def _records_table(records: Any, shown: int = 3) -> str:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from textkit.cli import _options as opt
-from textkit.cli._output import atomic_output, note, table
+from textkit.cli._output import note, table, write_job
 
 NAME = typer.Option("topics", "--name", "-m", help="Name of the topic model in the store.")
 
@@ -207,35 +207,30 @@ def infer(
     read: dict[str, Any],
 ) -> None:
     """Topic shares and dominant topic of each text, one output line per text in input order."""
-    from textkit.workflows.output import write_records
     from textkit.workflows.topics import infer as infer_records
 
     fmt = opt.output_format(format, output)
-    with (
-        infer_records(
-            opt.source(texts, input, "infer"),
-            name=name,
-            models_dir=models_dir,
-            read=read,
-            cluster=cluster,
-            ordered=not unordered,
-        ) as job,
-        atomic_output(output) as handle,
-    ):
-        if fmt == "table":
-            rows = [
-                [
-                    r["id"],
-                    ", ".join(r["labels"]) or "-",
-                    "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]),
-                ]
-                for r in job.records
-            ]
-            handle.write(table(rows, ["id", "topic", "top topics"]) + "\n")
-        else:
-            write_records(job.records, handle, fmt, job.classes)
-    if job.stats is not None:
-        note(f"read {job.stats.summary()}")
+    job = infer_records(
+        opt.source(texts, input, "infer"),
+        name=name,
+        models_dir=models_dir,
+        read=read,
+        cluster=cluster,
+        ordered=not unordered,
+    )
+    write_job(job, output, fmt, _infer_table, "read")
+
+
+def _infer_table(records: Any) -> str:
+    rows = [
+        [
+            r["id"],
+            ", ".join(r["labels"]) or "-",
+            "  ".join(f"{k} {v:.2f}" for k, v in sorted(r["scores"].items(), key=lambda kv: -kv[1])[:3]),
+        ]
+        for r in records
+    ]
+    return table(rows, ["id", "topic", "top topics"])
 
 
 @topics_app.command("report")
