@@ -33,6 +33,7 @@ from textkit.reading.articles import Article
 GROUPINGS = ("source", "place", "byline", "month", "year", "date")
 TIME_GROUPINGS = ("month", "year", "date")
 CORRECTION = "Benjamini-Hochberg (false discovery rate) over all group pairs x columns"
+MEASURES = {"themes": "share of articles", "topics": "mean topic share"}  # what a group's value of a column is
 
 
 def group_key(article: Article, by: str) -> str | None:
@@ -102,11 +103,18 @@ class Comparison:
             for c, column in enumerate(self.columns)
         ]
 
-    def write_csv(self, handle: IO[str]) -> None:
-        """The shares table as CSV (differences are in the JSON output and the chart's page)."""
-        writer = csv.DictWriter(handle, ["group", "articles", "column", "share", "low", "high"], lineterminator="\n")
+    def write_csv(self, handle: IO[str], table: str = "shares") -> None:
+        """The ``shares`` table as CSV, or the ``differences`` (every pair and column, ``supported`` marked)."""
+        if table == "differences":
+            names = ["column", "group_a", "group_b", "difference", "low", "high", "p_value", "p_adjusted", "supported"]
+            rows = self.differences
+        elif table == "shares":
+            names, rows = ["group", "articles", "column", "share", "low", "high"], self.rows()
+        else:
+            raise ConfigError(f"unknown table {table!r}", hint="use shares or differences", param="table")
+        writer = csv.DictWriter(handle, names, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(self.rows())
+        writer.writerows(rows)
 
     def write_json(self, handle: IO[str]) -> None:
         handle.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")

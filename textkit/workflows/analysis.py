@@ -84,7 +84,7 @@ def compare_saved(
     InputError
         No group with ``min_group`` articles.
     """
-    from textkit.analysis.compare import compare_groups, group_key
+    from textkit.analysis.compare import MEASURES, compare_groups, group_key
     from textkit.store import ModelStore
 
     group_key(Article(id="", text=""), by)  # an unknown grouping fails before the model loads
@@ -113,7 +113,7 @@ def compare_saved(
         topic_model, _ = load_topic_model(model, models_dir)
         columns = list(topic_model.labels_)
         records: Iterator[Record] = topic_model.infer(kept(articles))
-        measure = "mean topic share"
+        measure = MEASURES["topics"]
     else:
         from textkit.themes.predict import predict_stream
         from textkit.workflows.themes import load_classifier
@@ -121,7 +121,7 @@ def compare_saved(
         classifier = load_classifier(model, models_dir)  # refuses any other kind
         columns = [str(c) for c in classifier.classes_]
         records = predict_stream(classifier, kept(articles))
-        measure = "share of articles"
+        measure = MEASURES["themes"]
     keys: list[str] = []
     rows: list[list[float]] = []
     for record in records:
