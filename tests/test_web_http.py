@@ -16,7 +16,7 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient
 from web_support import SAMPLE, save_models
 
-from textkit.web.app import create_app, highlight
+from textkit.web.app import SHOWN_DIFFERENCES, create_app, highlight
 from textkit.web.server import ServeOptions, make_state
 
 BASE = "http://127.0.0.1"
@@ -153,6 +153,7 @@ def test_token_is_required_when_listening_beyond_loopback(data, models, tmp_path
     assert state.token
     assert client.get("/overview").status_code == 403
     assert client.get("/static/app.js").status_code == 403
+    assert client.get("/compare").status_code == 403 and client.get("/compare.json").status_code == 403
     assert client.get("/overview?token=wrong").status_code == 403
     entry = client.get(f"/overview?token={state.token}&source=NNA")
     assert entry.status_code == 303 and entry.headers["location"] == "/overview?source=NNA"
@@ -285,10 +286,14 @@ def test_compare_page_gives_the_numbers_of_textkit_compare(data, models, tmp_pat
     assert client.get(f"/compare.json{query}").json() == json.loads(json.dumps(expected))
     page = client.get(f"/compare{query}")
     assert page.status_code == 200 and page.text.count('type="application/json"') == 1
-    supported = [d for d in expected["differences"] if d["supported"]]
-    assert page.text.count("<tr><td>") == len(supported) + len(expected["groups"])  # differences, then shares
-    for d in supported:
-        assert f"<td>{d['difference']:+.3f}</td>" in page.text
+    supported = sorted((d for d in expected["differences"] if d["supported"]), key=lambda d: -abs(d["difference"]))
+    shown = supported[:SHOWN_DIFFERENCES]  # largest first; the CSV has them all
+    assert page.text.count("<tr><td>") == len(shown) + len(expected["groups"])  # differences, then shares
+    cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", page.text)
+    assert cells[: len(shown)] == [
+        (html.escape(d["column"]), d["group_a"], d["group_b"], f"{d['difference']:+.3f}") for d in shown
+    ]
+    assert (f"the first {SHOWN_DIFFERENCES} shown" in page.text) == (len(supported) > SHOWN_DIFFERENCES)
     shares = client.get(f"/compare.csv{query}{'&' if query else '?'}table=shares")
     assert (
         shares.headers["content-type"].startswith("text/csv") and "attachment" in shares.headers["content-disposition"]

@@ -491,6 +491,7 @@ def search_page(request: Request) -> Response:
 COMPARE_DEFAULTS = {"confidence": 0.95, "resamples": 1000, "min_group": 10, "seed": 0}  # textkit compare's
 MAX_RESAMPLES = 5000  # a request cannot hold the server for minutes
 CONFIDENCE_LEVELS = (0.8, 0.9, 0.95, 0.99)
+SHOWN_DIFFERENCES = 50  # rows of the page's table; the CSV has them all
 _KEPT_COMPARISONS = 16
 
 
@@ -614,7 +615,8 @@ def _compare_figure(result: Any) -> Markup:
     """Each column's value per group with its interval (error bars): lines over months, grouped bars otherwise."""
     import numpy as np
 
-    shown = 8  # the largest columns (or groups) drawn at first; the others one click away in the legend
+    # The largest columns (lines over months) or groups (bars) drawn at first; the others one click away in the legend.
+    shown = 5 if result.by == "month" else 8
     order = [int(c) for c in np.argsort(-result.share.mean(axis=0), kind="stable")]
     level = f"{result.confidence:.0%}"
 
@@ -696,7 +698,8 @@ def compare_page(request: Request) -> Response:
         "compare.html",
         result=result,
         figure=_compare_figure(result),
-        supported=result.supported(),
+        supported=result.supported()[:SHOWN_DIFFERENCES],
+        supported_count=len(result.supported()),
         skipped=", ".join(f"{n:,} {reason}" for reason, n in result.skipped.items()),
         command=command,
         **context,
