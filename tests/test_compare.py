@@ -126,3 +126,16 @@ def test_large_groups_are_resampled_in_batches_with_the_same_result_for_the_same
     one = bootstrap_shares(values, ["x", "y"], resamples=200)
     assert one.rows() == bootstrap_shares(values, ["x", "y"], resamples=200).rows()
     assert np.all(np.abs(one.high - one.low) < 0.025)  # n = 30,000: a 95% interval about 1 point wide
+
+
+def test_tags_drawn_by_combination_match_drawing_articles():
+    """Theme tags are resampled as a multinomial draw over tag combinations: the same intervals as drawing articles."""
+    rng = np.random.default_rng(11)
+    tags = (rng.random((400, 2)) < [0.3, 0.05]).astype(float)
+    by_kind = bootstrap_shares({"A": tags, "B": tags[::-1]}, ["x", "y"], resamples=20_000)
+    shares = tags.copy()
+    shares[0, 0] = 1 - 1e-12  # no longer 0/1: scipy's bootstrap over the articles themselves
+    by_article = bootstrap_shares({"A": shares, "B": shares[::-1]}, ["x", "y"], resamples=20_000)
+    assert np.allclose(by_kind.low, by_article.low, atol=0.005) and np.allclose(
+        by_kind.high, by_article.high, atol=0.005
+    )

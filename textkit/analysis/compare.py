@@ -6,8 +6,11 @@ over the group's articles: the proportion of its articles tagged with the theme,
 the topic's mean share (the topic's prevalence in the group).
 
 **Intervals** come from a nonparametric bootstrap over articles, each group resampled on
-its own (:func:`scipy.stats.bootstrap`, percentile method: BCa's jackknife costs
-``O(n^2)`` on large groups), seeded. **Differences** between two groups use the two
+its own, seeded, percentile method (BCa's jackknife costs ``O(n^2)`` on large groups).
+Topic shares: :func:`scipy.stats.bootstrap`. Theme tags: drawing ``n`` articles with
+replacement is drawing how many articles of each tag combination come up, a multinomial
+draw (:meth:`numpy.random.Generator.multinomial`) with the same distribution, whose cost
+does not grow with the number of articles. **Differences** between two groups use the two
 groups' bootstrap distributions (independent resamples), so each has a percentile
 interval and a two-sided p-value from its bootstrap standard error (normal
 approximation). Across all the group pairs × columns tested, p-values are adjusted
@@ -141,6 +144,17 @@ def _mean_of_drawn(matrix: np.ndarray) -> Callable[..., np.ndarray]:
     return statistic
 
 
+def _tag_combinations(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct rows of a 0/1 ``matrix`` and how many articles have each; None for other values."""
+    columns = matrix.shape[1]
+    if columns > 62 or not np.isin(matrix, (0.0, 1.0)).all():
+        return None
+    codes = matrix.astype(np.int64) @ (np.int64(1) << np.arange(columns, dtype=np.int64))
+    distinct, counts = np.unique(codes, return_counts=True)
+    patterns = ((distinct[:, None] >> np.arange(columns, dtype=np.int64)) & 1).astype(float)
+    return patterns, counts
+
+
 def bootstrap_shares(
     values: Mapping[str, np.ndarray],
     columns: Sequence[str],
@@ -181,52 +195,69 @@ def bootstrap_shares(
     if not groups:
         raise InputError("no group has enough articles to compare", hint="check --by and --min-group")
     streams = np.random.SeedSequence(seed).spawn(len(groups))  # one independent stream per group
+    tail = (1.0 - confidence) / 2
     share, low, high, distributions = [], [], [], []
     for group, stream in zip(groups, streams):
         matrix = np.asarray(values[group], dtype=float)
         if matrix.shape[0] < 2:
             raise ConfigError(f"group {group!r} has fewer than 2 articles: no interval", param="min_group")
-        # scipy resamples the articles' row numbers (what it would draw for the matrix itself)
-        # and the statistic turns each resample into column means: no resamples x articles x
-        # columns array (gigabytes and seconds on 100,000 articles).
-        result = bootstrap(
-            (np.arange(matrix.shape[0]),),
-            _mean_of_drawn(matrix),
-            vectorized=True,
-            n_resamples=resamples,
-            batch=max(1, _DRAWS_PER_BATCH // matrix.shape[0]),
-            confidence_level=confidence,
-            method="percentile",
-            random_state=np.random.default_rng(stream),
-        )
+        rng = np.random.default_rng(stream)
+        kinds = _tag_combinations(matrix)
+        if kinds is not None:
+            # 0/1 tags: drawing n articles is drawing how many of each kind (tag combination) come up,
+            # one multinomial draw per resample: the same distribution at a cost that does not grow with n.
+            patterns, counts = kinds
+            drawn = rng.multinomial(matrix.shape[0], counts / counts.sum(), size=resamples)
+            distribution = (drawn @ patterns).T / matrix.shape[0]  # columns x resamples
+            lower, upper = np.quantile(distribution, [tail, 1.0 - tail], axis=1)
+        else:
+            # Shares: scipy resamples the articles' row numbers (what it would draw for the matrix
+            # itself) and the statistic turns each resample into column means, without a
+            # resamples x articles x columns array (gigabytes on 100,000 articles).
+            result = bootstrap(
+                (np.arange(matrix.shape[0]),),
+                _mean_of_drawn(matrix),
+                vectorized=True,
+                n_resamples=resamples,
+                batch=max(1, _DRAWS_PER_BATCH // matrix.shape[0]),
+                confidence_level=confidence,
+                method="percentile",
+                random_state=rng,
+            )
+            distribution = result.bootstrap_distribution
+            lower, upper = result.confidence_interval.low, result.confidence_interval.high
         share.append(matrix.mean(axis=0))
         # A column constant in the group (all 0) gives a degenerate distribution: its interval is the point.
-        low.append(np.nan_to_num(result.confidence_interval.low, nan=share[-1]))
-        high.append(np.nan_to_num(result.confidence_interval.high, nan=share[-1]))
-        distributions.append(result.bootstrap_distribution)  # columns x resamples
-    tail = (1.0 - confidence) / 2
+        low.append(np.nan_to_num(lower, nan=share[-1]))
+        high.append(np.nan_to_num(upper, nan=share[-1]))
+        distributions.append(distribution)
     differences: list[dict[str, Any]] = []
-    p_values = []
-    for a in range(len(groups)):
-        for b in range(a + 1, len(groups)):
-            spread = distributions[a] - distributions[b]
-            lower, upper = np.quantile(spread, [tail, 1.0 - tail], axis=1)
-            error = spread.std(axis=1, ddof=1)
+    p_values: list[float] = []
+    stacked = np.stack(distributions)  # groups x columns x resamples
+    means = np.array(share)
+    first, second = np.triu_indices(len(groups), k=1)  # every pair, in order (0, 1), (0, 2)... (1, 2)...
+    chunk = max(1, _DRAWS_PER_BATCH // stacked[0].size)  # pairs at once: bounded memory
+    for start in range(0, len(first), chunk):
+        a, b = first[start : start + chunk], second[start : start + chunk]
+        spread = stacked[a] - stacked[b]
+        lower, upper = np.quantile(spread, [tail, 1.0 - tail], axis=2)
+        error = spread.std(axis=2, ddof=1)
+        gaps = means[a] - means[b]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Both groups constant in a column: no spread, the difference is exact.
+            pair_p = np.where(error > 0, 2 * norm.sf(np.abs(gaps) / error), (gaps == 0).astype(float))
+        for i, (ga, gb) in enumerate(zip(a, b)):
             for c, column in enumerate(columns):
-                gap = float(share[a][c] - share[b][c])
-                # Both groups constant in this column: no spread, the difference is exact.
-                constant = 1.0 if gap == 0 else 0.0
-                p = float(2 * norm.sf(abs(gap) / error[c])) if error[c] > 0 else constant
-                p_values.append(p)
+                p_values.append(float(pair_p[i, c]))
                 differences.append(
                     {
                         "column": column,
-                        "group_a": groups[a],
-                        "group_b": groups[b],
-                        "difference": round(gap, 4),
-                        "low": round(float(lower[c]), 4),
-                        "high": round(float(upper[c]), 4),
-                        "p_value": p,
+                        "group_a": groups[ga],
+                        "group_b": groups[gb],
+                        "difference": round(float(gaps[i, c]), 4),
+                        "low": round(float(lower[i, c]), 4),
+                        "high": round(float(upper[i, c]), 4),
+                        "p_value": p_values[-1],
                     }
                 )
     adjusted = false_discovery_control(p_values) if p_values else []
