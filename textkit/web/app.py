@@ -488,7 +488,6 @@ def search_page(request: Request) -> Response:
 
 
 # -- compare ---------------------------------------------------------------------------------
-COMPARE_DEFAULTS = {"confidence": 0.95, "resamples": 1000, "min_group": 10, "seed": 0}  # textkit compare's
 MAX_RESAMPLES = 5000  # a request cannot hold the server for minutes
 CONFIDENCE_LEVELS = (0.8, 0.9, 0.95, 0.99)
 SHOWN_DIFFERENCES = 50  # rows of the page's table; the CSV has them all
@@ -517,6 +516,16 @@ class CompareRequest:
         pairs += [("confidence", self.confidence), ("resamples", self.resamples)]
         pairs += [("min_group", self.min_group), ("seed", self.seed), *extra.items()]
         return urlencode(pairs)
+
+
+def _bounded(value: str | None, name: str, default: int, low: int, high: int | None = None) -> int:
+    """A whole-number parameter within its bounds, else a 400 naming it."""
+    number = _int(value, name, default)
+    assert number is not None
+    if number < low or (high is not None and number > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise HTTPException(400, f"{name} must be {bounds}, not {number}")
+    return number
 
 
 def _compare_kinds(state: WebState) -> list[str]:
@@ -551,25 +560,17 @@ def _compare_request(request: Request) -> CompareRequest:
         if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise HTTPException(400, f"{name} must be a date YYYY-MM-DD, not {value[:40]!r}")
         dates.append(value)
-    raw = params.get("confidence") or str(COMPARE_DEFAULTS["confidence"])
+    # The defaults are textkit compare's.
+    raw = params.get("confidence") or "0.95"
     try:
         confidence = float(raw)
     except ValueError:
-        raise HTTPException(400, f"confidence must be a number between 0.5 and 0.999, not {raw[:40]!r}") from None
+        confidence = float("nan")
     if not 0.5 <= confidence <= 0.999:
         raise HTTPException(400, f"confidence must be a number between 0.5 and 0.999, not {raw[:40]!r}")
-    resamples = _int(params.get("resamples"), "resamples", int(COMPARE_DEFAULTS["resamples"]))
-    assert resamples is not None
-    if not 100 <= resamples <= MAX_RESAMPLES:
-        raise HTTPException(400, f"resamples must be between 100 and {MAX_RESAMPLES}, not {resamples}")
-    min_group = _int(params.get("min_group"), "min_group", int(COMPARE_DEFAULTS["min_group"]))
-    assert min_group is not None
-    if min_group < 2:
-        raise HTTPException(400, f"min_group must be at least 2, not {min_group}")
-    seed = _int(params.get("seed"), "seed", int(COMPARE_DEFAULTS["seed"]))
-    assert seed is not None
-    if not 0 <= seed < 2**32:
-        raise HTTPException(400, f"seed must be between 0 and 2**32 - 1, not {seed}")
+    resamples = _bounded(params.get("resamples"), "resamples", 1000, 100, MAX_RESAMPLES)
+    min_group = _bounded(params.get("min_group"), "min_group", 10, 2)
+    seed = _bounded(params.get("seed"), "seed", 0, 0, 2**32 - 1)
     return CompareRequest(kind, by, sources, dates[0], dates[1], confidence, resamples, min_group, seed)
 
 
