@@ -123,7 +123,7 @@ class Comparison:
         handle.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
 
 
-_DRAWS_PER_BATCH = 4_000_000  # articles drawn per batch of resamples: about 100 MB of working arrays
+_DRAWS_PER_BATCH = 4_000_000  # values in a working array at once (articles drawn, pair differences): 32 MB each
 
 
 def _mean_of_drawn(matrix: np.ndarray) -> Callable[..., np.ndarray]:
