@@ -428,17 +428,15 @@ class CorpusIndex:
             raise ConfigError(
                 f"no {kind} in this index", hint="start textkit serve with --model or --topics", param="model"
             )
-        conditions, args = [], []
+        conditions: list[str] = []
+        args: list[Any] = []
         chosen = list(sources)
         if chosen:
             conditions.append(f"a.source IN ({','.join('?' * len(chosen))})")
             args += chosen
-        for value, op in ((date_from, ">="), (date_to, "<=")):
-            if value:
-                if not _DATE.match(value):
-                    raise InputError(f"the date {value!r} is not YYYY-MM-DD")
-                conditions.append(f"substr(a.date, 1, 10) {op} ?")
-                args.append(value)
+        dates, values = _date_filter(date_from, date_to)
+        conditions += dates
+        args += values
         where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
         group = f"NULLIF(a.{by}, '')"  # an empty field is no group, as in textkit compare
         db = self._db()
@@ -522,12 +520,9 @@ class CorpusIndex:
         if source:
             conditions.append("a.source = ?")
             args.append(source)
-        for value, op in ((date_from, ">="), (date_to, "<=")):
-            if value:
-                if not _DATE.match(value):
-                    raise InputError(f"the date {value!r} is not YYYY-MM-DD")
-                conditions.append(f"substr(a.date, 1, 10) {op} ?")
-                args.append(value)
+        dates, values = _date_filter(date_from, date_to)
+        conditions += dates
+        args += values
         where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
         db = self._db()
         total = db.execute(f"{prefix}SELECT COUNT(*) FROM articles a{joins}{where}", args).fetchone()[0]
@@ -535,6 +530,19 @@ class CorpusIndex:
         sql = f"{prefix}SELECT a.* FROM articles a{joins}{where}{order} LIMIT ?"
         rows = db.execute(sql, [*args, limit]).fetchall()
         return [self._article(r) for r in rows], total
+
+
+def _date_filter(date_from: str | None, date_to: str | None) -> tuple[list[str], list[Any]]:
+    """SQL conditions and their values for a date range (inclusive); InputError for a date not ``YYYY-MM-DD``."""
+    conditions: list[str] = []
+    values: list[Any] = []
+    for value, op in ((date_from, ">="), (date_to, "<=")):
+        if value:
+            if not _DATE.match(value):
+                raise InputError(f"the date {value!r} is not YYYY-MM-DD")
+            conditions.append(f"substr(a.date, 1, 10) {op} ?")
+            values.append(value)
+    return conditions, values
 
 
 def _source_filter(source: str | None, prefix: str = "") -> tuple[str, list[Any]]:
