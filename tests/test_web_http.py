@@ -328,6 +328,12 @@ def test_compare_page_links_and_escapes(data, models, tmp_path):
     client, _ = client_for(data, models, tmp_path)
     overview = client.get("/overview").text
     assert overview.count('href="/compare"') == 2  # the navigation and the overview
+    assert 'href="/compare?model=topics&amp;by=month"' in overview  # topic prevalence over time, with intervals
+    one = client.get("/overview?source=NNA").text
+    assert 'href="/compare?source=NNA&amp;by=month"' in one
+    assert (
+        client.get(html.unescape(re.search(r'href="(/compare\?model=topics[^"]*)"', one).group(1))).status_code == 200
+    )
     assert "textkit compare articles.jsonl -m themes --by source" in client.get("/compare").text
     # A source named with markup (in a group too small to compare) is an option of the form, escaped.
     page = client.get("/compare?min_group=2&by=source").text
