@@ -75,6 +75,21 @@ def write_corpus(path: Path, target: int) -> dict[str, int]:
     return counts
 
 
+def save_models(folder: Path, data: Path, articles: int) -> None:
+    """The theme model (BBC News train) and the 10-topic model (5,000 of the texts), unless saved before."""
+    from textkit.reading.articles import read_articles
+    from textkit.store import ModelStore
+    from textkit.themes.classify import ThemeClassifier
+    from textkit.topics.model import TopicModel
+
+    store = ModelStore(folder / "models")
+    if not (folder / "models" / "topics").is_dir():
+        texts, labels = _datasets.load("bbc", "train")
+        store.save(ThemeClassifier().fit(texts, labels), "themes")
+        sample = [a for i, a in enumerate(read_articles(data)) if i % (articles // 5000 or 1) == 0][:5000]
+        store.save(TopicModel(num_topics=10, workers=1, measures=()).fit(sample), "topics")
+
+
 def timed(client, method: str, url: str, **kwargs) -> tuple[float, object]:
     start = time.perf_counter()
     response = getattr(client, method)(url, **kwargs)
@@ -112,9 +127,6 @@ def main() -> None:
     import uvicorn
 
     from textkit.reading.articles import read_articles
-    from textkit.store import ModelStore
-    from textkit.themes.classify import ThemeClassifier
-    from textkit.topics.model import TopicModel
     from textkit.web.app import create_app
     from textkit.web.server import ServeOptions, _listen, make_state
 
@@ -127,12 +139,7 @@ def main() -> None:
             out["sources"] = write_corpus(data, args.articles)
         out["corpus_mb"] = round(data.stat().st_size / 2**20, 1)
 
-        store = ModelStore(folder_path / "models")
-        if not (folder_path / "models" / "topics").is_dir():
-            texts, labels = _datasets.load("bbc", "train")
-            store.save(ThemeClassifier().fit(texts, labels), "themes")
-            sample = [a for i, a in enumerate(read_articles(data)) if i % (args.articles // 5000 or 1) == 0][:5000]
-            store.save(TopicModel(num_topics=10, workers=1, measures=()).fit(sample), "topics")
+        save_models(folder_path, data, args.articles)
 
         # 1,000 answers with BBC gold labels, as an annotator would have written them.
         answers_path = folder_path / "answers.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from textkit.analysis.compare import bootstrap_shares, group_key
+from textkit.analysis.compare import bootstrap_shares, compare_groups, group_key
 from textkit.errors import ConfigError, InputError
 from textkit.reading.articles import Article
 
@@ -99,3 +99,43 @@ def test_bad_options():
         bootstrap_shares(values, ["x"], confidence=95)
     with pytest.raises(InputError, match="no group"):
         bootstrap_shares({}, ["x"])
+
+
+def test_compare_groups_splits_rows_by_key_and_counts_what_it_leaves_out():
+    rng = np.random.default_rng(2)
+    keys = ["B", None, "A", "B", "", "C", *(["A", "B"] * 10)]
+    rows = (rng.random((len(keys), 2)) < 0.4).astype(float)
+    result = compare_groups(
+        keys, rows, ["x", "y"], by="source", min_group=3, resamples=200, measure="m", skipped={"r": 1}
+    )
+    # C has one article: left out; the empty key counts as no source.
+    assert result.skipped == {"r": 1, "no source": 2, "in groups under 3 articles": 1}
+    assert result.groups == ["A", "B"] and result.counts == [11, 12] and result.measure == "m"
+    # The same as bootstrap_shares on each group's rows in the articles' order.
+    by_key = {g: rows[[i for i, k in enumerate(keys) if k == g]] for g in ("A", "B")}
+    direct = bootstrap_shares(by_key, ["x", "y"], by="source", resamples=200)
+    assert result.rows() == direct.rows() and result.differences == direct.differences
+    with pytest.raises(InputError, match="1 source group"):
+        compare_groups(keys, rows, ["x", "y"], by="source", min_group=12)
+    with pytest.raises(ConfigError, match="min_group"):
+        compare_groups(keys, rows, ["x", "y"], min_group=1)
+
+
+def test_large_groups_are_resampled_in_batches_with_the_same_result_for_the_same_seed():
+    values = {g: (np.random.default_rng(i).random((30_000, 2)) < 0.3).astype(float) for i, g in enumerate("AB")}
+    one = bootstrap_shares(values, ["x", "y"], resamples=200)
+    assert one.rows() == bootstrap_shares(values, ["x", "y"], resamples=200).rows()
+    assert np.all(np.abs(one.high - one.low) < 0.025)  # n = 30,000: a 95% interval about 1 point wide
+
+
+def test_tags_drawn_by_combination_match_drawing_articles():
+    """Theme tags are resampled as a multinomial draw over tag combinations: the same intervals as drawing articles."""
+    rng = np.random.default_rng(11)
+    tags = (rng.random((400, 2)) < [0.3, 0.05]).astype(float)
+    by_kind = bootstrap_shares({"A": tags, "B": tags[::-1]}, ["x", "y"], resamples=20_000)
+    shares = tags.copy()
+    shares[0, 0] = 1 - 1e-12  # no longer 0/1: scipy's bootstrap over the articles themselves
+    by_article = bootstrap_shares({"A": shares, "B": shares[::-1]}, ["x", "y"], resamples=20_000)
+    assert np.allclose(by_kind.low, by_article.low, atol=0.005) and np.allclose(
+        by_kind.high, by_article.high, atol=0.005
+    )

@@ -199,3 +199,31 @@ def test_similar_articles_share_distinctive_words(index, sample):
     typical = sorted(shared(index.get(n)) for n in range(1, index.count + 1) if n != wheat.n)[index.count // 2]
     assert shared(similar[0]) > typical
     assert index.similar(10**6) == []
+
+
+def test_group_rows_match_what_textkit_compare_reads(sample, tmp_path):
+    """Topic shares rounded as infer gives them, no dominant topic without a known word, months by compare's rule."""
+    from textkit.analysis.compare import group_key
+    from textkit.topics.model import TopicModel
+
+    topics = TopicModel(num_topics=3, workers=1, passes=2, measures=()).fit(sample)
+    odd = [
+        Article("w", "zzzqx qqqzz", source="DT", date="2024-02"),  # no known word; a month with no day
+        Article("v", sample[0].text, source="", date="2024-02-03"),  # no source
+    ]
+    articles = [*sample[:40], *odd]
+    index = CorpusIndex(build_index(articles, tmp_path / "g.sqlite", topic_model=topics))
+    assert index.find("w").topic is None and index.find("v").topic is not None
+    keys, rows, skipped = index.group_rows("topics", "month")
+    records = [r for r in topics.infer(articles) if r["labels"]]
+    assert keys == [group_key(a, "month") for a, r in zip(articles, topics.infer(articles)) if r["labels"]]
+    assert rows.tolist() == [[r["scores"][label] for label in topics.labels_] for r in records]
+    assert skipped == {"no known word": 1}
+    keys, _, _ = index.group_rows("topics", "source", date_from="2024-02-01")
+    assert None in keys  # the empty source is no group
+    with pytest.raises(ConfigError, match="cannot group by"):
+        index.group_rows("topics", "colour")
+    with pytest.raises(ConfigError, match="no themes"):
+        index.group_rows("themes", "source")
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        index.group_rows("topics", "source", date_to="May")

@@ -2,7 +2,7 @@
 
 Label ten articles with the keyboard, kill the server, restart it: the ten answers are in
 the file and the next article is a new one. Open a topic and its representative articles.
-Search. A screenshot of each page goes to docs/screenshots/.
+Search. Compare months with intervals. A screenshot of each page goes to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def test_label_ten_with_the_keyboard_kill_restart_resume(browser, setup):
 def test_explore_overview_topic_article_search(browser, setup):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     folder, env = setup
     server = Server(
@@ -212,5 +212,22 @@ def test_explore_overview_topic_article_search(browser, setup):
         results[0].click()
         WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "body"))
         assert "wheat" in browser.find_element(By.ID, "body").text.lower()
+
+        # Compare, from the overview: themes by source with intervals and the supported differences;
+        # then by month, each theme's line with its intervals.
+        browser.get(server.url + "/overview")
+        browser.find_element(By.ID, "compare-link").click()
+        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".figure path.yerror"))
+        assert "articles in 2 groups" in browser.find_element(By.ID, "summary").text
+        assert browser.find_elements(By.CSS_SELECTOR, "#differences td")
+        browser.set_window_size(1280, 1150)
+        shot(browser, "compare")
+        browser.set_window_size(1280, 900)
+        Select(browser.find_element(By.ID, "by")).select_by_value("month")
+        browser.find_element(By.ID, "compare").click()
+        WebDriverWait(browser, 20).until(lambda d: "by=month" in d.current_url)
+        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".figure path.yerror"))
+        assert "articles in 12 groups" in browser.find_element(By.ID, "summary").text
+        shot(browser, "compare-months")
     finally:
         server.kill()

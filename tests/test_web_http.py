@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import json
 import re
 
@@ -13,7 +16,7 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient
 from web_support import SAMPLE, save_models
 
-from textkit.web.app import create_app, highlight
+from textkit.web.app import SHOWN_DIFFERENCES, create_app, highlight
 from textkit.web.server import ServeOptions, make_state
 
 BASE = "http://127.0.0.1"
@@ -150,6 +153,7 @@ def test_token_is_required_when_listening_beyond_loopback(data, models, tmp_path
     assert state.token
     assert client.get("/overview").status_code == 403
     assert client.get("/static/app.js").status_code == 403
+    assert client.get("/compare").status_code == 403 and client.get("/compare.json").status_code == 403
     assert client.get("/overview?token=wrong").status_code == 403
     entry = client.get(f"/overview?token={state.token}&source=NNA")
     assert entry.status_code == 303 and entry.headers["location"] == "/overview?source=NNA"
@@ -177,6 +181,19 @@ def test_token_is_required_when_listening_beyond_loopback(data, models, tmp_path
         ("post", "/name", {"name": "<script>"}, 400, "a name is 1 to 40"),
         ("post", "/topics/0/label", {"label": ""}, 400, "is empty"),
         ("put", "/label", None, 405, ""),
+        ("get", "/compare?by=colour", None, 400, "by must be one of source, month, place"),
+        ("get", "/compare?model=bogus", None, 400, "model must be one of themes, topics"),
+        ("get", "/compare?from=2024-13", None, 400, "from must be a date YYYY-MM-DD"),
+        ("get", "/compare?to=June", None, 400, "to must be a date YYYY-MM-DD"),
+        ("get", "/compare?confidence=95", None, 400, "confidence must be a number between 0.5 and 0.999"),
+        ("get", "/compare?confidence=x", None, 400, "confidence must be a number"),
+        ("get", "/compare?resamples=5", None, 400, "resamples must be between 100 and 5000"),
+        ("get", "/compare?resamples=1e9", None, 400, "resamples must be a whole number"),
+        ("get", "/compare?min_group=1", None, 400, "min_group must be at least 2"),
+        ("get", "/compare?source=Nowhere", None, 400, "unknown source"),
+        ("get", "/compare?source=NNA", None, 400, "1 source group(s) with at least 10 articles"),
+        ("get", "/compare.csv?table=words", None, 400, "table must be shares or differences"),
+        ("get", "/compare.xml", None, 404, "no such download"),
     ],
 )
 def test_malformed_requests_get_a_4xx_with_a_message_and_the_server_keeps_going(
@@ -241,3 +258,84 @@ def test_two_annotators_and_their_agreement(data, models, tmp_path):
     lines = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["annotator"] for r in lines] == ["ana", "ben"] * 4
     assert "Agreement" in client.get("/label").text
+
+
+def _cli_comparison(data, models, kind, by, **options):
+    from textkit.reading.articles import read_articles
+    from textkit.workflows.analysis import compare_saved
+
+    return compare_saved(read_articles(data), kind, by, models_dir=str(models), **options).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "by", "options"),
+    [
+        ("", "themes", "source", {}),
+        ("?model=topics&by=month&resamples=300", "topics", "month", {"resamples": 300}),
+        (
+            "?model=themes&by=place&min_group=5&confidence=0.9&seed=3",
+            "themes",
+            "place",
+            {"min_group": 5, "confidence": 0.9, "seed": 3},
+        ),
+    ],
+)
+def test_compare_page_gives_the_numbers_of_textkit_compare(data, models, tmp_path, query, kind, by, options):
+    client, _ = client_for(data, models, tmp_path)
+    expected = _cli_comparison(data, models, kind, by, **options)
+    assert client.get(f"/compare.json{query}").json() == json.loads(json.dumps(expected))
+    page = client.get(f"/compare{query}")
+    assert page.status_code == 200 and page.text.count('type="application/json"') == 1
+    supported = sorted((d for d in expected["differences"] if d["supported"]), key=lambda d: -abs(d["difference"]))
+    shown = supported[:SHOWN_DIFFERENCES]  # largest first; the CSV has them all
+    assert page.text.count("<tr><td>") == len(shown) + len(expected["groups"])  # differences, then shares
+    cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", page.text)
+    assert cells[: len(shown)] == [
+        (html.escape(d["column"]), d["group_a"], d["group_b"], f"{d['difference']:+.3f}") for d in shown
+    ]
+    assert (f"the first {SHOWN_DIFFERENCES} shown" in page.text) == (len(supported) > SHOWN_DIFFERENCES)
+    shares = client.get(f"/compare.csv{query}{'&' if query else '?'}table=shares")
+    assert (
+        shares.headers["content-type"].startswith("text/csv") and "attachment" in shares.headers["content-disposition"]
+    )
+    rows = list(csv.DictReader(io.StringIO(shares.text)))
+    assert [(r["group"], r["column"], float(r["share"]), float(r["low"])) for r in rows] == [
+        (r["group"], r["column"], r["share"], r["low"]) for r in expected["shares"]
+    ]
+
+
+def test_compare_page_filters_are_textkit_compare_on_the_filtered_articles(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    kept = [
+        line
+        for line in data.read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["source"] == "NNA" and "2024-02-01" <= json.loads(line)["date"][:10] <= "2024-09-30"
+    ]
+    part = tmp_path / "part.jsonl"
+    part.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    expected = _cli_comparison(part, models, "topics", "month", resamples=200)
+    query = "model=topics&by=month&source=NNA&from=2024-02-01&to=2024-09-30&resamples=200"
+    assert client.get(f"/compare.json?{query}").json() == json.loads(json.dumps(expected))
+    page = client.get(f"/compare?{query}").text
+    assert re.findall(r"<tr><td>(\d{4}-\d{2})</td>", page) == [g["group"] for g in expected["groups"]]
+    assert 'id="command"' not in page  # filtered: no single textkit compare command gives this
+    # The download link asks for the same comparison.
+    link = html.unescape(re.search(r'href="(/compare\.json\?[^"]+)"', page).group(1))
+    assert client.get(link).json() == json.loads(json.dumps(expected))
+
+
+def test_compare_page_links_and_escapes(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    overview = client.get("/overview").text
+    assert overview.count('href="/compare"') == 2  # the navigation and the overview
+    assert 'href="/compare?model=topics&amp;by=month"' in overview  # topic prevalence over time, with intervals
+    one = client.get("/overview?source=NNA").text
+    assert 'href="/compare?source=NNA&amp;by=month"' in one
+    assert (
+        client.get(html.unescape(re.search(r'href="(/compare\?model=topics[^"]*)"', one).group(1))).status_code == 200
+    )
+    assert "textkit compare articles.jsonl -m themes --by source" in client.get("/compare").text
+    # A source named with markup (in a group too small to compare) is an option of the form, escaped.
+    page = client.get("/compare?min_group=2&by=source").text
+    assert "<i>src" not in page and "&lt;i&gt;src&lt;/i&gt;" in page
+    assert client.get("/compare?model=topics&by=place&min_group=2").status_code == 200

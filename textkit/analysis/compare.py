@@ -6,8 +6,11 @@ over the group's articles: the proportion of its articles tagged with the theme,
 the topic's mean share (the topic's prevalence in the group).
 
 **Intervals** come from a nonparametric bootstrap over articles, each group resampled on
-its own (:func:`scipy.stats.bootstrap`, percentile method: BCa's jackknife costs
-``O(n^2)`` on large groups), seeded. **Differences** between two groups use the two
+its own, seeded, percentile method (BCa's jackknife costs ``O(n^2)`` on large groups).
+Topic shares: :func:`scipy.stats.bootstrap`. Theme tags: drawing ``n`` articles with
+replacement is drawing how many articles of each tag combination come up, a multinomial
+draw (:meth:`numpy.random.Generator.multinomial`) with the same distribution, whose cost
+does not grow with the number of articles. **Differences** between two groups use the two
 groups' bootstrap distributions (independent resamples), so each has a percentile
 interval and a two-sided p-value from its bootstrap standard error (normal
 approximation). Across all the group pairs × columns tested, p-values are adjusted
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -33,6 +36,7 @@ from textkit.reading.articles import Article
 GROUPINGS = ("source", "place", "byline", "month", "year", "date")
 TIME_GROUPINGS = ("month", "year", "date")
 CORRECTION = "Benjamini-Hochberg (false discovery rate) over all group pairs x columns"
+MEASURES = {"themes": "share of articles", "topics": "mean topic share"}  # what a group's value of a column is
 
 
 def group_key(article: Article, by: str) -> str | None:
@@ -102,14 +106,53 @@ class Comparison:
             for c, column in enumerate(self.columns)
         ]
 
-    def write_csv(self, handle: IO[str]) -> None:
-        """The shares table as CSV (differences are in the JSON output and the chart's page)."""
-        writer = csv.DictWriter(handle, ["group", "articles", "column", "share", "low", "high"], lineterminator="\n")
+    def write_csv(self, handle: IO[str], table: str = "shares") -> None:
+        """The ``shares`` table as CSV, or the ``differences`` (every pair and column, ``supported`` marked)."""
+        if table == "differences":
+            names = ["column", "group_a", "group_b", "difference", "low", "high", "p_value", "p_adjusted", "supported"]
+            rows = self.differences
+        elif table == "shares":
+            names, rows = ["group", "articles", "column", "share", "low", "high"], self.rows()
+        else:
+            raise ConfigError(f"unknown table {table!r}", hint="use shares or differences", param="table")
+        writer = csv.DictWriter(handle, names, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(self.rows())
+        writer.writerows(rows)
 
     def write_json(self, handle: IO[str]) -> None:
         handle.write(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+
+
+_DRAWS_PER_BATCH = 4_000_000  # values in a working array at once (articles drawn, pair differences): 32 MB each
+
+
+def _mean_of_drawn(matrix: np.ndarray) -> Callable[..., np.ndarray]:
+    """The bootstrap statistic: column means of ``matrix``'s rows drawn, given as row numbers.
+
+    Each resample's mean is how often each row was drawn times the matrix (one matrix
+    product), over the number of rows. Returns ``columns x resamples``, the shape scipy
+    expects of a vector-valued statistic.
+    """
+    n = matrix.shape[0]
+
+    def statistic(drawn: np.ndarray, axis: int = -1) -> np.ndarray:
+        drawn = np.atleast_2d(drawn)
+        offsets = np.arange(drawn.shape[0])[:, None] * n
+        tally = np.bincount((drawn + offsets).ravel(), minlength=drawn.size).reshape(drawn.shape)
+        return (tally.astype(float) @ matrix).T / n
+
+    return statistic
+
+
+def _tag_combinations(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The distinct rows of a 0/1 ``matrix`` and how many articles have each; None for other values."""
+    columns = matrix.shape[1]
+    if columns > 62 or not np.isin(matrix, (0.0, 1.0)).all():
+        return None
+    codes = matrix.astype(np.int64) @ (np.int64(1) << np.arange(columns, dtype=np.int64))
+    distinct, counts = np.unique(codes, return_counts=True)
+    patterns = ((distinct[:, None] >> np.arange(columns, dtype=np.int64)) & 1).astype(float)
+    return patterns, counts
 
 
 def bootstrap_shares(
@@ -152,48 +195,69 @@ def bootstrap_shares(
     if not groups:
         raise InputError("no group has enough articles to compare", hint="check --by and --min-group")
     streams = np.random.SeedSequence(seed).spawn(len(groups))  # one independent stream per group
+    tail = (1.0 - confidence) / 2
     share, low, high, distributions = [], [], [], []
     for group, stream in zip(groups, streams):
         matrix = np.asarray(values[group], dtype=float)
         if matrix.shape[0] < 2:
             raise ConfigError(f"group {group!r} has fewer than 2 articles: no interval", param="min_group")
-        result = bootstrap(
-            (matrix,),
-            np.mean,
-            axis=0,
-            n_resamples=resamples,
-            confidence_level=confidence,
-            method="percentile",
-            random_state=np.random.default_rng(stream),
-        )
+        rng = np.random.default_rng(stream)
+        kinds = _tag_combinations(matrix)
+        if kinds is not None:
+            # 0/1 tags: drawing n articles is drawing how many of each kind (tag combination) come up,
+            # one multinomial draw per resample: the same distribution at a cost that does not grow with n.
+            patterns, counts = kinds
+            drawn = rng.multinomial(matrix.shape[0], counts / counts.sum(), size=resamples)
+            distribution = (drawn @ patterns).T / matrix.shape[0]  # columns x resamples
+            lower, upper = np.quantile(distribution, [tail, 1.0 - tail], axis=1)
+        else:
+            # Shares: scipy resamples the articles' row numbers (what it would draw for the matrix
+            # itself) and the statistic turns each resample into column means, without a
+            # resamples x articles x columns array (gigabytes on 100,000 articles).
+            result = bootstrap(
+                (np.arange(matrix.shape[0]),),
+                _mean_of_drawn(matrix),
+                vectorized=True,
+                n_resamples=resamples,
+                batch=max(1, _DRAWS_PER_BATCH // matrix.shape[0]),
+                confidence_level=confidence,
+                method="percentile",
+                random_state=rng,
+            )
+            distribution = result.bootstrap_distribution
+            lower, upper = result.confidence_interval.low, result.confidence_interval.high
         share.append(matrix.mean(axis=0))
         # A column constant in the group (all 0) gives a degenerate distribution: its interval is the point.
-        low.append(np.nan_to_num(result.confidence_interval.low, nan=share[-1]))
-        high.append(np.nan_to_num(result.confidence_interval.high, nan=share[-1]))
-        distributions.append(result.bootstrap_distribution)  # columns x resamples
-    tail = (1.0 - confidence) / 2
+        low.append(np.nan_to_num(lower, nan=share[-1]))
+        high.append(np.nan_to_num(upper, nan=share[-1]))
+        distributions.append(distribution)
     differences: list[dict[str, Any]] = []
-    p_values = []
-    for a in range(len(groups)):
-        for b in range(a + 1, len(groups)):
-            spread = distributions[a] - distributions[b]
-            lower, upper = np.quantile(spread, [tail, 1.0 - tail], axis=1)
-            error = spread.std(axis=1, ddof=1)
+    p_values: list[float] = []
+    stacked = np.stack(distributions)  # groups x columns x resamples
+    means = np.array(share)
+    first, second = np.triu_indices(len(groups), k=1)  # every pair, in order (0, 1), (0, 2)... (1, 2)...
+    chunk = max(1, _DRAWS_PER_BATCH // stacked[0].size)  # pairs at once: bounded memory
+    for start in range(0, len(first), chunk):
+        a, b = first[start : start + chunk], second[start : start + chunk]
+        spread = stacked[a] - stacked[b]
+        lower, upper = np.quantile(spread, [tail, 1.0 - tail], axis=2)
+        error = spread.std(axis=2, ddof=1)
+        gaps = means[a] - means[b]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Both groups constant in a column: no spread, the difference is exact.
+            pair_p = np.where(error > 0, 2 * norm.sf(np.abs(gaps) / error), (gaps == 0).astype(float))
+        for i, (ga, gb) in enumerate(zip(a, b)):
             for c, column in enumerate(columns):
-                gap = float(share[a][c] - share[b][c])
-                # Both groups constant in this column: no spread, the difference is exact.
-                constant = 1.0 if gap == 0 else 0.0
-                p = float(2 * norm.sf(abs(gap) / error[c])) if error[c] > 0 else constant
-                p_values.append(p)
+                p_values.append(float(pair_p[i, c]))
                 differences.append(
                     {
                         "column": column,
-                        "group_a": groups[a],
-                        "group_b": groups[b],
-                        "difference": round(gap, 4),
-                        "low": round(float(lower[c]), 4),
-                        "high": round(float(upper[c]), 4),
-                        "p_value": p,
+                        "group_a": groups[ga],
+                        "group_b": groups[gb],
+                        "difference": round(float(gaps[i, c]), 4),
+                        "low": round(float(lower[i, c]), 4),
+                        "high": round(float(upper[i, c]), 4),
+                        "p_value": p_values[-1],
                     }
                 )
     adjusted = false_discovery_control(p_values) if p_values else []
@@ -213,6 +277,66 @@ def bootstrap_shares(
         resamples=resamples,
         seed=seed,
     )
+
+
+def compare_groups(
+    keys: Sequence[str | None],
+    values: np.ndarray | Sequence[Sequence[float]],
+    columns: Sequence[str],
+    *,
+    by: str = "group",
+    min_group: int = 10,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    measure: str = "share",
+    skipped: Mapping[str, int] | None = None,
+) -> Comparison:
+    """:func:`bootstrap_shares` of per-article rows and their groups: what ``textkit compare`` and the web page run.
+
+    Parameters
+    ----------
+    keys : sequence of str or None
+        Each article's group (None or empty: it has none, left out and counted).
+    values : array (articles x columns)
+        Each article's row, in the articles' order (the bootstrap draws depend on it).
+    min_group : int
+        Groups with fewer articles are left out and counted in ``skipped``.
+    skipped : mapping, optional
+        Articles the caller already left out, by reason; the counts here are added.
+
+    Raises
+    ------
+    ConfigError
+        ``min_group`` below 2, keys and rows of different lengths, or bad bootstrap options.
+    InputError
+        Fewer than two groups with ``min_group`` articles.
+    """
+    if min_group < 2:
+        raise ConfigError(f"min_group must be at least 2, not {min_group}", param="min_group")
+    matrix = np.asarray(values, dtype=float).reshape(len(keys), len(columns))
+    left_out = dict(skipped or {})
+    has_key = np.array([bool(k) for k in keys], dtype=bool)
+    if not has_key.all():
+        left_out[f"no {by}"] = left_out.get(f"no {by}", 0) + int((~has_key).sum())
+    named = np.array([k for k in keys if k], dtype=str)
+    groups, inverse, counts = np.unique(named, return_inverse=True, return_counts=True)
+    order = np.argsort(inverse, kind="stable")  # each group's rows in the articles' order
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    rows = matrix[has_key][order]
+    small = counts < min_group
+    if small.any():
+        left_out[f"in groups under {min_group} articles"] = int(counts[small].sum())
+    kept = {str(g): rows[starts[i] : starts[i + 1]] for i, g in enumerate(groups) if not small[i]}
+    if len(kept) < 2:
+        raise InputError(
+            f"{len(kept)} {by} group(s) with at least {min_group} articles: nothing to compare",
+            hint="check --by, or lower --min-group",
+        )
+    comparison = bootstrap_shares(kept, columns, by=by, resamples=resamples, confidence=confidence, seed=seed)
+    comparison.measure = measure
+    comparison.skipped = left_out
+    return comparison
 
 
 def chart_html(comparison: Comparison, title: str, shown: int = 8) -> str:

@@ -13,9 +13,12 @@ page (a model explaining an article, a search) never holds up another annotator'
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -61,6 +64,10 @@ class WebState:
     token: str | None = None
     allowed_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost"])
     data_name: str = ""
+    model_name: str | None = None
+    # The index never changes: comparisons already made are kept (the last few) for the page and its downloads.
+    comparisons: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    comparisons_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _static(name: str) -> tuple[bytes, str]:
@@ -480,6 +487,253 @@ def search_page(request: Request) -> Response:
     )
 
 
+# -- compare ---------------------------------------------------------------------------------
+MAX_RESAMPLES = 5000  # a request cannot hold the server for minutes
+CONFIDENCE_LEVELS = (0.8, 0.9, 0.95, 0.99)
+SHOWN_DIFFERENCES = 50  # rows of the page's table; the CSV has them all
+_KEPT_COMPARISONS = 16
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    """The validated options of a compare request (each one as ``textkit compare`` names it)."""
+
+    kind: str
+    by: str
+    sources: tuple[str, ...]
+    date_from: str | None
+    date_to: str | None
+    confidence: float
+    resamples: int
+    min_group: int
+    seed: int
+
+    def query(self, **extra: str) -> str:
+        """The query string that asks for this comparison again."""
+        pairs: list[tuple[str, Any]] = [("model", self.kind), ("by", self.by)]
+        pairs += [("source", s) for s in self.sources]
+        pairs += [(k, v) for k, v in (("from", self.date_from), ("to", self.date_to)) if v]
+        pairs += [("confidence", self.confidence), ("resamples", self.resamples)]
+        pairs += [("min_group", self.min_group), ("seed", self.seed), *extra.items()]
+        return urlencode(pairs)
+
+
+def _bounded(value: str | None, name: str, default: int, low: int, high: int | None = None) -> int:
+    """A whole-number parameter within its bounds, else a 400 naming it."""
+    number = _int(value, name, default)
+    assert number is not None
+    if number < low or (high is not None and number > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise HTTPException(400, f"{name} must be {bounds}, not {number}")
+    return number
+
+
+def _compare_kinds(state: WebState) -> list[str]:
+    """The models a comparison can use: themes when the index has predicted themes, topics when a model is loaded."""
+    kinds = ["themes"] if state.index.model_themes else []
+    return kinds + (["topics"] if state.topic_model is not None and state.index.topic_labels else [])
+
+
+def _compare_request(request: Request) -> CompareRequest:
+    """The compare options of ``request``, checked: a bad one is a 400 naming it."""
+    from textkit.web.index import COMPARE_GROUPINGS
+
+    state = _state(request)
+    params = request.query_params
+    kinds = _compare_kinds(state)
+    if not kinds:
+        raise HTTPException(404, "nothing to compare: start textkit serve with --model NAME or --topics NAME")
+    kind = params.get("model") or kinds[0]
+    if kind not in kinds:
+        raise HTTPException(400, f"model must be one of {', '.join(kinds)}, not {kind[:40]!r}")
+    by = params.get("by") or "source"
+    if by not in COMPARE_GROUPINGS:
+        raise HTTPException(400, f"by must be one of {', '.join(COMPARE_GROUPINGS)}, not {by[:40]!r}")
+    known = set(state.index.sources())
+    sources = tuple(sorted({s for s in params.getlist("source") if s}))
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        raise HTTPException(400, f"unknown source {unknown[0][:40]!r}")
+    dates = []
+    for name in ("from", "to"):
+        value = params.get(name) or None
+        if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise HTTPException(400, f"{name} must be a date YYYY-MM-DD, not {value[:40]!r}")
+        dates.append(value)
+    # The defaults are textkit compare's.
+    raw = params.get("confidence") or "0.95"
+    try:
+        confidence = float(raw)
+    except ValueError:
+        confidence = float("nan")
+    if not 0.5 <= confidence <= 0.999:
+        raise HTTPException(400, f"confidence must be a number between 0.5 and 0.999, not {raw[:40]!r}")
+    resamples = _bounded(params.get("resamples"), "resamples", 1000, 100, MAX_RESAMPLES)
+    min_group = _bounded(params.get("min_group"), "min_group", 10, 2)
+    seed = _bounded(params.get("seed"), "seed", 0, 0, 2**32 - 1)
+    return CompareRequest(kind, by, sources, dates[0], dates[1], confidence, resamples, min_group, seed)
+
+
+def _comparison(state: WebState, options: CompareRequest) -> Any:
+    """The :class:`~textkit.analysis.compare.Comparison` for ``options``: the index's rows, textkit compare's function.
+
+    Raises
+    ------
+    TextkitError
+        Nothing to compare (fewer than two groups large enough).
+    """
+    from textkit.analysis.compare import MEASURES, compare_groups
+
+    columns = list(state.index.model_themes if options.kind == "themes" else state.topic_model.labels_)
+    key = (options, tuple(columns))  # a topic renamed on its page gives the new names
+    with state.comparisons_lock:
+        if key in state.comparisons:
+            state.comparisons.move_to_end(key)
+            return state.comparisons[key]
+    keys, rows, skipped = state.index.group_rows(
+        options.kind, options.by, sources=options.sources, date_from=options.date_from, date_to=options.date_to
+    )
+    result = compare_groups(
+        keys,
+        rows,
+        columns,
+        by=options.by,
+        min_group=options.min_group,
+        resamples=options.resamples,
+        confidence=options.confidence,
+        seed=options.seed,
+        measure=MEASURES[options.kind],
+        skipped=skipped,
+    )
+    with state.comparisons_lock:
+        state.comparisons[key] = result
+        while len(state.comparisons) > _KEPT_COMPARISONS:
+            state.comparisons.popitem(last=False)
+    return result
+
+
+def _compare_figure(result: Any) -> Markup:
+    """Each column's value per group with its interval (error bars): lines over months, grouped bars otherwise."""
+    import numpy as np
+
+    # The largest columns (lines over months) or groups (bars) drawn at first; the others one click away in the legend.
+    shown = 5 if result.by == "month" else 8
+    order = [int(c) for c in np.argsort(-result.share.mean(axis=0), kind="stable")]
+    level = f"{result.confidence:.0%}"
+
+    def bars(values: Any, low: Any, high: Any) -> dict[str, Any]:
+        up = [round(float(h - v), 4) for v, h in zip(values, high)]
+        down = [round(float(v - lo), 4) for v, lo in zip(values, low)]
+        return {"type": "data", "symmetric": False, "array": up, "arrayminus": down, "thickness": 1.2, "width": 4}
+
+    data: list[dict[str, Any]] = []
+    if result.by == "month":
+        for rank, c in enumerate(order):
+            values = result.share[:, c]
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": result.columns[c],
+                    "x": result.groups,
+                    "y": [round(float(v), 4) for v in values],
+                    "error_y": bars(values, result.low[:, c], result.high[:, c]),
+                    "visible": True if rank < shown else "legendonly",
+                }
+            )
+        xaxis: dict[str, Any] = {"title": {"text": "month"}, "type": "category"}
+    else:
+        largest = set(np.argsort(-np.array(result.counts), kind="stable")[:shown].tolist())
+        for g, group in enumerate(result.groups):
+            data.append(
+                {
+                    "type": "bar",
+                    "name": f"{group} ({result.counts[g]:,})",
+                    "x": [result.columns[c] for c in order],
+                    "y": [round(float(result.share[g, c]), 4) for c in order],
+                    "error_y": bars(result.share[g, order], result.low[g, order], result.high[g, order]),
+                    "visible": True if g in largest else "legendonly",
+                }
+            )
+        xaxis = {"type": "category"}
+    layout = {
+        "title": {"text": f"{result.measure} per {result.by}, {level} bootstrap intervals"},
+        "height": 460,
+        "margin": {"t": 40, "l": 60, "r": 10, "b": 90},
+        "barmode": "group",
+        "xaxis": xaxis,
+        "yaxis": {"tickformat": ".0%", "rangemode": "tozero", "title": {"text": result.measure}},
+        "legend": {"orientation": "v"},
+    }
+    return figure_json({"data": data, "layout": layout})
+
+
+def compare_page(request: Request) -> Response:
+    """Shares per group with intervals (chart), the supported differences and the shares (tables)."""
+    from textkit.analysis.compare import CORRECTION
+
+    state = _state(request)
+    options = _compare_request(request)
+    context: dict[str, Any] = {
+        "options": options,
+        "kinds": _compare_kinds(state),
+        "groupings": ("source", "month", "place"),
+        "levels": CONFIDENCE_LEVELS,
+        "sources": state.index.sources(),
+        "max_resamples": MAX_RESAMPLES,
+        "correction": CORRECTION,
+    }
+    try:
+        result = _comparison(state, options)
+    except TextkitError as error:  # nothing to compare here: the form stays, with why
+        return _render(request, "compare.html", status=400, result=None, message=str(error), **context)
+    model = state.model_name if options.kind == "themes" else state.topic_name
+    command = None
+    if model and not (options.sources or options.date_from or options.date_to):
+        command = (
+            f"textkit compare {state.data_name} -m {model} --by {options.by} --confidence {options.confidence} "
+            f"--resamples {options.resamples} --min-group {options.min_group} --seed {options.seed}"
+        )
+    return _render(
+        request,
+        "compare.html",
+        result=result,
+        figure=_compare_figure(result),
+        supported=result.supported()[:SHOWN_DIFFERENCES],
+        supported_count=len(result.supported()),
+        skipped=", ".join(f"{n:,} {reason}" for reason, n in result.skipped.items()),
+        command=command,
+        **context,
+    )
+
+
+def compare_download(request: Request) -> Response:
+    """The page's comparison as CSV (``table``: shares or differences) or JSON (everything), as textkit compare writes them."""
+    state = _state(request)
+    options = _compare_request(request)
+    form = request.path_params["format"]
+    if form not in ("csv", "json"):
+        raise HTTPException(404, "no such download: use /compare.csv or /compare.json")
+    table = request.query_params.get("table") or "shares"
+    if form == "csv" and table not in ("shares", "differences"):
+        raise HTTPException(400, f"table must be shares or differences, not {table[:40]!r}")
+    try:
+        result = _comparison(state, options)
+    except TextkitError as error:
+        return _plain(400, str(error))
+    handle = io.StringIO()
+    if form == "json":
+        result.write_json(handle)
+        return Response(handle.getvalue(), media_type="application/json")
+    result.write_csv(handle, table)
+    name = f"compare-{options.kind}-{options.by}-{table}.csv"  # made of checked values only
+    return Response(
+        handle.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 def static(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in _STATIC_NAMES:
@@ -523,6 +777,8 @@ def create_app(state: WebState) -> Starlette:
         Route("/topics/{k:int}/label", relabel_topic, methods=["POST"]),
         Route("/article/{n:int}", article_page),
         Route("/search", search_page),
+        Route("/compare", compare_page),
+        Route("/compare.{format:str}", compare_download),
         Route("/static/{name}", static),
     ]
     middleware = [

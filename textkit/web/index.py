@@ -22,14 +22,15 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from textkit.errors import InputError
+from textkit.errors import ConfigError, InputError
 from textkit.reading.articles import Article
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 _T = TypeVar("_T")
 SHARE_FLOOR = 0.1  # topic shares kept per article for the representative articles
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WORD = re.compile(r"\w+", re.UNICODE)
+COMPARE_GROUPINGS = ("source", "month", "place")  # the groupings the index keeps for each article
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
@@ -48,7 +49,8 @@ CREATE INDEX articles_source ON articles(source);
 CREATE INDEX articles_topic ON articles(topic, month, source);
 CREATE INDEX themes_theme ON themes(theme, n);
 CREATE INDEX themes_month ON themes(theme, month, source);
-CREATE INDEX themes_n ON themes(n);
+CREATE INDEX themes_n ON themes(n, theme);
+CREATE INDEX articles_groups ON articles(source, month, place, date, topic, topic_mix);
 CREATE INDEX topic_shares_topic ON topic_shares(topic, share);
 """
 
@@ -102,6 +104,8 @@ def build_index(
     """
     import numpy as np
 
+    from textkit.analysis.compare import group_key
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
@@ -115,18 +119,24 @@ def build_index(
             texts = [a.full_text for a in batch]
             predicted = model.predict_labels(texts) if model is not None else None
             proba = model.predict_proba(texts) if model is not None else None
-            mixes = topic_model.transform(batch) if topic_model is not None else None
+            mixes = known = None
+            if topic_model is not None:
+                # Shares and how many words of the vocabulary each text has: a text with none has
+                # no dominant topic (as in TopicModel.infer, which textkit compare reads).
+                parts = list(topic_model._infer_chunks(batch))
+                mixes = np.vstack([shares for shares, _, _ in parts])
+                known = np.concatenate([lengths for _, lengths, _ in parts])
             rows, theme_rows, share_rows = [], [], []
             for i, article in enumerate(batch):
                 n += 1
                 topic = share = mix = None
-                if mixes is not None:
-                    topic = int(np.argmax(mixes[i]))
-                    share = float(mixes[i][topic])
-                    mix = np.asarray(mixes[i], dtype=np.float32).tobytes()
+                if mixes is not None and known is not None:
+                    topic = int(np.argmax(mixes[i])) if known[i] else None
+                    share = float(mixes[i][topic]) if topic is not None else None
+                    mix = np.asarray(mixes[i], dtype=np.float64).tobytes()  # exact: compare rounds as infer does
                     # Shares below the floor never make a topic's representative articles: not stored.
                     share_rows += [(int(k), n, float(mixes[i][k])) for k in np.nonzero(mixes[i] >= SHARE_FLOOR)[0]]
-                date = article.date if article.date and _DATE.match(article.date[:10]) else None
+                month = group_key(article, "month")  # textkit compare's rule, so both give the same groups
                 rows.append(
                     (
                         n,
@@ -134,7 +144,7 @@ def build_index(
                         article.headline,
                         article.text,
                         article.date,
-                        date[:7] if date else None,
+                        month,
                         article.source,
                         article.place,
                         json.dumps(list(article.labels)),
@@ -146,7 +156,6 @@ def build_index(
                 if predicted is not None and proba is not None:
                     column = {str(c): j for j, c in enumerate(model.classes_)}
                     # Month and source repeated here so the overview counts read one covering index.
-                    month = date[:7] if date else None
                     theme_rows += [
                         (n, str(t), float(proba[i][column[str(t)]]), month, article.source) for t in predicted[i]
                     ]
@@ -229,7 +238,7 @@ class CorpusIndex:
         if mix is not None:
             import numpy as np
 
-            mixture = [float(v) for v in np.frombuffer(mix, dtype=np.float32)]
+            mixture = [float(v) for v in np.frombuffer(mix, dtype=np.float64)]
         return IndexedArticle(n, article, themes, topic, share, mixture)
 
     def texts(self, numbers: list[int]) -> list[str]:
@@ -386,6 +395,88 @@ class CorpusIndex:
         ).fetchall()
         return [self._article(r) for r in rows]
 
+    # -- comparisons -------------------------------------------------------------------
+    def group_rows(
+        self,
+        kind: str,
+        by: str,
+        *,
+        sources: Iterable[str] = (),
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> tuple[list[str | None], Any, dict[str, int]]:
+        """Each article's group and row, in the articles' order: what :func:`~textkit.analysis.compare.compare_groups` takes.
+
+        ``kind`` ``themes``: 0/1 per theme of :attr:`model_themes` (the themes predicted
+        at indexing). ``topics``: the topic shares, rounded to 4 decimals as
+        :meth:`~textkit.topics.model.TopicModel.infer` gives them to ``textkit compare``;
+        articles with no word of the model's vocabulary are left out and counted
+        (``no known word``), as there. One query over a covering index: the texts are never read.
+
+        Raises
+        ------
+        ConfigError
+            ``by`` not source, place or month; ``kind`` not themes or topics, or not indexed.
+        InputError
+            A date that is not ``YYYY-MM-DD``.
+        """
+        import numpy as np
+
+        if by not in COMPARE_GROUPINGS:
+            raise ConfigError(f"cannot group by {by!r}", hint=f"use one of {', '.join(COMPARE_GROUPINGS)}", param="by")
+        if kind not in ("themes", "topics") or not (self.model_themes if kind == "themes" else self.topic_labels):
+            raise ConfigError(
+                f"no {kind} in this index", hint="start textkit serve with --model or --topics", param="model"
+            )
+        conditions: list[str] = []
+        args: list[Any] = []
+        chosen = list(sources)
+        if chosen:
+            conditions.append(f"a.source IN ({','.join('?' * len(chosen))})")
+            args += chosen
+        dates, values = _date_filter(date_from, date_to)
+        conditions += dates
+        args += values
+        where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
+        group = f"NULLIF(a.{by}, '')"  # an empty field is no group, as in textkit compare
+        db = self._db()
+        if kind == "topics":
+            sql = f"SELECT a.n, {group}, a.topic IS NOT NULL, a.topic_mix FROM articles a{where}"
+            found = db.execute(sql, args).fetchall()
+            if not found:
+                return [], np.zeros((0, len(self.topic_labels))), {}
+            numbers, keys, known, mixes = zip(*found)
+            order = np.argsort(np.array(numbers), kind="stable")
+            has_key = np.array([keys[i] is not None for i in order], dtype=bool)
+            words = np.array(known, dtype=bool)[order]
+            shares = np.frombuffer(b"".join(mixes[i] for i in order), dtype=np.float64).reshape(len(order), -1)
+            kept = ~has_key | words  # no group: counted as such first, as compare does before the model
+            unknown = int((~kept).sum())
+            return (
+                [keys[i] for i, keep in zip(order, kept) if keep],
+                np.round(shares[kept], 4),
+                {"no known word": unknown} if unknown else {},
+            )
+        sql = f"SELECT a.n, {group}, t.theme FROM articles a LEFT JOIN themes t ON t.n = a.n{where}"
+        column = {t: j for j, t in enumerate(self.model_themes)}
+        row_of: dict[int, int] = {}
+        group_of: list[str | None] = []
+        numbers_of: list[int] = []
+        cells: list[tuple[int, int]] = []
+        for n, key, theme in db.execute(sql, args):
+            row = row_of.get(n)
+            if row is None:
+                row = row_of[n] = len(group_of)
+                group_of.append(key)
+                numbers_of.append(n)
+            if theme is not None:
+                cells.append((row, column[theme]))
+        matrix = np.zeros((len(group_of), len(self.model_themes)))
+        if cells:
+            matrix[tuple(np.array(cells).T)] = 1.0
+        order = np.argsort(np.array(numbers_of, dtype=np.int64), kind="stable")
+        return [group_of[i] for i in order], matrix[order], {}
+
     # -- search ------------------------------------------------------------------------
     def search(
         self,
@@ -429,12 +520,9 @@ class CorpusIndex:
         if source:
             conditions.append("a.source = ?")
             args.append(source)
-        for value, op in ((date_from, ">="), (date_to, "<=")):
-            if value:
-                if not _DATE.match(value):
-                    raise InputError(f"the date {value!r} is not YYYY-MM-DD")
-                conditions.append(f"substr(a.date, 1, 10) {op} ?")
-                args.append(value)
+        dates, values = _date_filter(date_from, date_to)
+        conditions += dates
+        args += values
         where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
         db = self._db()
         total = db.execute(f"{prefix}SELECT COUNT(*) FROM articles a{joins}{where}", args).fetchone()[0]
@@ -442,6 +530,19 @@ class CorpusIndex:
         sql = f"{prefix}SELECT a.* FROM articles a{joins}{where}{order} LIMIT ?"
         rows = db.execute(sql, [*args, limit]).fetchall()
         return [self._article(r) for r in rows], total
+
+
+def _date_filter(date_from: str | None, date_to: str | None) -> tuple[list[str], list[Any]]:
+    """SQL conditions and their values for a date range (inclusive); InputError for a date not ``YYYY-MM-DD``."""
+    conditions: list[str] = []
+    values: list[Any] = []
+    for value, op in ((date_from, ">="), (date_to, "<=")):
+        if value:
+            if not _DATE.match(value):
+                raise InputError(f"the date {value!r} is not YYYY-MM-DD")
+            conditions.append(f"substr(a.date, 1, 10) {op} ?")
+            values.append(value)
+    return conditions, values
 
 
 def _source_filter(source: str | None, prefix: str = "") -> tuple[str, list[Any]]:

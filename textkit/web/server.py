@@ -88,6 +88,7 @@ def make_state(options: ServeOptions, say: Callable[[str], None] = lambda _: Non
         token=None if loopback else secrets.token_urlsafe(24),
         allowed_hosts=["127.0.0.1", "localhost", "::1"] if loopback else ["*"],
         data_name=Path(options.data).name,
+        model_name=options.model,
     )
 
 

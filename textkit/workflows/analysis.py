@@ -84,9 +84,7 @@ def compare_saved(
     InputError
         No group with ``min_group`` articles.
     """
-    import numpy as np
-
-    from textkit.analysis.compare import bootstrap_shares, group_key
+    from textkit.analysis.compare import MEASURES, compare_groups, group_key
     from textkit.store import ModelStore
 
     group_key(Article(id="", text=""), by)  # an unknown grouping fails before the model loads
@@ -115,7 +113,7 @@ def compare_saved(
         topic_model, _ = load_topic_model(model, models_dir)
         columns = list(topic_model.labels_)
         records: Iterator[Record] = topic_model.infer(kept(articles))
-        measure = "mean topic share"
+        measure = MEASURES["topics"]
     else:
         from textkit.themes.predict import predict_stream
         from textkit.workflows.themes import load_classifier
@@ -123,31 +121,31 @@ def compare_saved(
         classifier = load_classifier(model, models_dir)  # refuses any other kind
         columns = [str(c) for c in classifier.classes_]
         records = predict_stream(classifier, kept(articles))
-        measure = "share of articles"
-    rows: dict[str, list[Any]] = {}
+        measure = MEASURES["themes"]
+    keys: list[str] = []
+    rows: list[list[float]] = []
     for record in records:
         key = pending.popleft()
         if kind == "topics" and not record["labels"]:  # no dominant topic: no known word
             skipped["no known word"] = skipped.get("no known word", 0) + 1
             continue
+        keys.append(key)
         if kind == "topics":
-            vector = [record["scores"][c] for c in columns]
+            rows.append([record["scores"][c] for c in columns])
         else:
-            vector = [1.0 if c in record["labels"] else 0.0 for c in columns]
-        rows.setdefault(key, []).append(vector)
-    small = {g for g, r in rows.items() if len(r) < min_group}
-    if small:
-        skipped[f"in groups under {min_group} articles"] = sum(len(rows[g]) for g in small)
-    values = {g: np.array(r) for g, r in rows.items() if g not in small}
-    if len(values) < 2:
-        raise InputError(
-            f"{len(values)} {by} group(s) with at least {min_group} articles: nothing to compare",
-            hint="check --by, or lower --min-group",
-        )
-    comparison = bootstrap_shares(values, columns, by=by, resamples=resamples, confidence=confidence, seed=seed)
-    comparison.measure = measure
-    comparison.skipped = skipped
-    return comparison
+            rows.append([1.0 if c in record["labels"] else 0.0 for c in columns])
+    return compare_groups(
+        keys,
+        rows,
+        columns,
+        by=by,
+        min_group=min_group,
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+        measure=measure,
+        skipped=skipped,
+    )
 
 
 def write_comparison(comparison: Any, handle: IO[str], format: str) -> None:
