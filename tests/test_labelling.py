@@ -108,6 +108,61 @@ def test_restart_resumes_who_answered_what(index, tmp_path):
     assert again.undo("ana") == answered[-1]
 
 
+def test_skips_survive_a_restart_and_leave_the_answers_file_a_training_set(index, tmp_path):
+    from textkit.workflows.themes import train_model
+
+    path = tmp_path / "a.jsonl"
+    labeller = Labeller(index, AnswerLog(path), ["economy", "military"], background=False)
+    answered, skipped = [], []
+    for i in range(12):
+        n = labeller.next("ana", "random")
+        if i % 3 == 0:
+            labeller.skip("ana", n)
+            skipped.append(n)
+        else:
+            labeller.answer("ana", n, ["economy"] if i % 2 else ["military"], mode="random")
+            answered.append(n)
+    skips = [json.loads(line) for line in (tmp_path / "a.jsonl.skips").read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["annotator"], r["skip"]) for r in skips] == [
+        (index.get(n).article.id, "ana", True) for n in skipped
+    ]
+    # The answers file holds answers only: a labelled corpus as it was.
+    assert [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()] == [
+        index.get(n).article.id for n in answered
+    ]
+    again = Labeller(index, AnswerLog(path), ["economy", "military"], background=False, seed=3)
+    shown = {again.next("ana", "random") for _ in range(200)}
+    assert not shown & set(skipped) and not shown & set(answered)
+    # textkit train reads the answers file as before (the skips file is beside it, not in it).
+    result = train_model(read_articles(path), "from-answers", models_dir=tmp_path / "models")
+    assert result.manifest["data"]["count"] == len(answered)
+
+
+def test_undo_brings_back_a_skipped_article_and_takes_the_skip_back_on_disk(index, tmp_path):
+    path = tmp_path / "a.jsonl"
+    labeller = Labeller(index, AnswerLog(path), ["economy"], background=False)
+    first = labeller.next("ana", "random")
+    labeller.answer("ana", first, ["economy"])
+    second = labeller.next("ana", "random")
+    labeller.skip("ana", second)
+    assert labeller.next("ana", "random") not in (first, second)
+    assert labeller.undo("ana") == second  # the last action was the skip
+    assert labeller.next("ana", "random") == second
+    assert labeller.undo("ana") == first  # one further back: the answer
+    # Restarted here: the skip was taken back, so the article can come again; the answer stays.
+    again = AnswerLog(path)
+    assert again.skipped() == {} and again.answered_by("ana") == [index.get(first).article.id]
+    assert [json.loads(line)["skip"] for line in (tmp_path / "a.jsonl.skips").read_text().splitlines()] == [True, False]
+    with pytest.raises(InputError, match="no article number 999999"):
+        labeller.skip("ana", 999999)
+
+
+def test_a_skips_file_that_is_not_skips_is_refused(tmp_path):
+    (tmp_path / "a.jsonl.skips").write_text('{"id": "x", "annotator": "ana"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"a.jsonl.skips:1: not a skip"):
+        AnswerLog(tmp_path / "a.jsonl")
+
+
 def test_uncertainty_mode_asks_about_the_least_certain_article_first(index, model, tmp_path):
     labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), list(model.classes_), model=model, pool_size=10_000)
     scores = uncertainty(model, index.texts(list(range(1, index.count + 1))))

@@ -6,6 +6,8 @@
   ``labels``...) plus ``annotator``, ``time`` and ``mode``, so ``textkit train`` reads it.
   An answer given again to the same article by the same annotator (after an undo)
   supersedes the earlier line: :meth:`AnswerLog.resolved` is what retraining uses.
+  Skips go to a sidecar file next to it (``labels.jsonl.skips``, same guarantees), so the
+  answers file stays a plain labelled corpus that ``textkit train`` reads unchanged.
 - :class:`Labeller` picks the next article (most uncertain for the current model among a
   scored pool of unanswered articles, or at random), records answers and retrains the model
   every ``retrain_every`` answers in a separate process, so a retrain never blocks answering.
@@ -20,7 +22,7 @@ import random
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,16 +52,21 @@ class AnswerLog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.skips_path = self.path.with_name(self.path.name + ".skips")
         self._lock = threading.Lock()
         self.lines: list[dict[str, Any]] = []
+        self._latest: dict[tuple[str, str], dict[str, Any]] = {}
+        self._skips: dict[tuple[str, str], bool] = {}  # the latest skip state of (article id, annotator)
         if self.path.is_file():
-            with self.path.open(encoding="utf-8") as handle:
-                for number, line in enumerate(handle, start=1):
-                    if line.strip():
-                        self.lines.append(_answer_record(line, f"{self.path}:{number}"))
+            for record in _records(self.path, _answer_record):
+                self.lines.append(record)
+                self._latest[record["id"], record["annotator"]] = record
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.touch()
+        if self.skips_path.is_file():
+            for record in _records(self.skips_path, _skip_record):
+                self._skips[record["id"], record["annotator"]] = record["skip"]
 
     def append(self, article: Article, labels: Sequence[str], annotator: str, **extra: Any) -> dict[str, Any]:
         """Write one answer at once (flush and fsync) and return its record."""
@@ -72,19 +79,49 @@ class AnswerLog:
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             **extra,
         }
-        line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _append_line(self.path, record)
             self.lines.append(record)
+            self._latest[article.id, annotator] = record
         return record
+
+    def skip(self, article_id: str, annotator: str, skipped: bool = True) -> None:
+        """Record that ``annotator`` skipped the article (or, ``skipped=False``, took the skip back), at once.
+
+        The record ``{"id", "annotator", "skip", "time"}`` goes to :attr:`skips_path`,
+        flushed and fsynced like an answer; the latest record of an annotator and an
+        article is what counts when the file is read again.
+        """
+        if not annotator:
+            raise ConfigError("a skip needs an annotator name")
+        record = {
+            "id": article_id,
+            "annotator": annotator,
+            "skip": skipped,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        with self._lock:
+            _append_line(self.skips_path, record)
+            self._skips[article_id, annotator] = skipped
+
+    def skipped(self) -> dict[str, list[str]]:
+        """``{annotator: ids they skipped}``, for every annotator who skipped something."""
+        result: dict[str, list[str]] = {}
+        with self._lock:
+            for (aid, who), skipped in self._skips.items():
+                if skipped:
+                    result.setdefault(who, []).append(aid)
+        return result
 
     def resolved(self) -> dict[tuple[str, str], dict[str, Any]]:
         """``{(article id, annotator): record}``: the latest answer of each annotator to each article."""
         with self._lock:
-            return {(r["id"], r["annotator"]): r for r in self.lines}
+            return dict(self._latest)
+
+    def latest(self, article_id: str, annotator: str) -> dict[str, Any] | None:
+        """The latest answer of ``annotator`` to this article, if any."""
+        with self._lock:
+            return self._latest.get((article_id, annotator))
 
     def answered_by(self, annotator: str) -> list[str]:
         """Ids this annotator answered, in answer order (the first answer of each)."""
@@ -115,13 +152,43 @@ class AnswerLog:
         return dict(sorted(counts.items()))
 
 
-def _answer_record(line: str, where: str) -> dict[str, Any]:
+def _append_line(path: Path, record: dict[str, Any]) -> None:
+    """Append one JSON line, flushed and fsynced: a killed process loses nothing written."""
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _records(path: Path, check: Callable[[str, str], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield check(line, f"{path}:{number}")
+
+
+def _json_object(line: str, where: str) -> Any:
     try:
-        record = json.loads(line)
+        return json.loads(line)
     except json.JSONDecodeError as error:
         raise InputError(f"{where}: invalid JSON ({error.msg})", hint="the answers file must be JSONL") from None
+
+
+def _answer_record(line: str, where: str) -> dict[str, Any]:
+    record = _json_object(line, where)
     if not isinstance(record, dict) or not {"id", "labels", "annotator"} <= set(record):
         raise InputError(f"{where}: not an answer (an object with id, labels and annotator)")
+    return record
+
+
+def _skip_record(line: str, where: str) -> dict[str, Any]:
+    record = _json_object(line, where)
+    if (
+        not isinstance(record, dict)
+        or not {"id", "annotator", "skip"} <= set(record)
+        or not isinstance(record["skip"], bool)
+    ):
+        raise InputError(f"{where}: not a skip (an object with id, annotator and skip true or false)")
     return record
 
 
@@ -258,8 +325,9 @@ class Labeller:
             self._queue = self._score_pool(model)
 
     def _resume(self) -> None:
-        """Rebuild who answered what from the answers file (a restart resumes here)."""
-        numbers = self.index.numbers({r["id"] for r in self.log.lines})
+        """Rebuild who answered and skipped what from the answers file and its skips (a restart resumes here)."""
+        skipped = self.log.skipped()
+        numbers = self.index.numbers({r["id"] for r in self.log.lines} | {i for ids in skipped.values() for i in ids})
         for record in self.log.lines:
             n = numbers.get(record["id"])
             if n is not None:
@@ -267,6 +335,8 @@ class Labeller:
                 history = self._history.setdefault(record["annotator"], [])
                 if n not in history:
                     history.append(n)
+        for annotator, ids in skipped.items():
+            self._skipped[annotator] = {numbers[i] for i in ids if i in numbers}
 
     # -- choosing ----------------------------------------------------------------------
     def next(self, annotator: str, mode: Mode = "uncertainty") -> int | None:
@@ -328,23 +398,41 @@ class Labeller:
         )
         with self._lock:
             self._answered.setdefault(annotator, set()).add(n)
-            history = self._history.setdefault(annotator, [])
-            if n in history:
-                history.remove(n)
-            history.append(n)
+            self._push(annotator, n)
             self._reopened.pop(annotator, None)
         self.maybe_retrain()
         return record
 
     def skip(self, annotator: str, n: int) -> None:
-        """Do not show article ``n`` to ``annotator`` again in this session."""
+        """Do not show article ``n`` to ``annotator`` again (recorded at once: a restart keeps it); undo brings it back.
+
+        Raises
+        ------
+        InputError
+            No such article.
+        """
+        article_id = self.index.ids([n]).get(n)
+        if article_id is None:
+            raise InputError(f"no article number {n}")
+        self.log.skip(article_id, annotator)
         with self._lock:
             self._skipped.setdefault(annotator, set()).add(n)
-            if self._reopened.get(annotator) == n:
-                del self._reopened[annotator]
+            self._push(annotator, n)
+
+    def _push(self, annotator: str, n: int) -> None:
+        """``n`` is ``annotator``'s latest answer or skip (the first an undo reaches); lock held."""
+        history = self._history.setdefault(annotator, [])
+        if n in history:
+            history.remove(n)
+        history.append(n)
+        if self._reopened.get(annotator) == n:
+            del self._reopened[annotator]
 
     def undo(self, annotator: str) -> int | None:
-        """Show ``annotator``'s last answered article again; their next answer to it supersedes the old one."""
+        """Show ``annotator``'s last answered or skipped article again.
+
+        A new answer to it supersedes the old one; a skip is taken back at once (on disk too).
+        """
         with self._lock:
             history = self._history.get(annotator, [])
             current = self._reopened.get(annotator)
@@ -356,7 +444,12 @@ class Labeller:
             history.remove(n)
             history.insert(0, n)
             self._reopened[annotator] = n
-            return n
+            unskip = n in self._skipped.get(annotator, set())
+            if unskip:
+                self._skipped[annotator].discard(n)
+        if unskip:
+            self.log.skip(self.index.ids([n])[n], annotator, skipped=False)
+        return n
 
     def progress(self) -> dict[str, Any]:
         """``{"answers", "counts", "agreement"}``, recomputed only when answers came in (each page shows them)."""
@@ -368,7 +461,7 @@ class Labeller:
 
     def previous_labels(self, annotator: str, article_id: str) -> list[str] | None:
         """The labels ``annotator`` gave this article last, if any."""
-        record = self.log.resolved().get((article_id, annotator))
+        record = self.log.latest(article_id, annotator)
         return list(record["labels"]) if record else None
 
     # -- retraining ----------------------------------------------------------------------
