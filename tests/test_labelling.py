@@ -163,6 +163,80 @@ def test_a_skips_file_that_is_not_skips_is_refused(tmp_path):
         AnswerLog(tmp_path / "a.jsonl")
 
 
+SPORT_RULES = """
+[themes.sport]
+words = ["football", "match", "goal"]
+against = ["betting"]
+[themes.economy]
+words = ["inflation", "shares"]
+"""
+
+
+def test_rule_disagreement_scores_conflicting_rules_and_a_classifier_that_contradicts_them():
+    from textkit.themes.rules import parse_rules
+    from textkit.themes.weak import rule_disagreement
+
+    texts = ["football match today", "football betting", "inflation shares football", "nothing here", "inflation up"]
+    predicted = [["sport"], ["sport"], ["economy"], ["sport"], ["sport"]]
+    multi = parse_rules(SPORT_RULES)
+    votes = multi.votes(texts)
+    # Conflict: the share of the firing rules' weight against the majority, theme by theme.
+    assert rule_disagreement(votes, multi).tolist() == [0, 0.5, 0, 0, 0]
+    # Plus half the share of the themes the rules decide on where the classifier decides otherwise.
+    assert rule_disagreement(votes, multi, predicted).tolist() == [0, 0.5, 0.25, 0, 0.5]
+    exclusive = parse_rules("exclusive = true\n" + SPORT_RULES)
+    votes = exclusive.votes(texts)
+    # One theme per article: rules for sport and economy on one article disagree (1 of 3 against economy).
+    assert rule_disagreement(votes, exclusive) == pytest.approx([0, 0.5, 1 / 3, 0, 0])
+    assert rule_disagreement(votes, exclusive, predicted) == pytest.approx([0, 0.5, 1 / 3, 0, 0.5])
+
+
+def test_disagreement_mode_gives_the_articles_the_rules_disagree_on_first(tmp_path):
+    from textkit.themes.rules import parse_rules
+
+    texts = [
+        "football match today in the city",
+        "football betting scandal grows",  # 1 for sport, 1 against: 0.5
+        "inflation shares rise again",
+        "football match betting row",  # 2 for, 1 against: 1/3
+        "nothing at all to see",
+        "football match goal betting",  # 3 for, 1 against: 0.25
+        "the goal of inflation policy",  # sport and economy: multi-label, no conflict
+    ]
+    articles = [Article(id=f"a{i}", text=t) for i, t in enumerate(texts)]
+    index = CorpusIndex(build_index(articles, tmp_path / "i.sqlite", rules=parse_rules(SPORT_RULES, "rules.toml")))
+    assert index.rules_source == "rules.toml"
+    assert index.disagreement_order() == [2, 4, 6]
+    assert index.disagreement(2) == (0.5, ["sport +football", "sport -betting"])
+    assert index.disagreement(1) is None
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), ["sport", "economy"], background=False)
+    assert labeller.modes == ("uncertainty", "random", "disagreement")
+    assert labeller.next("ana", "disagreement") == 2
+    labeller.answer("ana", 2, ["sport"], mode="disagreement")
+    assert labeller.next("ana", "disagreement") == 4
+    labeller.skip("ana", 4)
+    assert labeller.next("ana", "disagreement") == 6
+    assert labeller.next("ben", "disagreement") == 2  # per annotator
+    labeller.answer("ana", 6, ["sport"], mode="disagreement")
+    # Every disagreement answered: the rest come as in the other modes, never a repeat.
+    rest = set()
+    for _ in range(4):
+        n = labeller.next("ana", "disagreement")
+        labeller.answer("ana", n, ["economy"], mode="disagreement")
+        rest.add(n)
+    assert rest == {1, 3, 5, 7} and labeller.next("ana", "disagreement") is None
+    # A restart keeps the order and what was answered or skipped.
+    again = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), ["sport", "economy"], background=False)
+    assert again.next("ana", "disagreement") is None and again.next("ben", "disagreement") == 2
+
+
+def test_disagreement_mode_is_refused_without_rules(index, tmp_path):
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), ["economy"], background=False)
+    assert labeller.modes == ("uncertainty", "random")
+    with pytest.raises(ConfigError, match="not trained from keyword rules"):
+        labeller.next("ana", "disagreement")
+
+
 def test_uncertainty_mode_asks_about_the_least_certain_article_first(index, model, tmp_path):
     labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), list(model.classes_), model=model, pool_size=10_000)
     scores = uncertainty(model, index.texts(list(range(1, index.count + 1))))

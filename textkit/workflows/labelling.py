@@ -9,8 +9,10 @@
   Skips go to a sidecar file next to it (``labels.jsonl.skips``, same guarantees), so the
   answers file stays a plain labelled corpus that ``textkit train`` reads unchanged.
 - :class:`Labeller` picks the next article (most uncertain for the current model among a
-  scored pool of unanswered articles, or at random), records answers and retrains the model
-  every ``retrain_every`` answers in a separate process, so a retrain never blocks answering.
+  scored pool of unanswered articles; where the keyword rules the model was trained from
+  disagree most, :func:`~textkit.themes.weak.rule_disagreement`; or at random), records
+  answers and retrains the model every ``retrain_every`` answers in a separate process, so a
+  retrain never blocks answering.
 - :func:`agreement` is Cohen's kappa per theme between annotators on the articles they both answered.
 """
 
@@ -32,8 +34,8 @@ from textkit.errors import ConfigError, InputError, TextkitError
 from textkit.reading.articles import Article
 from textkit.records import ThemeRecord
 
-Mode = Literal["uncertainty", "random"]
-MODES: tuple[str, ...] = ("uncertainty", "random")
+Mode = Literal["uncertainty", "random", "disagreement"]
+MODES: tuple[str, ...] = ("uncertainty", "random", "disagreement")
 
 
 class AnswerLog:
@@ -258,6 +260,14 @@ def _fit_and_score(
 class Labeller:
     """Next article, answers and background retraining over a :class:`~textkit.web.index.CorpusIndex`.
 
+    The next article comes in one of :attr:`modes`: ``"uncertainty"`` (the current model's
+    least certain first), ``"random"`` (an unbiased evaluation sample), and, when the index
+    holds the rule disagreement of a model trained from rules, ``"disagreement"`` (most
+    disagreement first, :meth:`CorpusIndex.disagreement_order`, scored against the served
+    model when the index was built, so retrains leave the order as it is; once those are
+    answered, as ``"uncertainty"``). None ever repeats an article the annotator answered or
+    skipped.
+
     Parameters
     ----------
     index : CorpusIndex
@@ -312,6 +322,11 @@ class Labeller:
         self._lock = threading.Lock()
         self.state = ModelState(model=model, message="starting model" if model is not None else "no model yet")
         self._queue: list[int] = []  # pool article numbers, most uncertain first
+        # Read once: the index never changes (a list of ints, ~1 MB for 100k articles).
+        self.disagreement_order: list[int] = index.disagreement_order() if index.rules_source else []
+        """Articles the rules disagree on, most disagreement first (empty without rules)."""
+        self.modes: tuple[str, ...] = MODES if index.rules_source else ("uncertainty", "random")
+        """The modes :meth:`next` offers here."""
         self._skipped: dict[str, set[int]] = {}
         self._reopened: dict[str, int] = {}
         self._answered: dict[str, set[int]] = {}
@@ -344,17 +359,38 @@ class Labeller:
 
         Returns None when every article is answered.
         """
-        if mode not in MODES:
-            raise ConfigError(f"unknown mode {mode!r}", hint="uncertainty or random", param="mode")
+        self.check_mode(mode)
         with self._lock:
             if annotator in self._reopened:
                 return self._reopened[annotator]
             done = self._answered.get(annotator, set()) | self._skipped.get(annotator, set())
-            if mode == "uncertainty" and self.state.model is not None:
+            if mode == "disagreement":
+                for n in self.disagreement_order:
+                    if n not in done:
+                        return n
+            if mode != "random" and self.state.model is not None:
                 for n in self._queue:
                     if n not in done:
                         return n
             return self._random_unanswered(done)
+
+    def check_mode(self, mode: str) -> str:
+        """``mode`` if :meth:`next` offers it here.
+
+        Raises
+        ------
+        ConfigError
+            An unknown mode, or ``"disagreement"`` without rules, saying why.
+        """
+        if mode in self.modes:
+            return mode
+        if mode == "disagreement":
+            raise ConfigError(
+                "no rule disagreement here: the theme model was not trained from keyword rules",
+                hint="train one with `textkit train --rules RULES`, or use uncertainty or random",
+                param="mode",
+            )
+        raise ConfigError(f"unknown mode {mode[:40]!r}", hint=f"use {' or '.join(self.modes)}", param="mode")
 
     def _random_unanswered(self, done: set[int]) -> int | None:
         count = self.index.count
