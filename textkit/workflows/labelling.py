@@ -24,6 +24,7 @@ import random
 import threading
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -58,11 +59,11 @@ class AnswerLog:
         self._lock = threading.Lock()
         self.lines: list[dict[str, Any]] = []
         self._latest: dict[tuple[str, str], dict[str, Any]] = {}
+        self._by_article: dict[str, dict[str, Any]] = {}  # the latest answer of anyone to each article
         self._skips: dict[tuple[str, str], bool] = {}  # the latest skip state of (article id, annotator)
         if self.path.is_file():
             for record in _records(self.path, _answer_record):
-                self.lines.append(record)
-                self._latest[record["id"], record["annotator"]] = record
+                self._add(record)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.touch()
@@ -83,9 +84,14 @@ class AnswerLog:
         }
         with self._lock:
             _append_line(self.path, record)
-            self.lines.append(record)
-            self._latest[article.id, annotator] = record
+            self._add(record)
         return record
+
+    def _add(self, record: dict[str, Any]) -> None:
+        # Kept up to date here so that no page rescans every answer (each label page reads them).
+        self.lines.append(record)
+        self._latest[record["id"], record["annotator"]] = record
+        self._by_article[record["id"]] = record
 
     def skip(self, article_id: str, annotator: str, skipped: bool = True) -> None:
         """Record that ``annotator`` skipped the article (or, ``skipped=False``, took the skip back), at once.
@@ -136,21 +142,20 @@ class AnswerLog:
 
     def training_set(self) -> tuple[list[str], list[list[str]]]:
         """Texts and label lists to train on: one per article, the latest answer of anyone."""
-        latest: dict[str, dict[str, Any]] = {}
         with self._lock:
-            for r in self.lines:
-                latest[r["id"]] = r
-        records = list(latest.values())
+            records = list(self._by_article.values())
         texts = [Article(id=r["id"], text=r.get("text", ""), headline=r.get("headline", "")).full_text for r in records]
         return texts, [list(r["labels"]) for r in records]
 
+    @property
+    def articles(self) -> int:
+        """How many articles are answered (what :meth:`training_set` would return)."""
+        return len(self._by_article)
+
     def counts(self) -> dict[str, int]:
         """Articles answered with each theme (latest answer per article)."""
-        _, labels = self.training_set()
-        counts: dict[str, int] = {}
-        for row in labels:
-            for label in row:
-                counts[label] = counts.get(label, 0) + 1
+        with self._lock:
+            counts = Counter(label for r in self._by_article.values() for label in r["labels"])
         return dict(sorted(counts.items()))
 
 
@@ -331,7 +336,7 @@ class Labeller:
         self._reopened: dict[str, int] = {}
         self._answered: dict[str, set[int]] = {}
         self._history: dict[str, list[int]] = {}
-        self._answers_at_train = len(log.training_set()[0]) if model is None else 0
+        self._answers_at_train = log.articles if model is None else 0
         self._executor: ProcessPoolExecutor | None = None
         self._future: Future | None = None
         self._progress: tuple[int, dict[str, Any]] | None = None
@@ -503,14 +508,16 @@ class Labeller:
     # -- retraining ----------------------------------------------------------------------
     def maybe_retrain(self, force: bool = False) -> bool:
         """Start a retrain if ``retrain_every`` new answers came in (or ``force``); True if one started."""
-        texts, labels = self.log.training_set()
+        # Counted before the training set is built: most answers start no retrain.
+        answered = self.log.articles
         with self._lock:
-            due = force or (self.retrain_every and len(texts) - self._answers_at_train >= self.retrain_every)
-            if not due or self.state.training or len(texts) < 2:
+            due = force or (self.retrain_every and answered - self._answers_at_train >= self.retrain_every)
+            if not due or self.state.training or answered < 2:
                 return False
             self.state.training = True
-            self._answers_at_train = len(texts)
+            self._answers_at_train = answered
             done = set().union(*self._answered.values()) if self._answered else set()
+        texts, labels = self.log.training_set()
         pool = self._pool_numbers(done)
         pool_texts = self.index.texts(pool)
         args = (texts, labels, self.model_params, pool_texts, self.cv)
