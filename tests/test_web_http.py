@@ -304,3 +304,17 @@ def test_rule_disagreement_mode_is_not_offered_for_a_model_trained_on_labels(dat
     named(client)
     page = client.get("/label").text
     assert 'href="/label?mode=random"' in page and "disagreement" not in page
+
+
+def test_a_skip_survives_a_restart_of_the_server(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    token = named(client)
+    first = re.search(r'data-n="(\d+)"', client.get("/label").text).group(1)
+    response = client.post("/label", data={"n": first, "action": "skip", "mode": "uncertainty", "csrf": token})
+    assert response.status_code == 303
+    # A new server on the same answers file (uncertainty order: the same queue as before).
+    client, state = client_for(data, models, tmp_path)
+    named(client)
+    assert f'data-n="{first}"' not in client.get("/label").text
+    assert (tmp_path / "answers.jsonl").read_text() == ""  # a skip is not an answer
+    assert state.labeller.log.skipped() == {"ana": [state.index.get(int(first)).article.id]}
