@@ -14,7 +14,10 @@ pass over the JSONL file for a word, and for the articles per month.
 
     nice -n 10 python experiments/bench_serve.py            # --articles 100000
 
-Writes experiments/results/serve.{md,json}.
+Writes experiments/results/serve.{md,json}. With ``--rules experiments/rules/bbc.toml`` the
+theme model is trained from those keyword rules on BBC News train (its labels unused), the
+index also stores the rules' disagreement, the label page is measured in the rule
+disagreement order too, and the tables go to experiments/results/serve_rules.{md,json}.
 """
 
 from __future__ import annotations
@@ -75,17 +78,23 @@ def write_corpus(path: Path, target: int) -> dict[str, int]:
     return counts
 
 
-def save_models(folder: Path, data: Path, articles: int) -> None:
-    """The theme model (BBC News train) and the 10-topic model (5,000 of the texts), unless saved before."""
-    from textkit.reading.articles import read_articles
+def save_models(folder: Path, data: Path, articles: int, rules: str | None = None) -> None:
+    """The theme model (BBC News train; from keyword ``rules`` on its texts, if given) and the
+    10-topic model (5,000 of the texts), unless saved before."""
+    from textkit.reading.articles import Article, read_articles
     from textkit.store import ModelStore
     from textkit.themes.classify import ThemeClassifier
     from textkit.topics.model import TopicModel
+    from textkit.workflows.themes import train_model
 
     store = ModelStore(folder / "models")
     if not (folder / "models" / "topics").is_dir():
         texts, labels = _datasets.load("bbc", "train")
-        store.save(ThemeClassifier().fit(texts, labels), "themes")
+        if rules:
+            unlabelled = [Article(id=str(i), text=t) for i, t in enumerate(texts)]
+            train_model(unlabelled, "themes", models_dir=folder / "models", rules=rules)
+        else:
+            store.save(ThemeClassifier().fit(texts, labels), "themes")
         sample = [a for i, a in enumerate(read_articles(data)) if i % (articles // 5000 or 1) == 0][:5000]
         store.save(TopicModel(num_topics=10, workers=1, measures=()).fit(sample), "topics")
 
@@ -119,6 +128,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--answers", type=int, default=1000, help="answers the background retrain learns from")
     parser.add_argument("--workdir", help="keep the corpus, models and index here and reuse them [default: temporary]")
+    parser.add_argument("--rules", help="train the theme model from these keyword rules (textkit train --rules)")
     args = parser.parse_args()
     import warnings
 
@@ -139,7 +149,7 @@ def main() -> None:
             out["sources"] = write_corpus(data, args.articles)
         out["corpus_mb"] = round(data.stat().st_size / 2**20, 1)
 
-        save_models(folder_path, data, args.articles)
+        save_models(folder_path, data, args.articles, args.rules)
 
         # 1,000 answers with BBC gold labels, as an annotator would have written them.
         answers_path = folder_path / "answers.jsonl"
@@ -206,6 +216,11 @@ def main() -> None:
         out["answer_post_fsync"] = stats(posts)
         _, gets = answer_loop(50, "random")
         out["next_article_random"] = stats(gets)
+        if args.rules:
+            out["rules"] = args.rules
+            out["rule_disagreements"] = len(state.labeller.disagreement_order)
+            _, gets = answer_loop(50, "disagreement")
+            out["next_article_disagreement"] = stats(gets)
 
         search = [timed(client, "get", f"/search?q={q}")[0] for q in QUERIES for _ in range(5)]
         out["search_words"] = stats(search)
@@ -260,19 +275,30 @@ def main() -> None:
         thread.join(timeout=10)
     out["load_average_at_end"] = [round(v, 1) for v in os.getloadavg()]
     out["machine"] = f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}"
-    (RESULTS / "serve.json").write_text(json.dumps(out, indent=2) + "\n")
-    write_markdown(out)
+    stem = "serve_rules" if args.rules else "serve"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(out, indent=2) + "\n")
+    write_markdown(out, stem)
 
 
-def write_markdown(out: dict) -> None:
+def write_markdown(out: dict, stem: str) -> None:
     def row(name: str, key: str, goal: str) -> str:
         s = out[key]
         return f"| {name} | {s['median_ms']} | {s['p95_ms']} | {s['max_ms']} | {goal} |"
 
     r = out["retrain"]
+    command = "nice -n 10 python experiments/bench_serve.py" + (f" --rules {out['rules']}" if "rules" in out else "")
+    rules = disagreement = ""
+    if "rules" in out:
+        rules = (
+            f"\nTheme model trained from the keyword rules {out['rules']} on BBC News train; the rules disagree\n"
+            f"(with each other or with the model) on {out['rule_disagreements']:,} of the articles.\n"
+        )
+        disagreement = "\n" + row(
+            "label page: next article by rule disagreement", "next_article_disagreement", "< 100 ms"
+        )
     text = f"""# textkit serve with {out["articles"]:,} articles
 
-`nice -n 10 python experiments/bench_serve.py` on {out["machine"]}; load average (1, 5, 15 min)
+`{command}` on {out["machine"]}; load average (1, 5, 15 min)
 {out["load_average_at_start"]} when the requests started and {out["load_average_at_end"]} at the end: other jobs
 shared the two cores. Corpus: the shared datasets' texts repeated with new ids ({out["corpus_mb"]} MB of JSONL),
 streamed into the index: {out["index_build_s"]} s to build (theme predictions, topic mixtures, full-text index),
@@ -281,11 +307,11 @@ Real uvicorn server on a loopback port, httpx client in the same process.
 
 The first overview request computes the counts ({out["overview_first"]:.0f} ms); the index never changes, so
 later requests reuse them.
-
+{rules}
 | request | median ms | p95 ms | max ms | goal |
 |---|---:|---:|---:|---|
 {row("label page: next article by uncertainty (suggestions, highlighted words)", "next_article_uncertainty", "< 100 ms")}
-{row("label page: next article at random", "next_article_random", "< 100 ms")}
+{row("label page: next article at random", "next_article_random", "< 100 ms")}{disagreement}
 {row("answer (appended, fsynced)", "answer_post_fsync", "")}
 {row("search: words", "search_words", "< 300 ms")}
 {row("search: words + theme + source + dates", "search_words_and_filters", "< 300 ms")}
@@ -303,7 +329,7 @@ articles; in a worker process): {r["seconds"]} s. Meanwhile {r["answered_during"
 next article median {r["next_article_during"]["median_ms"]} ms (p95 {r["next_article_during"]["p95_ms"]} ms),
 answer median {r["answer_post_during"]["median_ms"]} ms (p95 {r["answer_post_during"]["p95_ms"]} ms).
 """
-    (RESULTS / "serve.md").write_text(text)
+    (RESULTS / f"{stem}.md").write_text(text)
     print(text)
 
 

@@ -108,6 +108,135 @@ def test_restart_resumes_who_answered_what(index, tmp_path):
     assert again.undo("ana") == answered[-1]
 
 
+def test_skips_survive_a_restart_and_leave_the_answers_file_a_training_set(index, tmp_path):
+    from textkit.workflows.themes import train_model
+
+    path = tmp_path / "a.jsonl"
+    labeller = Labeller(index, AnswerLog(path), ["economy", "military"], background=False)
+    answered, skipped = [], []
+    for i in range(12):
+        n = labeller.next("ana", "random")
+        if i % 3 == 0:
+            labeller.skip("ana", n)
+            skipped.append(n)
+        else:
+            labeller.answer("ana", n, ["economy"] if i % 2 else ["military"], mode="random")
+            answered.append(n)
+    skips = [json.loads(line) for line in (tmp_path / "a.jsonl.skips").read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["annotator"], r["skip"]) for r in skips] == [
+        (index.get(n).article.id, "ana", True) for n in skipped
+    ]
+    # The answers file holds answers only: a labelled corpus as it was.
+    assert [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()] == [
+        index.get(n).article.id for n in answered
+    ]
+    again = Labeller(index, AnswerLog(path), ["economy", "military"], background=False, seed=3)
+    shown = {again.next("ana", "random") for _ in range(200)}
+    assert not shown & set(skipped) and not shown & set(answered)
+    # textkit train reads the answers file as before (the skips file is beside it, not in it).
+    result = train_model(read_articles(path), "from-answers", models_dir=tmp_path / "models")
+    assert result.manifest["data"]["count"] == len(answered)
+
+
+def test_undo_brings_back_a_skipped_article_and_takes_the_skip_back_on_disk(index, tmp_path):
+    path = tmp_path / "a.jsonl"
+    labeller = Labeller(index, AnswerLog(path), ["economy"], background=False)
+    first = labeller.next("ana", "random")
+    labeller.answer("ana", first, ["economy"])
+    second = labeller.next("ana", "random")
+    labeller.skip("ana", second)
+    assert labeller.next("ana", "random") not in (first, second)
+    assert labeller.undo("ana") == second  # the last action was the skip
+    assert labeller.next("ana", "random") == second
+    assert labeller.undo("ana") == first  # one further back: the answer
+    # Restarted here: the skip was taken back, so the article can come again; the answer stays.
+    again = AnswerLog(path)
+    assert again.skipped() == {} and again.answered_by("ana") == [index.get(first).article.id]
+    assert [json.loads(line)["skip"] for line in (tmp_path / "a.jsonl.skips").read_text().splitlines()] == [True, False]
+    with pytest.raises(InputError, match="no article number 999999"):
+        labeller.skip("ana", 999999)
+
+
+def test_a_skips_file_that_is_not_skips_is_refused(tmp_path):
+    (tmp_path / "a.jsonl.skips").write_text('{"id": "x", "annotator": "ana"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"a.jsonl.skips:1: not a skip"):
+        AnswerLog(tmp_path / "a.jsonl")
+
+
+SPORT_RULES = """
+[themes.sport]
+words = ["football", "match", "goal"]
+against = ["betting"]
+[themes.economy]
+words = ["inflation", "shares"]
+"""
+
+
+def test_rule_disagreement_scores_conflicting_rules_and_a_classifier_that_contradicts_them():
+    from textkit.themes.rules import parse_rules
+    from textkit.themes.weak import rule_disagreement
+
+    texts = ["football match today", "football betting", "inflation shares football", "nothing here", "inflation up"]
+    predicted = [["sport"], ["sport"], ["economy"], ["sport"], ["sport"]]
+    multi = parse_rules(SPORT_RULES)
+    votes = multi.votes(texts)
+    # Conflict: the share of the firing rules' weight against the majority, theme by theme.
+    assert rule_disagreement(votes, multi).tolist() == [0, 0.5, 0, 0, 0]
+    # Plus half the share of the themes the rules decide on where the classifier decides otherwise.
+    assert rule_disagreement(votes, multi, predicted).tolist() == [0, 0.5, 0.25, 0, 0.5]
+    exclusive = parse_rules("exclusive = true\n" + SPORT_RULES)
+    votes = exclusive.votes(texts)
+    # One theme per article: rules for sport and economy on one article disagree (1 of 3 against economy).
+    assert rule_disagreement(votes, exclusive) == pytest.approx([0, 0.5, 1 / 3, 0, 0])
+    assert rule_disagreement(votes, exclusive, predicted) == pytest.approx([0, 0.5, 1 / 3, 0, 0.5])
+
+
+def test_disagreement_mode_gives_the_articles_the_rules_disagree_on_first(tmp_path):
+    from textkit.themes.rules import parse_rules
+
+    texts = [
+        "football match today in the city",
+        "football betting scandal grows",  # 1 for sport, 1 against: 0.5
+        "inflation shares rise again",
+        "football match betting row",  # 2 for, 1 against: 1/3
+        "nothing at all to see",
+        "football match goal betting",  # 3 for, 1 against: 0.25
+        "the goal of inflation policy",  # sport and economy: multi-label, no conflict
+    ]
+    articles = [Article(id=f"a{i}", text=t) for i, t in enumerate(texts)]
+    index = CorpusIndex(build_index(articles, tmp_path / "i.sqlite", rules=parse_rules(SPORT_RULES, "rules.toml")))
+    assert index.rules_source == "rules.toml"
+    assert index.disagreement_order() == [2, 4, 6]
+    assert index.disagreement(2) == (0.5, ["sport +football", "sport -betting"])
+    assert index.disagreement(1) is None
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), ["sport", "economy"], background=False)
+    assert labeller.modes == ("uncertainty", "random", "disagreement")
+    assert labeller.next("ana", "disagreement") == 2
+    labeller.answer("ana", 2, ["sport"], mode="disagreement")
+    assert labeller.next("ana", "disagreement") == 4
+    labeller.skip("ana", 4)
+    assert labeller.next("ana", "disagreement") == 6
+    assert labeller.next("ben", "disagreement") == 2  # per annotator
+    labeller.answer("ana", 6, ["sport"], mode="disagreement")
+    # Every disagreement answered: the rest come as in the other modes, never a repeat.
+    rest = set()
+    for _ in range(4):
+        n = labeller.next("ana", "disagreement")
+        labeller.answer("ana", n, ["economy"], mode="disagreement")
+        rest.add(n)
+    assert rest == {1, 3, 5, 7} and labeller.next("ana", "disagreement") is None
+    # A restart keeps the order and what was answered or skipped.
+    again = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), ["sport", "economy"], background=False)
+    assert again.next("ana", "disagreement") is None and again.next("ben", "disagreement") == 2
+
+
+def test_disagreement_mode_is_refused_without_rules(index, tmp_path):
+    labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), ["economy"], background=False)
+    assert labeller.modes == ("uncertainty", "random")
+    with pytest.raises(ConfigError, match="not trained from keyword rules"):
+        labeller.next("ana", "disagreement")
+
+
 def test_uncertainty_mode_asks_about_the_least_certain_article_first(index, model, tmp_path):
     labeller = Labeller(index, AnswerLog(tmp_path / "a.jsonl"), list(model.classes_), model=model, pool_size=10_000)
     scores = uncertainty(model, index.texts(list(range(1, index.count + 1))))

@@ -141,13 +141,18 @@ def test_label_ten_with_the_keyboard_kill_restart_resume(browser, setup):
                 press(browser, "3")
             press(browser, Keys.ENTER)
             wait_for_new_article(browser, article)
-        # Skip one, undo once: the last answered article comes back, marked as answered before.
+        # Skip one, undo: the skipped article comes back; undo again: the last answered one, marked so.
         skipped = current_article(browser)
         press(browser, "s")
         wait_for_new_article(browser, skipped)
         press(browser, "u")
+        assert wait_for_article(browser, skipped) == skipped
+        assert "answered this article before" not in browser.page_source
+        press(browser, "u")
         assert wait_for_article(browser, seen[-1]) == seen[-1]
         assert "answered this article before" in browser.page_source
+        skips = [json.loads(line) for line in (folder / "answers.jsonl.skips").read_text().splitlines()]
+        assert [(r["id"], r["skip"]) for r in skips] == [(skipped, True), (skipped, False)]  # the undo took it back
         lines = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
         assert [r["id"] for r in lines] == seen
         assert all(r["annotator"] == "ana" and r["labels"] for r in lines)

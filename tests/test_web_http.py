@@ -170,7 +170,8 @@ def test_token_is_required_when_listening_beyond_loopback(data, models, tmp_path
         ("get", "/topics/99", None, 404, "no topic 99"),
         ("get", "/search?topic=x", None, 400, "topic must be a whole number"),
         ("get", "/search?q=a&from=2024-13", None, 400, "is not YYYY-MM-DD"),
-        ("get", "/label?mode=clever", None, 400, "mode must be one of"),
+        ("get", "/label?mode=clever", None, 400, "unknown mode"),
+        ("get", "/label?mode=disagreement", None, 400, "not trained from keyword rules"),
         ("get", "/static/../../etc/passwd", None, 404, ""),
         ("get", "/static/index.py", None, 404, "no such file"),
         ("post", "/label", {"n": "x", "action": "accept"}, 400, "n must be a whole number"),
@@ -339,3 +340,79 @@ def test_compare_page_links_and_escapes(data, models, tmp_path):
     page = client.get("/compare?min_group=2&by=source").text
     assert "<i>src" not in page and "&lt;i&gt;src&lt;/i&gt;" in page
     assert client.get("/compare?model=topics&by=place&min_group=2").status_code == 200
+
+
+RULES = """
+[themes.sport]
+words = ["football", "stadium", "goal*"]
+against = ["betting"]
+[themes.economy]
+words = ["inflation", "shares", "bank"]
+"""
+
+
+def test_rule_disagreement_mode_for_a_model_trained_from_rules(models, tmp_path):
+    import random
+
+    from textkit.reading.articles import Article
+    from textkit.workflows.themes import train_model
+
+    rng = random.Random(0)
+    sport = ["football", "stadium", "goals", "players", "coach", "league", "season", "fans"]
+    economy = ["inflation", "shares", "bank", "prices", "market", "rates", "growth", "exports"]
+    records = [{"id": "conflict", "text": "football betting ring exposed by reporters"}]
+    for i in range(60):
+        words = rng.sample(sport if i % 2 else economy, 5) + rng.sample(["city", "week", "report", "said", "new"], 3)
+        records.append({"id": f"a{i}", "text": " ".join(words)})
+    data = tmp_path / "corpus.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(RULES, encoding="utf-8")
+    articles = [Article(id=r["id"], text=r["text"]) for r in records]
+    train_model(articles, "weak", models_dir=models, rules=tmp_path / "rules.toml")
+    options = ServeOptions(
+        data=str(data),
+        model="weak",
+        labels=str(tmp_path / "answers.jsonl"),
+        index=str(tmp_path / "index.sqlite"),
+        models_dir=str(models),
+        background=False,
+    )
+    state = make_state(options)
+    client = TestClient(create_app(state), base_url=BASE, follow_redirects=False)
+    token = named(client)
+    page = client.get("/label").text
+    assert '<a href="/label?mode=disagreement">rule disagreement</a>' in page
+    order = state.index.disagreement_order()
+    assert order[0] == 1 and len(order) > 1  # one rule for sport, one against: 0.5, and first of the ties
+    for n in order[1:]:
+        # The others: unanimous rules the classifier contradicts (0.5 too).
+        score, fired = state.index.disagreement(n)  # type: ignore[misc]
+        themes = {name.split()[0] for name in fired}
+        assert score == 0.5 and len(themes) == 1 and not themes & set(state.index.get(n).themes)
+    page = client.get("/label?mode=disagreement").text
+    assert 'data-id="conflict"' in page and "<strong>rule disagreement</strong>" in page
+    assert "Rules disagree (0.50): sport +football, sport -betting" in page
+    form = {"n": "1", "action": "skip", "mode": "disagreement", "csrf": token}
+    assert client.post("/label", data=form).headers["location"] == "/label?mode=disagreement"
+    assert f'data-n="{order[1]}"' in client.get("/label?mode=disagreement").text
+
+
+def test_rule_disagreement_mode_is_not_offered_for_a_model_trained_on_labels(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    named(client)
+    page = client.get("/label").text
+    assert 'href="/label?mode=random"' in page and "disagreement" not in page
+
+
+def test_a_skip_survives_a_restart_of_the_server(data, models, tmp_path):
+    client, _ = client_for(data, models, tmp_path)
+    token = named(client)
+    first = re.search(r'data-n="(\d+)"', client.get("/label").text).group(1)
+    response = client.post("/label", data={"n": first, "action": "skip", "mode": "uncertainty", "csrf": token})
+    assert response.status_code == 303
+    # A new server on the same answers file (uncertainty order: the same queue as before).
+    client, state = client_for(data, models, tmp_path)
+    named(client)
+    assert f'data-n="{first}"' not in client.get("/label").text
+    assert (tmp_path / "answers.jsonl").read_text() == ""  # a skip is not an answer
+    assert state.labeller.log.skipped() == {"ana": [state.index.get(int(first)).article.id]}

@@ -16,9 +16,15 @@ def register(app: typer.Typer) -> None:
 
 def serve(
     data: str = typer.Argument(..., help="The corpus: any file the readers take (JSONL, CSV, dump, folder)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Theme model: suggestions and uncertainty."),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m", help="Theme model: suggestions, uncertainty; rule disagreement if trained with --rules."
+    ),
     topics: Optional[str] = typer.Option(None, "--topics", help="Topic model: topic browser and topics over time."),
-    labels: str = typer.Option("labels.jsonl", "--labels", help="Answers file (JSONL, appended; resumed on restart)."),
+    labels: str = typer.Option(
+        "labels.jsonl",
+        "--labels",
+        help="Answers file (JSONL, appended; resumed on restart; skips beside it in FILE.skips).",
+    ),
     themes: Optional[str] = typer.Option(None, "--themes", help="Themes to label with, comma-separated."),
     retrain_every: int = typer.Option(
         20, "--retrain-every", help="Retrain the model after this many answers (0: never)."

@@ -212,3 +212,76 @@ def _out_of_fold(
             if theme in order:
                 scores[held, k] = proba[:, order[theme]]
     return scores
+
+
+def rule_disagreement(votes: Any, ruleset: RuleSet, predicted: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+    """How much the rules that fire on each article disagree, with each other and with a classifier.
+
+    Each firing rule casts its weight for its theme (``words``, ``regex``) or against it
+    (``against``). Per article, with ``F[t]`` and ``A[t]`` the weights for and against
+    theme ``t``:
+
+    - *conflict* (0 to 0.5) is the share of the firing rules' weight that votes against
+      the rules' majority. Multi-label rules decide each theme apart:
+      ``sum_t min(F[t], A[t]) / sum_t (F[t] + A[t])``. Exclusive rules (one theme per
+      article) choose the theme ``k`` with the largest net support ``F - A``; every vote
+      for another theme and every vote against ``k`` is against the majority.
+    - *mismatch* (0 to 1), with the classifier's ``predicted`` themes: multi-label, the
+      share of the themes the rules decide (``F[t] != A[t]``) on which the classifier
+      decides otherwise; exclusive, 1 when the rules support another theme more than the
+      classifier's (``F - A`` of its theme below the largest), else 0.
+
+    The score is ``conflict + mismatch / 2`` (0 to 1): two rules in a tie rank with
+    unanimous rules the classifier contradicts. A plain weighted vote rather than the
+    label model's posterior, because an annotator can check it by reading the rules
+    that fired, and the label model's fit is not kept with the classifier.
+
+    Parameters
+    ----------
+    votes : sparse matrix (n_articles, n_rules)
+        From :meth:`~textkit.themes.rules.RuleSet.votes`.
+    ruleset : RuleSet
+    predicted : sequence of label lists, optional
+        The classifier's themes of each article (without it, the score is the conflict alone).
+
+    Returns
+    -------
+    ndarray (n_articles,)
+        0 where no rule fires.
+    """
+    from scipy import sparse
+
+    L = sparse.csr_matrix(votes, dtype=float)
+    themes = ruleset.themes
+    # (rules x themes): each rule's weight in its theme's column.
+    weighted = sparse.csr_matrix(
+        (ruleset.weights, (np.arange(len(ruleset.rules)), ruleset.theme_index)), shape=(len(ruleset.rules), len(themes))
+    )
+    F = np.asarray((L.multiply(L > 0) @ weighted).todense())
+    A = np.asarray((-L.multiply(L < 0) @ weighted).todense())
+    total = F.sum(axis=1) + A.sum(axis=1)
+    net = F - A
+    rows = np.arange(len(F))
+    if ruleset.exclusive:
+        k = net.argmax(axis=1)
+        against = F.sum(axis=1) - F[rows, k] + A[rows, k]
+    else:
+        against = np.minimum(F, A).sum(axis=1)
+    conflict = np.divide(against, total, out=np.zeros(len(F)), where=total > 0)
+    if predicted is None:
+        return conflict
+    column = {t: j for j, t in enumerate(themes)}
+    chosen = np.zeros(F.shape, dtype=bool)
+    for i, labels in enumerate(predicted):
+        chosen[i, [column[t] for t in labels if t in column]] = True
+    if ruleset.exclusive:
+        # A theme the rules do not name has no support: 0.
+        support = np.where(chosen, net, -np.inf).max(axis=1)
+        support[~chosen.any(axis=1)] = 0.0
+        mismatch = ((support < net.max(axis=1)) & (total > 0)).astype(float)
+    else:
+        decided = net != 0
+        differ = (decided & ((net > 0) != chosen)).sum(axis=1)
+        count = decided.sum(axis=1)
+        mismatch = np.divide(differ, count, out=np.zeros(len(F)), where=count > 0)
+    return conflict + mismatch / 2

@@ -38,7 +38,7 @@ from starlette.routing import Route
 from textkit.errors import TextkitError
 from textkit.records import ThemeRecord
 from textkit.web.index import CorpusIndex
-from textkit.workflows.labelling import MODES, Labeller
+from textkit.workflows.labelling import Labeller
 
 TOKEN_COOKIE = "textkit_token"
 CSRF_COOKIE = "textkit_csrf"
@@ -216,11 +216,12 @@ def _labeller(request: Request) -> Labeller:
     return labeller
 
 
-def _mode(value: str | None) -> str:
-    mode = value or "uncertainty"
-    if mode not in MODES:
-        raise HTTPException(400, f"mode must be one of {', '.join(MODES)}, not {mode[:40]!r}")
-    return mode
+def _mode(labeller: Labeller, value: str | None) -> str:
+    """The requested mode, checked by the labeller (a ConfigError is a 400 page with its message)."""
+    return labeller.check_mode(value or "uncertainty")
+
+
+_MODE_TITLES = {"uncertainty": "uncertainty", "random": "random", "disagreement": "rule disagreement"}
 
 
 # -- label -----------------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def home(request: Request) -> Response:
 
 def label_page(request: Request) -> Response:
     labeller = _labeller(request)
-    mode = _mode(request.query_params.get("mode"))
+    mode = _mode(labeller, request.query_params.get("mode"))
     annotator = request.cookies.get(NAME_COOKIE)
     if not annotator or not _NAME.match(annotator):
         return _render(request, "name.html", mode=mode)
@@ -259,6 +260,7 @@ def label_page(request: Request) -> Response:
         themes=themes,
         terms=terms,
         reopened=previous is not None,
+        disagreement=labeller.index.disagreement(n) if labeller.index.rules_source else None,
         headline=highlight(item.article.headline, [w for ws in terms.values() for w in ws]),
         body=highlight(item.article.text, [w for ws in terms.values() for w in ws]),
         **context,
@@ -269,6 +271,7 @@ def _label_status(labeller: Labeller) -> dict[str, Any]:
     state = labeller.state
     progress = labeller.progress()
     return {
+        "modes": [(m, _MODE_TITLES[m]) for m in labeller.modes],
         "model_state": state,
         "counts": [(t, progress["counts"].get(t, 0), state.f1.get(t)) for t in labeller.themes],
         "answers": progress["answers"],
@@ -281,7 +284,8 @@ async def set_name(request: Request) -> Response:
     name = str(form.get("name", "")).strip()
     if not _NAME.match(name):
         raise HTTPException(400, "a name is 1 to 40 letters, digits, spaces or . @ - _")
-    response = RedirectResponse(f"/label?mode={_mode(str(form.get('mode') or ''))}", status_code=303)
+    mode = _mode(_labeller(request), str(form.get("mode") or ""))
+    response = RedirectResponse(f"/label?mode={mode}", status_code=303)
     _cookie(response, NAME_COOKIE, name)
     return response
 
@@ -297,7 +301,7 @@ async def answer(request: Request) -> Response:
     labeller = _labeller(request)
     annotator = _annotator(request)
     form = await _form(request)
-    mode = _mode(str(form.get("mode") or ""))
+    mode = _mode(labeller, str(form.get("mode") or ""))
     n = _int(str(form.get("n") or ""), "n")
     if n is None:
         raise HTTPException(400, "which article? the form has no n")
@@ -317,7 +321,7 @@ async def undo(request: Request) -> Response:
     labeller = _labeller(request)
     annotator = _annotator(request)
     form = await _form(request)
-    mode = _mode(str(form.get("mode") or ""))
+    mode = _mode(labeller, str(form.get("mode") or ""))
     labeller.undo(annotator)
     return RedirectResponse(f"/label?mode={mode}", status_code=303)
 

@@ -2,7 +2,8 @@
 
 :func:`build_index` streams the articles once into a sqlite file: the fields of each
 article, its predicted themes (when a theme model is given), its topic mixture and
-dominant topic (when a topic model is given), and a full-text index for search.
+dominant topic (when a topic model is given), how much keyword rules disagree on it
+(when the theme model was trained from rules), and a full-text index for search.
 :class:`CorpusIndex` answers what the pages ask: one article, a random one, counts per
 month/source/theme/topic, search. sqlite3 is in the standard library, so this module
 needs no web extra and :mod:`textkit.workflows.labelling` can use it too.
@@ -40,6 +41,7 @@ CREATE TABLE articles(
 );
 CREATE TABLE themes(n INTEGER NOT NULL, theme TEXT NOT NULL, score REAL, month TEXT, source TEXT);
 CREATE TABLE topic_shares(topic INTEGER NOT NULL, n INTEGER NOT NULL, share REAL NOT NULL);
+CREATE TABLE disagreement(n INTEGER PRIMARY KEY, score REAL NOT NULL, rules TEXT NOT NULL);
 CREATE VIRTUAL TABLE fts USING fts5(headline, text, content='articles', content_rowid='n');
 """
 _INDEXES = """
@@ -52,6 +54,7 @@ CREATE INDEX themes_month ON themes(theme, month, source);
 CREATE INDEX themes_n ON themes(n, theme);
 CREATE INDEX articles_groups ON articles(source, month, place, date, topic, topic_mix);
 CREATE INDEX topic_shares_topic ON topic_shares(topic, share);
+CREATE INDEX disagreement_score ON disagreement(score DESC, n);
 """
 
 
@@ -84,6 +87,7 @@ def build_index(
     *,
     model: Any = None,
     topic_model: Any = None,
+    rules: Any = None,
     batch_size: int = 1000,
 ) -> Path:
     """Write the index of ``articles`` to ``path`` (built in a temporary file, then renamed).
@@ -96,6 +100,11 @@ def build_index(
         Predicted themes and their scores are stored for the overview and search filters.
     topic_model : TopicModel, optional
         Each article's topic mixture and dominant topic are stored.
+    rules : RuleSet, optional
+        The keyword rules ``model`` was trained from: each article on which they disagree
+        (:func:`~textkit.themes.weak.rule_disagreement`, against ``model``'s themes) is
+        stored with its score and the rules that fired, for the label queue's rule
+        disagreement order.
 
     Raises
     ------
@@ -126,6 +135,10 @@ def build_index(
                 parts = list(topic_model._infer_chunks(batch))
                 mixes = np.vstack([shares for shares, _, _ in parts])
                 known = np.concatenate([lengths for _, lengths, _ in parts])
+            if rules is not None:
+                connection.executemany(
+                    "INSERT INTO disagreement VALUES (?,?,?)", _disagreements(rules, texts, predicted, n)
+                )
             rows, theme_rows, share_rows = [], [], []
             for i, article in enumerate(batch):
                 n += 1
@@ -177,6 +190,7 @@ def build_index(
                 ("count", str(n)),
                 ("topics", json.dumps(labels)),
                 ("themes", json.dumps(classes)),
+                ("rules", "" if rules is None else rules.source),
             ],
         )
         connection.commit()
@@ -184,6 +198,20 @@ def build_index(
         connection.close()
     os.replace(partial, path)
     return path
+
+
+def _disagreements(rules: Any, texts: list[str], predicted: Any, first: int) -> list[tuple[int, float, str]]:
+    """Rows of the disagreement table for a batch numbered from ``first + 1``: articles scoring above 0."""
+    import numpy as np
+
+    from textkit.themes.weak import rule_disagreement
+
+    votes = rules.votes(texts)
+    scores = rule_disagreement(votes, rules, predicted)
+    return [
+        (first + int(i) + 1, float(scores[i]), json.dumps([rules.rules[j].name for j in votes[i].indices]))
+        for i in np.flatnonzero(scores > 0)
+    ]
 
 
 class CorpusIndex:
@@ -201,6 +229,8 @@ class CorpusIndex:
         self.count = int(meta["count"])
         self.topic_labels: list[str] = json.loads(meta["topics"])
         self.model_themes: list[str] = json.loads(meta["themes"])
+        self.rules_source: str | None = meta["rules"] or None
+        """The rules file the theme model was trained from (None: no rule disagreement stored)."""
 
     def _db(self) -> sqlite3.Connection:
         # One read-only connection per thread: sqlite3 connections are not shared across threads.
@@ -270,6 +300,15 @@ class CorpusIndex:
             ):
                 result[aid] = n
         return result
+
+    def disagreement_order(self) -> list[int]:
+        """Numbers of the articles the rules disagree on, most disagreement first (ties: index order)."""
+        return [n for (n,) in self._db().execute("SELECT n FROM disagreement ORDER BY score DESC, n")]
+
+    def disagreement(self, n: int) -> tuple[float, list[str]] | None:
+        """Article ``n``'s rule disagreement score and the rules that fired on it; None if they agree."""
+        row = self._db().execute("SELECT score, rules FROM disagreement WHERE n = ?", (n,)).fetchone()
+        return (float(row[0]), json.loads(row[1])) if row else None
 
     def data_labels(self) -> list[str]:
         """The labels present in the data itself (gold or earlier labels), sorted."""

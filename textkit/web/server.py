@@ -44,13 +44,15 @@ def make_state(options: ServeOptions, say: Callable[[str], None] = lambda _: Non
 
     if not Path(options.data).exists():
         raise ConfigError(f"{options.data}: no such file or folder", param="DATA")
-    model = topic_model = None
+    model = topic_model = rules = None
     manifests: list[Any] = []
     if options.model:
         from textkit.store import load
+        from textkit.workflows.themes import rules_of
 
         loaded = load(options.model, kind="themes", models_dir=options.models_dir)
         model = loaded.model
+        rules = rules_of(loaded.manifest)
         manifests.append(loaded.manifest)
     if options.topics:
         from textkit.workflows.topics import load_topic_model
@@ -60,7 +62,9 @@ def make_state(options: ServeOptions, say: Callable[[str], None] = lambda _: Non
     index_path = Path(options.index) if options.index else cache_path(options.data, options.reader, *manifests)
     if not index_path.is_file():
         say(f"indexing {options.data} into {index_path} ...")
-        build_index(read_articles(options.data, **options.reader), index_path, model=model, topic_model=topic_model)
+        build_index(
+            read_articles(options.data, **options.reader), index_path, model=model, topic_model=topic_model, rules=rules
+        )
     index = CorpusIndex(index_path)
     say(f"{index.count} articles indexed")
     log = AnswerLog(options.labels)
@@ -76,6 +80,8 @@ def make_state(options: ServeOptions, say: Callable[[str], None] = lambda _: Non
         labeller = Labeller(
             index, log, themes, model=model, retrain_every=options.retrain_every, background=options.background
         )
+        if index.rules_source:
+            say(f"the rules of {index.rules_source} disagree on {len(labeller.disagreement_order)} articles")
     else:
         say("no themes (no --model, --themes or labelled data): the label page is off")
     loopback = options.host in LOOPBACK
@@ -94,7 +100,9 @@ def make_state(options: ServeOptions, say: Callable[[str], None] = lambda _: Non
 
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it every page larger than one write waited ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -6,9 +6,13 @@
   ``labels``...) plus ``annotator``, ``time`` and ``mode``, so ``textkit train`` reads it.
   An answer given again to the same article by the same annotator (after an undo)
   supersedes the earlier line: :meth:`AnswerLog.resolved` is what retraining uses.
+  Skips go to a sidecar file next to it (``labels.jsonl.skips``, same guarantees), so the
+  answers file stays a plain labelled corpus that ``textkit train`` reads unchanged.
 - :class:`Labeller` picks the next article (most uncertain for the current model among a
-  scored pool of unanswered articles, or at random), records answers and retrains the model
-  every ``retrain_every`` answers in a separate process, so a retrain never blocks answering.
+  scored pool of unanswered articles; where the keyword rules the model was trained from
+  disagree most, :func:`~textkit.themes.weak.rule_disagreement`; or at random), records
+  answers and retrains the model every ``retrain_every`` answers in a separate process, so a
+  retrain never blocks answering.
 - :func:`agreement` is Cohen's kappa per theme between annotators on the articles they both answered.
 """
 
@@ -20,7 +24,8 @@ import random
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +35,8 @@ from textkit.errors import ConfigError, InputError, TextkitError
 from textkit.reading.articles import Article
 from textkit.records import ThemeRecord
 
-Mode = Literal["uncertainty", "random"]
-MODES: tuple[str, ...] = ("uncertainty", "random")
+Mode = Literal["uncertainty", "random", "disagreement"]
+MODES: tuple[str, ...] = ("uncertainty", "random", "disagreement")
 
 
 class AnswerLog:
@@ -50,16 +55,21 @@ class AnswerLog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.skips_path = self.path.with_name(self.path.name + ".skips")
         self._lock = threading.Lock()
         self.lines: list[dict[str, Any]] = []
+        self._latest: dict[tuple[str, str], dict[str, Any]] = {}
+        self._by_article: dict[str, dict[str, Any]] = {}  # the latest answer of anyone to each article
+        self._skips: dict[tuple[str, str], bool] = {}  # the latest skip state of (article id, annotator)
         if self.path.is_file():
-            with self.path.open(encoding="utf-8") as handle:
-                for number, line in enumerate(handle, start=1):
-                    if line.strip():
-                        self.lines.append(_answer_record(line, f"{self.path}:{number}"))
+            for record in _records(self.path, _answer_record):
+                self._add(record)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.touch()
+        if self.skips_path.is_file():
+            for record in _records(self.skips_path, _skip_record):
+                self._skips[record["id"], record["annotator"]] = record["skip"]
 
     def append(self, article: Article, labels: Sequence[str], annotator: str, **extra: Any) -> dict[str, Any]:
         """Write one answer at once (flush and fsync) and return its record."""
@@ -72,19 +82,54 @@ class AnswerLog:
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             **extra,
         }
-        line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
-            self.lines.append(record)
+            _append_line(self.path, record)
+            self._add(record)
         return record
+
+    def _add(self, record: dict[str, Any]) -> None:
+        # Kept up to date here so that no page rescans every answer (each label page reads them).
+        self.lines.append(record)
+        self._latest[record["id"], record["annotator"]] = record
+        self._by_article[record["id"]] = record
+
+    def skip(self, article_id: str, annotator: str, skipped: bool = True) -> None:
+        """Record that ``annotator`` skipped the article (or, ``skipped=False``, took the skip back), at once.
+
+        The record ``{"id", "annotator", "skip", "time"}`` goes to :attr:`skips_path`,
+        flushed and fsynced like an answer; the latest record of an annotator and an
+        article is what counts when the file is read again.
+        """
+        if not annotator:
+            raise ConfigError("a skip needs an annotator name")
+        record = {
+            "id": article_id,
+            "annotator": annotator,
+            "skip": skipped,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        with self._lock:
+            _append_line(self.skips_path, record)
+            self._skips[article_id, annotator] = skipped
+
+    def skipped(self) -> dict[str, list[str]]:
+        """``{annotator: ids they skipped}``, for every annotator who skipped something."""
+        result: dict[str, list[str]] = {}
+        with self._lock:
+            for (aid, who), skipped in self._skips.items():
+                if skipped:
+                    result.setdefault(who, []).append(aid)
+        return result
 
     def resolved(self) -> dict[tuple[str, str], dict[str, Any]]:
         """``{(article id, annotator): record}``: the latest answer of each annotator to each article."""
         with self._lock:
-            return {(r["id"], r["annotator"]): r for r in self.lines}
+            return dict(self._latest)
+
+    def latest(self, article_id: str, annotator: str) -> dict[str, Any] | None:
+        """The latest answer of ``annotator`` to this article, if any."""
+        with self._lock:
+            return self._latest.get((article_id, annotator))
 
     def answered_by(self, annotator: str) -> list[str]:
         """Ids this annotator answered, in answer order (the first answer of each)."""
@@ -97,31 +142,60 @@ class AnswerLog:
 
     def training_set(self) -> tuple[list[str], list[list[str]]]:
         """Texts and label lists to train on: one per article, the latest answer of anyone."""
-        latest: dict[str, dict[str, Any]] = {}
         with self._lock:
-            for r in self.lines:
-                latest[r["id"]] = r
-        records = list(latest.values())
+            records = list(self._by_article.values())
         texts = [Article(id=r["id"], text=r.get("text", ""), headline=r.get("headline", "")).full_text for r in records]
         return texts, [list(r["labels"]) for r in records]
 
+    @property
+    def articles(self) -> int:
+        """How many articles are answered (what :meth:`training_set` would return)."""
+        return len(self._by_article)
+
     def counts(self) -> dict[str, int]:
         """Articles answered with each theme (latest answer per article)."""
-        _, labels = self.training_set()
-        counts: dict[str, int] = {}
-        for row in labels:
-            for label in row:
-                counts[label] = counts.get(label, 0) + 1
+        with self._lock:
+            counts = Counter(label for r in self._by_article.values() for label in r["labels"])
         return dict(sorted(counts.items()))
 
 
-def _answer_record(line: str, where: str) -> dict[str, Any]:
+def _append_line(path: Path, record: dict[str, Any]) -> None:
+    """Append one JSON line, flushed and fsynced: a killed process loses nothing written."""
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _records(path: Path, check: Callable[[str, str], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield check(line, f"{path}:{number}")
+
+
+def _json_object(line: str, where: str) -> Any:
     try:
-        record = json.loads(line)
+        return json.loads(line)
     except json.JSONDecodeError as error:
         raise InputError(f"{where}: invalid JSON ({error.msg})", hint="the answers file must be JSONL") from None
+
+
+def _answer_record(line: str, where: str) -> dict[str, Any]:
+    record = _json_object(line, where)
     if not isinstance(record, dict) or not {"id", "labels", "annotator"} <= set(record):
         raise InputError(f"{where}: not an answer (an object with id, labels and annotator)")
+    return record
+
+
+def _skip_record(line: str, where: str) -> dict[str, Any]:
+    record = _json_object(line, where)
+    if (
+        not isinstance(record, dict)
+        or not {"id", "annotator", "skip"} <= set(record)
+        or not isinstance(record["skip"], bool)
+    ):
+        raise InputError(f"{where}: not a skip (an object with id, annotator and skip true or false)")
     return record
 
 
@@ -191,6 +265,14 @@ def _fit_and_score(
 class Labeller:
     """Next article, answers and background retraining over a :class:`~textkit.web.index.CorpusIndex`.
 
+    The next article comes in one of :attr:`modes`: ``"uncertainty"`` (the current model's
+    least certain first), ``"random"`` (an unbiased evaluation sample), and, when the index
+    holds the rule disagreement of a model trained from rules, ``"disagreement"`` (most
+    disagreement first, :meth:`CorpusIndex.disagreement_order`, scored against the served
+    model when the index was built, so retrains leave the order as it is; once those are
+    answered, as ``"uncertainty"``). None ever repeats an article the annotator answered or
+    skipped.
+
     Parameters
     ----------
     index : CorpusIndex
@@ -245,11 +327,16 @@ class Labeller:
         self._lock = threading.Lock()
         self.state = ModelState(model=model, message="starting model" if model is not None else "no model yet")
         self._queue: list[int] = []  # pool article numbers, most uncertain first
+        # Read once: the index never changes (a list of ints, ~1 MB for 100k articles).
+        self.disagreement_order: list[int] = index.disagreement_order() if index.rules_source else []
+        """Articles the rules disagree on, most disagreement first (empty without rules)."""
+        self.modes: tuple[str, ...] = MODES if index.rules_source else ("uncertainty", "random")
+        """The modes :meth:`next` offers here."""
         self._skipped: dict[str, set[int]] = {}
         self._reopened: dict[str, int] = {}
         self._answered: dict[str, set[int]] = {}
         self._history: dict[str, list[int]] = {}
-        self._answers_at_train = len(log.training_set()[0]) if model is None else 0
+        self._answers_at_train = log.articles if model is None else 0
         self._executor: ProcessPoolExecutor | None = None
         self._future: Future | None = None
         self._progress: tuple[int, dict[str, Any]] | None = None
@@ -258,8 +345,9 @@ class Labeller:
             self._queue = self._score_pool(model)
 
     def _resume(self) -> None:
-        """Rebuild who answered what from the answers file (a restart resumes here)."""
-        numbers = self.index.numbers({r["id"] for r in self.log.lines})
+        """Rebuild who answered and skipped what from the answers file and its skips (a restart resumes here)."""
+        skipped = self.log.skipped()
+        numbers = self.index.numbers({r["id"] for r in self.log.lines} | {i for ids in skipped.values() for i in ids})
         for record in self.log.lines:
             n = numbers.get(record["id"])
             if n is not None:
@@ -267,6 +355,8 @@ class Labeller:
                 history = self._history.setdefault(record["annotator"], [])
                 if n not in history:
                     history.append(n)
+        for annotator, ids in skipped.items():
+            self._skipped[annotator] = {numbers[i] for i in ids if i in numbers}
 
     # -- choosing ----------------------------------------------------------------------
     def next(self, annotator: str, mode: Mode = "uncertainty") -> int | None:
@@ -274,17 +364,38 @@ class Labeller:
 
         Returns None when every article is answered.
         """
-        if mode not in MODES:
-            raise ConfigError(f"unknown mode {mode!r}", hint="uncertainty or random", param="mode")
+        self.check_mode(mode)
         with self._lock:
             if annotator in self._reopened:
                 return self._reopened[annotator]
             done = self._answered.get(annotator, set()) | self._skipped.get(annotator, set())
-            if mode == "uncertainty" and self.state.model is not None:
+            if mode == "disagreement":
+                for n in self.disagreement_order:
+                    if n not in done:
+                        return n
+            if mode != "random" and self.state.model is not None:
                 for n in self._queue:
                     if n not in done:
                         return n
             return self._random_unanswered(done)
+
+    def check_mode(self, mode: str) -> str:
+        """``mode`` if :meth:`next` offers it here.
+
+        Raises
+        ------
+        ConfigError
+            An unknown mode, or ``"disagreement"`` without rules, saying why.
+        """
+        if mode in self.modes:
+            return mode
+        if mode == "disagreement":
+            raise ConfigError(
+                "no rule disagreement here: the theme model was not trained from keyword rules",
+                hint="train one with `textkit train --rules RULES`, or use uncertainty or random",
+                param="mode",
+            )
+        raise ConfigError(f"unknown mode {mode[:40]!r}", hint=f"use {' or '.join(self.modes)}", param="mode")
 
     def _random_unanswered(self, done: set[int]) -> int | None:
         count = self.index.count
@@ -328,23 +439,41 @@ class Labeller:
         )
         with self._lock:
             self._answered.setdefault(annotator, set()).add(n)
-            history = self._history.setdefault(annotator, [])
-            if n in history:
-                history.remove(n)
-            history.append(n)
+            self._push(annotator, n)
             self._reopened.pop(annotator, None)
         self.maybe_retrain()
         return record
 
     def skip(self, annotator: str, n: int) -> None:
-        """Do not show article ``n`` to ``annotator`` again in this session."""
+        """Do not show article ``n`` to ``annotator`` again (recorded at once: a restart keeps it); undo brings it back.
+
+        Raises
+        ------
+        InputError
+            No such article.
+        """
+        article_id = self.index.ids([n]).get(n)
+        if article_id is None:
+            raise InputError(f"no article number {n}")
+        self.log.skip(article_id, annotator)
         with self._lock:
             self._skipped.setdefault(annotator, set()).add(n)
-            if self._reopened.get(annotator) == n:
-                del self._reopened[annotator]
+            self._push(annotator, n)
+
+    def _push(self, annotator: str, n: int) -> None:
+        """``n`` is ``annotator``'s latest answer or skip (the first an undo reaches); lock held."""
+        history = self._history.setdefault(annotator, [])
+        if n in history:
+            history.remove(n)
+        history.append(n)
+        if self._reopened.get(annotator) == n:
+            del self._reopened[annotator]
 
     def undo(self, annotator: str) -> int | None:
-        """Show ``annotator``'s last answered article again; their next answer to it supersedes the old one."""
+        """Show ``annotator``'s last answered or skipped article again.
+
+        A new answer to it supersedes the old one; a skip is taken back at once (on disk too).
+        """
         with self._lock:
             history = self._history.get(annotator, [])
             current = self._reopened.get(annotator)
@@ -356,7 +485,12 @@ class Labeller:
             history.remove(n)
             history.insert(0, n)
             self._reopened[annotator] = n
-            return n
+            unskip = n in self._skipped.get(annotator, set())
+            if unskip:
+                self._skipped[annotator].discard(n)
+        if unskip:
+            self.log.skip(self.index.ids([n])[n], annotator, skipped=False)
+        return n
 
     def progress(self) -> dict[str, Any]:
         """``{"answers", "counts", "agreement"}``, recomputed only when answers came in (each page shows them)."""
@@ -368,20 +502,22 @@ class Labeller:
 
     def previous_labels(self, annotator: str, article_id: str) -> list[str] | None:
         """The labels ``annotator`` gave this article last, if any."""
-        record = self.log.resolved().get((article_id, annotator))
+        record = self.log.latest(article_id, annotator)
         return list(record["labels"]) if record else None
 
     # -- retraining ----------------------------------------------------------------------
     def maybe_retrain(self, force: bool = False) -> bool:
         """Start a retrain if ``retrain_every`` new answers came in (or ``force``); True if one started."""
-        texts, labels = self.log.training_set()
+        # Counted before the training set is built: most answers start no retrain.
+        answered = self.log.articles
         with self._lock:
-            due = force or (self.retrain_every and len(texts) - self._answers_at_train >= self.retrain_every)
-            if not due or self.state.training or len(texts) < 2:
+            due = force or (self.retrain_every and answered - self._answers_at_train >= self.retrain_every)
+            if not due or self.state.training or answered < 2:
                 return False
             self.state.training = True
-            self._answers_at_train = len(texts)
+            self._answers_at_train = answered
             done = set().union(*self._answered.values()) if self._answered else set()
+        texts, labels = self.log.training_set()
         pool = self._pool_numbers(done)
         pool_texts = self.index.texts(pool)
         args = (texts, labels, self.model_params, pool_texts, self.cv)

@@ -251,6 +251,18 @@ def _train_from_rules(
     return TrainResult(classifier, manifest, None, seconds)
 
 
+def rules_of(manifest: dict[str, Any]) -> Any:
+    """The :class:`~textkit.themes.rules.RuleSet` a model was trained from (``textkit train --rules``),
+    rebuilt from the text its manifest keeps; None for a model trained on labels."""
+    data = manifest.get("data", {})
+    if data.get("trained_from") != "rules":
+        return None
+    from textkit.themes.rules import parse_rules
+
+    recorded = data["rules"]
+    return parse_rules(recorded["text"], source=recorded["file"])
+
+
 def load_classifier(name: str = "themes", models_dir: str | Path | None = None) -> Any:
     """Load a theme classifier from the model store (kind and hashes checked before anything is loaded).
 
