@@ -342,6 +342,45 @@ def test_compare_page_links_and_escapes(data, models, tmp_path):
     assert client.get("/compare?model=topics&by=place&min_group=2").status_code == 200
 
 
+def test_warm_up_computes_the_default_comparisons_once_and_a_request_waits_for_one_under_way(
+    data, models, tmp_path, monkeypatch
+):
+    import threading
+
+    from textkit.analysis import compare
+    from textkit.web.app import warm_comparisons
+
+    client, state = client_for(data, models, tmp_path)
+    expected = json.loads(json.dumps(_cli_comparison(data, models, "themes", "source")))
+    compute = compare.compare_groups
+    calls = []
+    release = threading.Event()
+
+    def counted(keys, rows, columns, **options):
+        calls.append((options["measure"], options["by"]))
+        if len(calls) == 1:
+            release.wait(10)  # the first view (themes by source) is still being computed when the page asks for it
+        return compute(keys, rows, columns, **options)
+
+    monkeypatch.setattr(compare, "compare_groups", counted)
+    warming = warm_comparisons(state)
+    asked = {}
+    asking = threading.Thread(target=lambda: asked.update(response=client.get("/compare.json")))
+    asking.start()
+    asking.join(0.5)  # the request is waiting: without the warm-up's result it would have computed its own
+    release.set()
+    asking.join(30)
+    warming.join(60)
+    assert warming.daemon and not warming.is_alive()
+    themes, topics = compare.MEASURES["themes"], compare.MEASURES["topics"]
+    assert calls == [(themes, "source"), (topics, "source"), (themes, "month"), (topics, "month")]
+    assert asked["response"].json() == expected
+    assert len(state.comparisons) == 4 and not state.computing
+    for query in ("", "?model=topics", "?by=month", "?model=topics&by=month"):  # the defaults: read, not computed
+        assert client.get(f"/compare{query}").status_code == 200
+    assert len(calls) == 4
+
+
 RULES = """
 [themes.sport]
 words = ["football", "stadium", "goal*"]
