@@ -381,6 +381,37 @@ def test_warm_up_computes_the_default_comparisons_once_and_a_request_waits_for_o
     assert len(calls) == 4
 
 
+def test_a_request_waiting_for_a_comparison_that_fails_gets_the_same_error(data, models, tmp_path, monkeypatch):
+    import threading
+
+    from textkit.analysis import compare
+
+    client, state = client_for(data, models, tmp_path)
+    compute = compare.compare_groups
+    calls = []
+    release = threading.Event()
+
+    def counted(*args, **options):
+        calls.append(options["by"])
+        release.wait(10)
+        return compute(*args, **options)
+
+    monkeypatch.setattr(compare, "compare_groups", counted)
+    answers = []
+    asking = [threading.Thread(target=lambda: answers.append(client.get("/compare.json?source=NNA"))) for _ in range(2)]
+    for thread in asking:
+        thread.start()
+        thread.join(0.5)
+    release.set()
+    for thread in asking:
+        thread.join(30)
+    assert len(calls) == 1  # one source: nothing to compare, found once
+    (status, text), *others = [(a.status_code, a.text) for a in answers]
+    assert status == 400 and "1 source group(s) with at least 10 articles" in text and others == [(status, text)]
+    assert not state.comparisons and not state.computing  # an error is not kept: asked again, computed again
+    assert client.get("/compare?source=NNA").status_code == 400 and len(calls) == 2
+
+
 RULES = """
 [themes.sport]
 words = ["football", "stadium", "goal*"]

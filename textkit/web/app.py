@@ -587,6 +587,9 @@ def _compare_request(request: Request) -> CompareRequest:
 def _comparison(state: WebState, options: CompareRequest) -> Any:
     """The :class:`~textkit.analysis.compare.Comparison` for ``options``: the index's rows, textkit compare's function.
 
+    One kept is read; one being computed (by the warm-up or another request) is waited for;
+    otherwise this request computes it (seconds on 100,000 articles) and keeps it.
+
     Raises
     ------
     TextkitError
