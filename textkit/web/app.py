@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import secrets
+import sys
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
@@ -503,6 +505,7 @@ _KEPT_COMPARISONS = 16
 # The defaults of a compare request (textkit compare's), and the views computed at start (warm_comparisons).
 DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_MIN_GROUP, DEFAULT_SEED = 0.95, 1000, 10, 0
 WARMED_GROUPINGS = ("source", "month")
+WARM_UP_NICENESS = 10  # added to the warm-up thread's nice value (Linux): the pages asked for meanwhile come first
 
 
 @dataclass(frozen=True)
@@ -645,7 +648,9 @@ def warm_comparisons(state: WebState) -> threading.Thread:
     """Compute the Compare page's default views (each model by source, then by month) in a daemon thread.
 
     The results are kept as a request's would be, so the first visit of the page reads them;
-    a request for one still being computed waits for it. Returns the thread (started).
+    a request for one still being computed waits for it. On Linux the thread runs at a lower
+    priority (:data:`WARM_UP_NICENESS`): on a busy machine the other pages keep their latency
+    and the warm-up takes longer. Returns the thread (started).
     """
     options = [
         CompareRequest(kind, by, (), None, None, DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_MIN_GROUP, DEFAULT_SEED)
@@ -654,6 +659,10 @@ def warm_comparisons(state: WebState) -> threading.Thread:
     ]
 
     def warm() -> None:
+        if sys.platform == "linux":  # a thread has its own nice value there (elsewhere it is the process's)
+            niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + WARM_UP_NICENESS)
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
         for option in options:
             with contextlib.suppress(TextkitError):  # nothing to compare this way: the page says why when asked
                 _comparison(state, option)
