@@ -9,8 +9,16 @@ the page's first request for a comparison (the index's rows read in one query, t
 bootstrap: what the page costs), split into the two parts; the same request again (kept);
 the JSON download. Side by side: ``textkit compare`` on the JSONL file for the same
 comparison (what a user runs without the page; it predicts every article again), whose JSON
-must equal the page's; and the bootstrap as the library ran it before (scipy resampling the
-articles x themes matrix itself) on the same rows.
+must equal the page's; the bootstrap as the library ran it before the page (scipy resampling
+the articles x themes matrix itself) on the same rows; and, for topic shares, the same
+comparison with the shares resampled as before they were counted resample by resample
+(scipy's bootstrap with a statistic counting a whole batch at once), whose intervals must be
+the same.
+
+The warm-up at start (a fresh server state, :func:`textkit.web.app.warm_comparisons`): when
+each default view is ready; the default page asked for at once (it waits for the computation
+under way) and the topics view right after; search and article pages while the warm-up runs,
+side by side with the same pages once it is done.
 
     nice -n 10 python experiments/bench_compare_web.py --workdir /tmp/textkit-serve-bench
 
@@ -27,11 +35,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_serve import RESULTS, save_models, write_corpus
+from bench_serve import QUERIES, RESULTS, save_models, write_corpus
 
 CASES = [  # (model, by, extra query)
     ("themes", "source", ""),
@@ -41,6 +51,69 @@ CASES = [  # (model, by, extra query)
     ("themes", "month", "&source=bbc_news&from=2021-01-01&to=2022-12-31"),
 ]
 SEEDS = (1, 2, 3)  # a new seed is a new comparison: each first request computes it
+ARTICLES = (1, 20_001, 40_001, 60_001, 80_001)
+
+
+def previous_resampled_means(matrix: Any, resamples: int, rng: Any) -> Any:
+    """Topic shares resampled as the library did before: scipy's bootstrap over the row numbers, its
+    statistic counting a whole batch of resamples in one ``batch x n`` tally. ``columns x resamples``."""
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    n = matrix.shape[0]
+
+    def statistic(drawn: Any, axis: int = -1) -> Any:
+        drawn = np.atleast_2d(drawn)
+        offsets = np.arange(drawn.shape[0])[:, None] * n
+        tally = np.bincount((drawn + offsets).ravel(), minlength=drawn.size).reshape(drawn.shape)
+        return (tally.astype(float) @ matrix).T / n
+
+    result = bootstrap(
+        (np.arange(n),),
+        statistic,
+        vectorized=True,
+        n_resamples=resamples,
+        batch=max(1, 4_000_000 // n),
+        method="percentile",
+        rng=rng,
+    )
+    return result.bootstrap_distribution
+
+
+def measure_warm_up(state: Any, ms: Any) -> dict[str, Any]:
+    """The default views computed in the background from a fresh state, and the pages asked for meanwhile."""
+    from textkit.web.app import warm_comparisons
+
+    ready: dict[str, float] = {}
+    start = time.perf_counter()
+    thread = warm_comparisons(state)
+
+    def watch() -> None:
+        while True:
+            alive = thread.is_alive()
+            with state.comparisons_lock:
+                kept = [options for options, _ in state.comparisons]
+            for options in kept:
+                ready.setdefault(f"{options.kind} by {options.by}", round(time.perf_counter() - start, 2))
+            if not alive:
+                return
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    out: dict[str, Any] = {"default_page_ms": round(ms("/compare")[0], 0)}  # themes by source: under way
+    out["topics_page_ms"] = round(ms("/compare?model=topics")[0], 0)
+    busy = [ms(f"/search?q={q}")[0] for q in QUERIES] + [ms(f"/article/{n}")[0] for n in ARTICLES]
+    out["pages_during_all_in_warm_up"] = thread.is_alive()
+    thread.join()
+    watcher.join()
+    out["ready_s"] = ready
+    out["kept_ms"] = round(max(ms(f"/compare?{q}")[0] for q in ("", "model=topics", "by=month")), 1)
+    idle = [ms(f"/search?q={q}")[0] for q in QUERIES] + [ms(f"/article/{n}")[0] for n in ARTICLES]
+    out["pages_during_ms"] = [round(statistics.median(busy), 0), round(max(busy), 0)]
+    out["pages_idle_ms"] = [round(statistics.median(idle), 0), round(max(idle), 0)]
+    print("warm-up:", out, flush=True)
+    return out
 
 
 def main() -> None:
@@ -93,6 +166,7 @@ def main() -> None:
                 raise SystemExit(f"{url}: {response.status_code} {response.text[:300]}")
             return elapsed, response
 
+        out["warm_up"] = measure_warm_up(state, ms)
         cases = []
         for kind, by, extra in CASES:
             base = f"model={kind}&by={by}{extra}"
@@ -107,8 +181,23 @@ def main() -> None:
             read_ms = (time.perf_counter() - start) * 1000
             columns = state.index.model_themes if kind == "themes" else state.topic_model.labels_
             start = time.perf_counter()
-            compare_groups(keys, rows, columns, by=by, seed=SEEDS[1], skipped=skipped)
+            comparison = compare_groups(keys, rows, columns, by=by, seed=SEEDS[1], skipped=skipped)
             bootstrap_ms = (time.perf_counter() - start) * 1000
+            before: dict[str, Any] = {}
+            if kind == "topics":  # the same comparison with the topic shares resampled as before
+                from unittest import mock
+
+                with mock.patch("textkit.analysis.compare._resampled_means", previous_resampled_means):
+                    start = time.perf_counter()
+                    previous = compare_groups(keys, rows, columns, by=by, seed=SEEDS[1], skipped=skipped)
+                    before["bootstrap_before_ms"] = round((time.perf_counter() - start) * 1000, 0)
+                before["same_intervals"] = (
+                    all(
+                        np.allclose(getattr(previous, a), getattr(comparison, a), rtol=0, atol=1e-12)
+                        for a in ("low", "high")
+                    )
+                    and previous.differences == comparison.differences
+                )
             cases.append(
                 {
                     "model": kind,
@@ -123,6 +212,7 @@ def main() -> None:
                     "read_rows_ms": round(read_ms, 0),
                     "bootstrap_ms": round(bootstrap_ms, 0),
                     "supported": sum(d["supported"] for d in result["differences"]),
+                    **before,
                 }
             )
             print(cases[-1], flush=True)
@@ -163,12 +253,19 @@ def main() -> None:
 
 
 def write_markdown(out: dict) -> None:
-    rows = "\n".join(
-        f"| {c['model']} | {c['by']} | {c['filter']} | {c['articles']:,} | {c['groups']} | {c['first_ms_median']:.0f} "
-        f"({c['first_ms_max']:.0f}) | {c['read_rows_ms']:.0f} + {c['bootstrap_ms']:.0f} | {c['kept_ms_median']} | "
-        f"{c['supported']} |"
-        for c in out["cases"]
-    )
+    def row(c: dict) -> str:
+        before = "unchanged"
+        if "bootstrap_before_ms" in c:
+            before = f"{c['bootstrap_before_ms']:.0f} ({'same' if c['same_intervals'] else 'OTHER'} intervals)"
+        return (
+            f"| {c['model']} | {c['by']} | {c['filter']} | {c['articles']:,} | {c['groups']} | "
+            f"{c['first_ms_median']:.0f} ({c['first_ms_max']:.0f}) | {c['read_rows_ms']:.0f} + {c['bootstrap_ms']:.0f} | "
+            f"{before} | {c['kept_ms_median']} | {c['supported']} |"
+        )
+
+    rows = "\n".join(row(c) for c in out["cases"])
+    warm = out["warm_up"]
+    ready = ", ".join(f"{view} after {seconds} s" for view, seconds in warm["ready_s"].items())
     text = f"""# The Compare page of textkit serve with {out["articles"]:,} articles
 
 `nice -n 10 python experiments/bench_compare_web.py` on {out["machine"]}; load average (1, 5, 15 min)
@@ -177,9 +274,25 @@ cores. The index of `bench_serve.py` ({out["index_mb"]} MB; 4 sources, 60 months
 Default options: 95% intervals, 1,000 bootstrap draws per group, groups of at least 10 articles.
 A first request computes the comparison; the same request again reads the one kept.
 
-| model | by | filter | articles | groups | first request ms, median (max) | rows read + bootstrap ms | same again ms | supported differences |
-|---|---|---|---:|---:|---:|---:|---:|---:|
+| model | by | filter | articles | groups | first request ms, median (max) | rows read + bootstrap ms | bootstrap before ms | same again ms | supported differences |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|
 {rows}
+
+*bootstrap before*: the same comparison (same rows, same seed) with the topic shares resampled
+as the library did before they were counted resample by resample (scipy's `bootstrap`, the
+statistic counting a batch of resamples in one `batch x articles` tally); the intervals and
+differences must be the same (the same resamples are drawn). Theme tags (drawn by tag combination)
+are unchanged. Both columns include the differences between every pair of groups (1,770 pairs x
+10 topics by month).
+
+**Warm-up at start** (`textkit serve` computes the page's default views in a background
+thread; a fresh server state here): {ready}. The default page asked for at once took
+{warm["default_page_ms"]:.0f} ms (it waited for the computation under way rather than
+starting another), then the topics view {warm["topics_page_ms"]:.0f} ms; once warm, each
+default view {warm["kept_ms"]} ms at most. Search and article pages during the warm-up
+(all of them during it: {warm["pages_during_all_in_warm_up"]}): median {warm["pages_during_ms"][0]:.0f} ms,
+max {warm["pages_during_ms"][1]:.0f} ms; the same pages after it: median {warm["pages_idle_ms"][0]:.0f} ms,
+max {warm["pages_idle_ms"][1]:.0f} ms.
 
 Side by side, themes by source: the bootstrap as the library ran it before this page (scipy resampling
 the articles x themes matrix itself, in batches of 100 draws to stay within memory) took

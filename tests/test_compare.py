@@ -134,8 +134,27 @@ def test_tags_drawn_by_combination_match_drawing_articles():
     tags = (rng.random((400, 2)) < [0.3, 0.05]).astype(float)
     by_kind = bootstrap_shares({"A": tags, "B": tags[::-1]}, ["x", "y"], resamples=20_000)
     shares = tags.copy()
-    shares[0, 0] = 1 - 1e-12  # no longer 0/1: scipy's bootstrap over the articles themselves
+    shares[0, 0] = 1 - 1e-12  # no longer 0/1: the articles themselves are drawn
     by_article = bootstrap_shares({"A": shares, "B": shares[::-1]}, ["x", "y"], resamples=20_000)
     assert np.allclose(by_kind.low, by_article.low, atol=0.005) and np.allclose(
         by_kind.high, by_article.high, atol=0.005
     )
+
+
+def test_topic_shares_are_resampled_as_scipy_bootstrap_resamples_them():
+    """The same resamples as :func:`scipy.stats.bootstrap` for the seed, in batches too: the same intervals."""
+    from scipy.stats import bootstrap
+
+    shares = np.random.default_rng(5).dirichlet([0.3, 0.3, 0.3], size=30_000)[:, :2]  # 30,000 rows: 2 batches
+    result = bootstrap_shares({"A": shares}, ["x", "y"], resamples=150, seed=9)
+    reference = bootstrap(
+        (np.arange(len(shares)),),
+        lambda drawn, axis: shares[drawn].mean(axis=-2).T,
+        vectorized=True,
+        n_resamples=150,
+        batch=4_000_000 // len(shares),
+        method="percentile",
+        rng=np.random.default_rng(np.random.SeedSequence(9).spawn(1)[0]),
+    )
+    assert np.allclose(result.low[0], reference.confidence_interval.low, rtol=0, atol=1e-12)
+    assert np.allclose(result.high[0], reference.confidence_interval.high, rtol=0, atol=1e-12)

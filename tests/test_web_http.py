@@ -6,7 +6,9 @@ import csv
 import html
 import io
 import json
+import os
 import re
+import sys
 
 import pytest
 
@@ -340,6 +342,78 @@ def test_compare_page_links_and_escapes(data, models, tmp_path):
     page = client.get("/compare?min_group=2&by=source").text
     assert "<i>src" not in page and "&lt;i&gt;src&lt;/i&gt;" in page
     assert client.get("/compare?model=topics&by=place&min_group=2").status_code == 200
+
+
+def test_warm_up_computes_the_default_comparisons_once_and_a_request_waits_for_one_under_way(
+    data, models, tmp_path, monkeypatch
+):
+    import threading
+
+    from textkit.analysis import compare
+    from textkit.web.app import warm_comparisons
+
+    client, state = client_for(data, models, tmp_path)
+    expected = json.loads(json.dumps(_cli_comparison(data, models, "themes", "source")))
+    compute = compare.compare_groups
+    calls = []
+    release = threading.Event()
+
+    def counted(keys, rows, columns, **options):
+        calls.append((options["measure"], options["by"]))
+        if len(calls) == 1:
+            release.wait(10)  # the first view (themes by source) is still being computed when the page asks for it
+        return compute(keys, rows, columns, **options)
+
+    monkeypatch.setattr(compare, "compare_groups", counted)
+    warming = warm_comparisons(state)
+    asked = {}
+    asking = threading.Thread(target=lambda: asked.update(response=client.get("/compare.json")))
+    asking.start()
+    asking.join(0.5)  # the request is waiting: without the warm-up's result it would have computed its own
+    if sys.platform == "linux":  # the warm-up runs at a lower priority than the pages
+        assert os.getpriority(os.PRIO_PROCESS, warming.native_id) > os.getpriority(os.PRIO_PROCESS, 0)
+    release.set()
+    asking.join(30)
+    warming.join(60)
+    assert warming.daemon and not warming.is_alive()
+    themes, topics = compare.MEASURES["themes"], compare.MEASURES["topics"]
+    assert calls == [(themes, "source"), (topics, "source"), (themes, "month"), (topics, "month")]
+    assert asked["response"].json() == expected
+    assert len(state.comparisons) == 4 and not state.computing
+    for query in ("", "?model=topics", "?by=month", "?model=topics&by=month"):  # the defaults: read, not computed
+        assert client.get(f"/compare{query}").status_code == 200
+    assert len(calls) == 4
+
+
+def test_a_request_waiting_for_a_comparison_that_fails_gets_the_same_error(data, models, tmp_path, monkeypatch):
+    import threading
+
+    from textkit.analysis import compare
+
+    client, state = client_for(data, models, tmp_path)
+    compute = compare.compare_groups
+    calls = []
+    release = threading.Event()
+
+    def counted(*args, **options):
+        calls.append(options["by"])
+        release.wait(10)
+        return compute(*args, **options)
+
+    monkeypatch.setattr(compare, "compare_groups", counted)
+    answers = []
+    asking = [threading.Thread(target=lambda: answers.append(client.get("/compare.json?source=NNA"))) for _ in range(2)]
+    for thread in asking:
+        thread.start()
+        thread.join(0.5)
+    release.set()
+    for thread in asking:
+        thread.join(30)
+    assert len(calls) == 1  # one source: nothing to compare, found once
+    (status, text), *others = [(a.status_code, a.text) for a in answers]
+    assert status == 400 and "1 source group(s) with at least 10 articles" in text and others == [(status, text)]
+    assert not state.comparisons and not state.computing  # an error is not kept: asked again, computed again
+    assert client.get("/compare?source=NNA").status_code == 400 and len(calls) == 2
 
 
 RULES = """

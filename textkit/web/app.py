@@ -13,12 +13,16 @@ page (a model explaining an article, a search) never holds up another annotator'
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import re
 import secrets
+import sys
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -67,6 +71,8 @@ class WebState:
     model_name: str | None = None
     # The index never changes: comparisons already made are kept (the last few) for the page and its downloads.
     comparisons: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
+    # Comparisons being computed: a request for one waits for it rather than computing it a second time.
+    computing: dict[tuple[Any, ...], Future[Any]] = field(default_factory=dict)
     comparisons_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -496,6 +502,10 @@ MAX_RESAMPLES = 5000  # a request cannot hold the server for minutes
 CONFIDENCE_LEVELS = (0.8, 0.9, 0.95, 0.99)
 SHOWN_DIFFERENCES = 50  # rows of the page's table; the CSV has them all
 _KEPT_COMPARISONS = 16
+# The defaults of a compare request (textkit compare's), and the views computed at start (warm_comparisons).
+DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_MIN_GROUP, DEFAULT_SEED = 0.95, 1000, 10, 0
+WARMED_GROUPINGS = ("source", "month")
+WARM_UP_NICENESS = 10  # added to the warm-up thread's nice value (Linux): the pages asked for meanwhile come first
 
 
 @dataclass(frozen=True)
@@ -564,22 +574,24 @@ def _compare_request(request: Request) -> CompareRequest:
         if value is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise HTTPException(400, f"{name} must be a date YYYY-MM-DD, not {value[:40]!r}")
         dates.append(value)
-    # The defaults are textkit compare's.
-    raw = params.get("confidence") or "0.95"
+    raw = params.get("confidence") or str(DEFAULT_CONFIDENCE)
     try:
         confidence = float(raw)
     except ValueError:
         confidence = float("nan")
     if not 0.5 <= confidence <= 0.999:
         raise HTTPException(400, f"confidence must be a number between 0.5 and 0.999, not {raw[:40]!r}")
-    resamples = _bounded(params.get("resamples"), "resamples", 1000, 100, MAX_RESAMPLES)
-    min_group = _bounded(params.get("min_group"), "min_group", 10, 2)
-    seed = _bounded(params.get("seed"), "seed", 0, 0, 2**32 - 1)
+    resamples = _bounded(params.get("resamples"), "resamples", DEFAULT_RESAMPLES, 100, MAX_RESAMPLES)
+    min_group = _bounded(params.get("min_group"), "min_group", DEFAULT_MIN_GROUP, 2)
+    seed = _bounded(params.get("seed"), "seed", DEFAULT_SEED, 0, 2**32 - 1)
     return CompareRequest(kind, by, sources, dates[0], dates[1], confidence, resamples, min_group, seed)
 
 
 def _comparison(state: WebState, options: CompareRequest) -> Any:
     """The :class:`~textkit.analysis.compare.Comparison` for ``options``: the index's rows, textkit compare's function.
+
+    One kept is read; one being computed (by the warm-up or another request) is waited for;
+    otherwise this request computes it (seconds on 100,000 articles) and keeps it.
 
     Raises
     ------
@@ -594,26 +606,70 @@ def _comparison(state: WebState, options: CompareRequest) -> Any:
         if key in state.comparisons:
             state.comparisons.move_to_end(key)
             return state.comparisons[key]
-    keys, rows, skipped = state.index.group_rows(
-        options.kind, options.by, sources=options.sources, date_from=options.date_from, date_to=options.date_to
-    )
-    result = compare_groups(
-        keys,
-        rows,
-        columns,
-        by=options.by,
-        min_group=options.min_group,
-        resamples=options.resamples,
-        confidence=options.confidence,
-        seed=options.seed,
-        measure=MEASURES[options.kind],
-        skipped=skipped,
-    )
+        pending = state.computing.get(key)
+        if pending is not None:
+            computed_elsewhere = True
+        else:
+            computed_elsewhere, pending = False, Future()
+            state.computing[key] = pending
+    if computed_elsewhere:
+        return pending.result()  # its result, or the same error (nothing to compare)
+    try:
+        keys, rows, skipped = state.index.group_rows(
+            options.kind, options.by, sources=options.sources, date_from=options.date_from, date_to=options.date_to
+        )
+        result = compare_groups(
+            keys,
+            rows,
+            columns,
+            by=options.by,
+            min_group=options.min_group,
+            resamples=options.resamples,
+            confidence=options.confidence,
+            seed=options.seed,
+            measure=MEASURES[options.kind],
+            skipped=skipped,
+        )
+    except BaseException as error:
+        with state.comparisons_lock:
+            del state.computing[key]
+        pending.set_exception(error)
+        raise
     with state.comparisons_lock:
         state.comparisons[key] = result
         while len(state.comparisons) > _KEPT_COMPARISONS:
             state.comparisons.popitem(last=False)
+        del state.computing[key]
+    pending.set_result(result)
     return result
+
+
+def warm_comparisons(state: WebState) -> threading.Thread:
+    """Compute the Compare page's default views (each model by source, then by month) in a daemon thread.
+
+    The results are kept as a request's would be, so the first visit of the page reads them;
+    a request for one still being computed waits for it. On Linux the thread runs at a lower
+    priority (:data:`WARM_UP_NICENESS`): on a busy machine the other pages keep their latency
+    and the warm-up takes longer. Returns the thread (started).
+    """
+    options = [
+        CompareRequest(kind, by, (), None, None, DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, DEFAULT_MIN_GROUP, DEFAULT_SEED)
+        for by in WARMED_GROUPINGS
+        for kind in _compare_kinds(state)
+    ]
+
+    def warm() -> None:
+        if sys.platform == "linux":  # a thread has its own nice value there (elsewhere it is the process's)
+            niceness = min(19, os.getpriority(os.PRIO_PROCESS, 0) + WARM_UP_NICENESS)
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        for option in options:
+            with contextlib.suppress(TextkitError):  # nothing to compare this way: the page says why when asked
+                _comparison(state, option)
+
+    thread = threading.Thread(target=warm, name="textkit-compare-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _compare_figure(result: Any) -> Markup:

@@ -121,9 +121,10 @@ def run(options: ServeOptions, say: Callable[[str], None]) -> None:
     """Serve until Ctrl-C (or SIGTERM), then stop the retrain worker."""
     import uvicorn
 
-    from textkit.web.app import create_app
+    from textkit.web.app import create_app, warm_comparisons
 
     state = make_state(options, say)
+    warm_comparisons(state)  # the Compare page's default views, computed while the first pages are read
     sock = _listen(options.host, options.port)
     port = sock.getsockname()[1]
     shown = f"[{options.host}]" if ":" in options.host else options.host
