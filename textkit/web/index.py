@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from textkit.errors import ConfigError, InputError
 from textkit.reading.articles import Article
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 _T = TypeVar("_T")
 SHARE_FLOOR = 0.1  # topic shares kept per article for the representative articles
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
