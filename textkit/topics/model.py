@@ -105,9 +105,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
         curve in ``k_scores_``. ``"auto"`` is the default (of the library and the
         CLI alike) because the number of topics is what a user exploring a corpus
         does not know yet: a fixed guess silently shapes every topic, while the
-        curve shows how K was chosen. Each K tried gets a quick fit on a random sample
-        of the articles (together they read about half as many articles as one fit),
-        scored on the coherence sample by ``select_by``; then the chosen K is fitted in full, exactly as
+        curve shows how K was chosen. The search has a fixed budget: each K tried gets
+        a quick fit (one process, 10 online updates) on one random sample of the
+        articles, all of them together reading 0.4 times the articles one fit reads
+        (at least 1,000 articles each; a note says what they read), scored on the
+        coherence sample by ``select_by``; then the chosen K is fitted in full, exactly as
         ``num_topics=K`` would be. ``k_scores_`` is the curve of the quick fits, and a
         :class:`~textkit.messages.TextkitWarning` says when the best K is at the edge of
         the range.
