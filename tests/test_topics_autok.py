@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from textkit import progress
-from textkit.messages import TextkitWarning
+from textkit.messages import TextkitNote, TextkitWarning
 from textkit.topics.model import TopicModel
 from textkit.topics.quality import edge_warning
 
@@ -82,3 +82,41 @@ def test_a_flat_curve_does_not_warn_at_the_bottom_but_a_falling_one_does():
     # rising to the edge: warned even though the tie rule picks 11 (12 is within 0.01)
     assert edge_warning([10, 11, 12], [0.67, 0.68, 0.689], "c_v").startswith("the highest c_v is at the largest K")
     assert edge_warning([10, 11, 12], [0.67, 0.69, 0.68], "c_v") is None
+
+
+SPORT = ["goal", "match", "striker", "league", "coach", "stadium", "referee", "penalty", "fans", "keeper"]
+VOCABULARIES = [FARM, WAR, VOTE, SPORT]
+FOUR = [" ".join(rng.choice(v) for _ in range(30)) for v in VOCABULARIES for _ in range(400)]
+
+
+@pytest.mark.parametrize("random_state", [0, 1, 2])
+def test_the_search_reads_a_fixed_share_of_one_fit_and_finds_the_known_k(monkeypatch, random_state):
+    """The quick fits, one process each, together read AUTO_K_SHARE of the articles the final fit reads."""
+    from textkit.topics import _gensim
+    from textkit.topics import model as topic_model
+
+    monkeypatch.setattr(topic_model, "AUTO_K_MIN_SAMPLE", 10)  # let the share decide on a small corpus
+    made = []
+    new_lda = _gensim.new_lda
+    monkeypatch.setattr(_gensim, "new_lda", lambda *a, **k: made.append(k) or new_lda(*a, **k))
+    recorder = _Recorder()
+    with progress.reporting(recorder), pytest.warns(TextkitNote) as notes:
+        model = TopicModel(
+            "auto", k_min=2, k_max=7, k_step=1, chunksize=100, workers=2, measures=("c_v",), random_state=random_state
+        ).fit(FOUR)
+    fits = [t[1] for t in recorder.tasks if t[0].startswith("fitting K=")]
+    # 1,600 articles in chunks of 100: 16 updates a pass, so 3 passes (4,800 articles read) for the final fit
+    assert fits[-1] == 4800 and model.passes_ == 3
+    assert fits[:-1] == [320] * 6  # 0.4 x 4,800 / 6 values of K: a sample of 320 articles each, read once
+    assert sum(fits[:-1]) <= topic_model.AUTO_K_SHARE * fits[-1]
+    # each quick fit: one process, 10 online updates; the final fit: the model's workers and chunks
+    assert [(k["workers"], k["chunksize"]) for k in made] == [(1, 32)] * 6 + [(2, 100)]
+    message = "K chosen from quick fits on 320 of the 1600 articles: the 6 quick fits together read 0.40 times the "
+    assert (
+        message + "articles of one fit" in [str(n.message) for n in notes]
+        and message + "articles of one fit" in model.notes_
+    )
+    # four vocabularies: four topics, one per vocabulary
+    assert model.num_topics_ == 4
+    owners = [next(n for n, v in enumerate(VOCABULARIES) if set(w) <= set(v)) for w in model.top_word_lists(8)]
+    assert sorted(owners) == [0, 1, 2, 3]

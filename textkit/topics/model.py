@@ -75,6 +75,9 @@ NMF_SAMPLE = 20_000  # articles the NMF start is fitted on: its memory stays bou
 NMF_ITERATIONS = 50
 COHERENCE_SAMPLE = 3000  # articles whose tokens are kept from the one tokenizing pass to score coherence on
 AUTO_K_UPDATES = 10  # online updates of each quick fit of num_topics="auto" (gensim warns below 10)
+# The quick fits of num_topics="auto" together read this share of the articles one fit reads
+# (its passes included): the search's budget, fixed before any K is tried.
+AUTO_K_SHARE = 0.4
 AUTO_K_MIN_SAMPLE = 1000  # articles each quick fit reads at least (all of them if fewer)
 POORLY_EXPLAINED_PERCENTILE = 5  # a new article explained worse than this share of the training ones is flagged
 # ... by more than this (nats per word, 10% more perplexity): the training articles were fitted,
@@ -102,9 +105,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
         curve in ``k_scores_``. ``"auto"`` is the default (of the library and the
         CLI alike) because the number of topics is what a user exploring a corpus
         does not know yet: a fixed guess silently shapes every topic, while the
-        curve shows how K was chosen. Each K tried gets a quick fit on a random sample
-        of the articles (together they read about half as many articles as one fit),
-        scored on the coherence sample by ``select_by``; then the chosen K is fitted in full, exactly as
+        curve shows how K was chosen. The search has a fixed budget: each K tried gets
+        a quick fit (one process, 10 online updates) on one random sample of the
+        articles, all of them together reading 0.4 times the articles one fit reads
+        (at least 1,000 articles each; a note says what they read), scored on the
+        coherence sample by ``select_by``; then the chosen K is fitted in full, exactly as
         ``num_topics=K`` would be. ``k_scores_`` is the curve of the quick fits, and a
         :class:`~textkit.messages.TextkitWarning` says when the best K is at the edge of
         the range.
@@ -694,11 +699,13 @@ class TopicModel(TransformerMixin, BaseEstimator):
         *,
         passes: int | None = None,
         chunksize: int | None = None,
+        workers: int | None = None,
     ) -> Any:
-        """LDA with ``num_topics`` topics trained on ``corpus`` (``passes``, ``chunksize``: the model's unless given)."""
+        """LDA with ``num_topics`` topics trained on ``corpus`` (``passes``, ``chunksize``, ``workers``: the model's
+        unless given)."""
         passes = passes or self.passes_
         chunksize = chunksize or self.chunksize
-        workers = self.workers
+        workers = workers or self.workers
         if workers is None:
             workers = (os.cpu_count() or 1) if len(corpus) > chunksize else 1
         eta = self._eta(num_topics, seed_tokens)
@@ -743,11 +750,15 @@ class TopicModel(TransformerMixin, BaseEstimator):
         """
         from sklearn.decomposition import NMF
         from sklearn.feature_extraction.text import TfidfTransformer
+        from threadpoolctl import threadpool_limits
 
         tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
         # nndsvda (deterministic SVD-based start) needs K <= min(articles, words).
         init = "nndsvda" if num_topics <= min(tfidf.shape) else "random"
-        with warnings.catch_warnings():
+        # One BLAS thread: NMF's dense blocks (K x words) are too small for threads to gain, and
+        # on a busy machine spinning BLAS threads made it 3-7x slower in CPU and wall time
+        # (20 Newsgroups sample, K = 10 and 30, 2 shared cores).
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
             warnings.simplefilter("ignore", ConvergenceWarning)  # a rough start is all that is needed
             components = (
                 NMF(num_topics, init=init, max_iter=NMF_ITERATIONS, random_state=self.random_state)
@@ -768,17 +779,18 @@ class TopicModel(TransformerMixin, BaseEstimator):
     ) -> tuple[int, list[dict[str, Any]]]:
         """The K of :func:`~textkit.topics.quality.k_rule` and the curve, from quick fits on a sample.
 
-        Each K is fitted once, from its NMF start, over a random sample of the articles
-        (``shuffled``: all of them in a random order) in :data:`AUTO_K_UPDATES` online
-        updates, the sample (or, on a small corpus, the passes) sized so that all the K
-        together read about half as many articles as the final fit at the chosen K; the
-        candidates' topics are scored on the coherence sample, by the measure K is chosen
-        by (``select_by``; ``c_v`` for ``"quality"``) and diversity. The chosen K is then fitted as
-        ``num_topics=K`` would be, so an automatic K costs about two fits at that K.
+        The search has a fixed budget: each K is fitted once, from its NMF start, by one
+        process, over the same random sample of the articles (``shuffled``: all of them in a
+        random order) in :data:`AUTO_K_UPDATES` online updates, the sample (or, on a small
+        corpus, the passes) sized so that all the K together read :data:`AUTO_K_SHARE` of
+        the articles the final fit reads (at least :data:`AUTO_K_MIN_SAMPLE` each); the
+        candidates' topics are scored together on the coherence sample, by the measure K is
+        chosen by (``select_by``; ``c_v`` for ``"quality"``), and diversity. The chosen K is
+        then fitted as ``num_topics=K`` would be. A note says what the search read.
         """
         # Articles each quick fit may read; at least AUTO_K_MIN_SAMPLE, which on a small corpus
         # means several passes (cheap there, and steadier than a few updates of a few articles).
-        budget = max(AUTO_K_MIN_SAMPLE, len(shuffled) * self.passes_ // (2 * len(ks)))
+        budget = max(AUTO_K_MIN_SAMPLE, math.floor(AUTO_K_SHARE * len(shuffled) * self.passes_ / len(ks)))
         size = min(len(shuffled), budget)
         passes = max(1, budget // size)  # a small corpus is read more than once
         corpus = shuffled.subset(size)
@@ -787,9 +799,13 @@ class TopicModel(TransformerMixin, BaseEstimator):
         from joblib import Parallel, delayed
 
         # One fit per K: in turn here, or one task per K inside joblib's parallel_config
-        # (textkit --cluster runs it with the dask backend).
+        # (textkit --cluster runs it with the dask backend). Each quick fit is one process
+        # (LdaModel): LdaMulticore merges the chunks of all its workers into one update, so on
+        # a machine with more cores it would make fewer than AUTO_K_UPDATES updates, and on
+        # chunks this small its worker processes cost more CPU time than they save.
         fits = Parallel(return_as="generator")(
-            delayed(self._fit_lda)(corpus, k, seed_tokens, start, passes=passes, chunksize=chunksize) for k in ks
+            delayed(self._fit_lda)(corpus, k, seed_tokens, start, passes=passes, chunksize=chunksize, workers=1)
+            for k in ks
         )
         topn = max(self.topn, DIVERSITY_TOPN)
         word_lists = [
@@ -811,6 +827,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 }
             )
         best = ks[choose_k(curve, self.select_by)]
+        read, full = size * passes * len(ks), len(shuffled) * self.passes_
+        self._note(
+            f"K chosen from quick fits on {size} of the {len(shuffled)} articles"
+            + (f" ({passes} passes)" if passes > 1 else "")
+            + f": the {len(ks)} quick fits together read {read / full:.2f} times the articles of one fit"
+        )
         message = edge_warning(ks, [row[self.select_by] for row in curve], self.select_by)
         if message:
             warn(message)

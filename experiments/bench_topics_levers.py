@@ -1,0 +1,102 @@
+"""Cheap levers on textkit's topic quality, on 20 Newsgroups (K = 20), scored like bench_topics.py.
+
+Usage: python experiments/bench_topics_levers.py [--seeds 0,1] [--variants default,eta0.01,...] [--limit N]
+
+Only textkit rows, to explore settings without refitting every baseline of
+``bench_topics.py`` (tomotopy's Gibbs LDA gave c_v 0.781 on this scorer in 106 s there).
+Each variant is ``TopicModel(20, measures=(), random_state=seed, **settings)`` fitted in
+this process (raw texts to topics; ``measures=()``: the coherence scoring of a default fit
+is left out of every row alike, so the times compare the training only), then scored
+by ``bench_topics.score``: gensim ``c_v`` and ``c_npmi`` of the 10 most probable words
+of each topic over the plain tokenization of the whole corpus, and diversity.
+Adds its rows to experiments/results/topics_levers.json (a row per variant and seed, the
+latest kept) and rewrites topics_levers.md from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from pathlib import Path
+
+from _datasets import load
+from bench_topics import score
+
+RESULTS = Path(__file__).resolve().parent / "results"
+VARIANTS: dict[str, dict] = {
+    "default": {},
+    "eta0.01": {"eta": 0.01},  # tomotopy's default topic-word prior (gensim's default: 1/K = 0.05)
+    "alpha0.1": {"alpha": 0.1},  # tomotopy's default document-topic prior (gensim's: 1/K)
+    "alpha0.1-eta0.01": {"alpha": 0.1, "eta": 0.01},
+    "alpha-auto": {"alpha": "auto", "workers": 1},
+    "passes5": {"passes": 5},
+    "chunk1000": {"chunksize": 1000},
+    "no_above0.3": {"no_above": 0.3},
+    "no_above0.15": {"no_above": 0.15},
+    "keep5000": {"keep_n": 5000},
+}
+
+
+def cpu_seconds() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def main() -> None:
+    from textkit.topics.model import TopicModel
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0,1")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--topics", type=int, default=20)
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    texts = load("20ng-stripped", "train")[0][: args.limit]
+    results = []
+    for variant in args.variants.split(","):
+        for seed in map(int, args.seeds.split(",")):
+            started, cpu = time.perf_counter(), cpu_seconds()
+            model = TopicModel(args.topics, measures=(), random_state=seed, **VARIANTS[variant]).fit(texts)
+            results.append(
+                {
+                    "variant": variant,
+                    "settings": VARIANTS[variant],
+                    "seed": seed,
+                    "seconds": time.perf_counter() - started,
+                    "cpu": cpu_seconds() - cpu,
+                    "topics": model.top_word_lists(25, rank="probability"),
+                }
+            )
+            print(variant, seed, f"{results[-1]['seconds']:.0f} s", flush=True)
+    score(results, args.limit)
+    file = RESULTS / "topics_levers.json"
+    done = {(r["variant"], r["seed"]) for r in results}
+    earlier = (
+        [r for r in json.loads(file.read_text()) if (r["variant"], r["seed"]) not in done] if file.exists() else []
+    )
+    results = sorted(earlier + results, key=lambda r: (list(VARIANTS).index(r["variant"]), r["seed"]))
+    lines = [
+        f"# textkit topic settings on 20 Newsgroups (train, K = {args.topics}), scored like bench_topics.py",
+        "",
+        "Command: `python experiments/bench_topics_levers.py --seeds S --variants V` (rows of several runs). Fit without coherence scoring (`measures=()`) in every row; c_v and c_npmi of the 10 most probable "
+        "words over the plain tokenization of the whole corpus (the scorer of `topics.md`).",
+        "",
+        "| variant | settings | seed | fit (s) | fit CPU (s) | c_v | c_npmi | diversity |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+        *[
+            f"| {r['variant']} | `{json.dumps(r['settings'])}` | {r['seed']} | {r['seconds']:.0f} | {r['cpu']:.0f} "
+            f"| {r['c_v']:.3f} | {r['c_npmi']:.3f} | {r['diversity']:.3f} |"
+            for r in results
+        ],
+        "",
+    ]
+    print("\n".join(lines))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "topics_levers.md").write_text("\n".join(lines), encoding="utf-8")
+    file.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
