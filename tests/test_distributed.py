@@ -235,13 +235,37 @@ def test_auto_k_one_task_per_k_gives_the_sequential_curve(cluster):
     assert distributed_fit.num_topics_ == sequential.num_topics_
 
 
+def test_threshold_folds_run_one_per_task_and_give_the_sequential_model(cluster):
+    """The internal cross-validation behind the per-label thresholds: each fold one task, the same model."""
+    from textkit.distributed.run import parallel
+    from textkit.reading.articles import read_articles
+    from textkit.themes.classify import ThemeClassifier
+
+    articles = list(read_articles(SAMPLE))
+    texts, labels = [a.full_text for a in articles], [a.labels for a in articles]
+    sequential = ThemeClassifier(cv=3).fit(texts, labels)
+    with parallel(cluster) as client, distributed.get_task_stream(client) as tasks:
+        on_cluster = ThemeClassifier(cv=3).fit(texts, labels)
+    assert sum("_fold_scores" in task["key"] for task in tasks.data) == 3
+    assert sequential.multilabel_ and len(set(sequential.thresholds_.tolist())) > 3  # tuned, not defaults
+    np.testing.assert_array_equal(on_cluster.thresholds_, sequential.thresholds_)
+    np.testing.assert_array_equal(on_cluster.calibration_, sequential.calibration_)
+    np.testing.assert_array_equal(on_cluster.coef_, sequential.coef_)
+    assert on_cluster.predict_labels(texts[:60]) == sequential.predict_labels(texts[:60])
+
+
 @pytest.mark.slow  # two trainings with 3-fold cross-validation
 def test_train_cv_folds_on_the_cluster_give_the_same_report(cluster, tmp_path, capsys):
-    args = ["train", SAMPLE, "--cv", "3", "--no-tune-thresholds"]
+    """--cv folds one per task, and inside each the threshold folds (joblib nests them as tasks of tasks)."""
+    from textkit.workflows.themes import load_classifier
+
+    args = ["train", SAMPLE, "--cv", "3"]
     assert main([*args, "--models-dir", str(tmp_path / "a")]) == 0
     one = capsys.readouterr().out.split("saved model")[0]
     assert main([*args, "--models-dir", str(tmp_path / "b"), "--cluster", cluster]) == 0
     assert capsys.readouterr().out.split("saved model")[0] == one
+    saved = [load_classifier("themes", tmp_path / folder) for folder in ("a", "b")]
+    np.testing.assert_array_equal(saved[1].thresholds_, saved[0].thresholds_)
 
 
 def test_parts_cover_the_file_on_line_breaks_without_a_blank_tail(tmp_path):
