@@ -100,7 +100,7 @@ def train(
         )
         return
     stream = opt.deduplicated(stream) if dedup else stream
-    with opt.on_cluster(cluster):  # the --cv folds and the threshold-tuning folds run one per task
+    with opt.on_cluster(cluster):  # the --cv folds run one per task
         result = train_model(
             stream,
             name,
