@@ -132,7 +132,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         blend and probability calibration (2 keeps training within 3x the time of a
         plain TF-IDF + LinearSVC fit; 3 is a little better and a third slower).
         ``None`` skips it: default thresholds and uncalibrated (plain sigmoid)
-        scores, fastest.
+        scores, fastest. The folds are fitted in turn, or in parallel inside
+        ``joblib.parallel_config`` (one task per fold: ``textkit train --cluster``
+        runs them on Dask), with the same result.
     random_state : int
         Seed of the folds and of the solvers.
 
