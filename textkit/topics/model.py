@@ -774,9 +774,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
         (``shuffled``: all of them in a random order) in :data:`AUTO_K_UPDATES` online
         updates, the sample (or, on a small corpus, the passes) sized so that all the K
         together read about half as many articles as the final fit at the chosen K; the
-        candidates' topics are scored on the coherence sample (each in its fit's task), by the
-        measure K is chosen by (``select_by``; ``c_v`` for ``"quality"``) and diversity. The
-        chosen K is then fitted as ``num_topics=K`` would be, so an automatic K costs about two fits at that K.
+        candidates' topics are scored on the coherence sample (each in its fit's task when the K
+        run in parallel), by the measure K is chosen by (``select_by``; ``c_v`` for
+        ``"quality"``) and diversity. The chosen K is then fitted as ``num_topics=K`` would be,
+        so an automatic K costs about two fits at that K.
         """
         # Articles each quick fit may read; at least AUTO_K_MIN_SAMPLE, which on a small corpus
         # means several passes (cheap there, and steadier than a few updates of a few articles).
@@ -788,15 +789,35 @@ class TopicModel(TransformerMixin, BaseEstimator):
         chunksize = max(1, math.ceil(size * passes / AUTO_K_UPDATES))
         # Only the measure K is chosen by: each other one would be a further pass over the sample.
         measure = "c_v" if self.select_by == "quality" else self.select_by
-        search = _QuickFits(self, corpus, texts, seed_tokens, start, passes, chunksize, measure)
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, effective_n_jobs
 
-        # One fit and its coherence per K: in turn here, or one task per K inside joblib's
-        # parallel_config (textkit --cluster runs it with the dask backend, which sends
-        # `search` to the workers once: the sample's bags of words go with it, see _BowView).
+        # Coherence costs a pass over the reference whatever the words looked for: in one
+        # process, every K is scored in one pass here (as fast as scoring one); when the K run
+        # in parallel, each is scored in its own task. The scores are the same either way.
+        in_tasks = effective_n_jobs(None) > 1
+        search = _QuickFits(
+            self,
+            corpus,
+            texts if in_tasks else [],
+            seed_tokens,
+            start,
+            passes,
+            chunksize,
+            measure if in_tasks else None,
+        )
+        # One task per K: in turn here, or in parallel inside joblib's parallel_config (textkit
+        # --cluster runs it with the dask backend, which sends `search` to the workers once:
+        # the sample's bags of words go with it, see _BowView).
         fits = Parallel(return_as="generator")(delayed(_quick_fit)(search, k) for k in ks)
+        done = list(progress.track(fits, "choosing K", len(ks), "values of K"))
+        word_lists = [words for words, _ in done]
+        scores = (
+            [score for _, score in done]
+            if in_tasks
+            else coherence_scores(word_lists, texts, self.dictionary_, measures=[measure], topn=self.topn)
+        )
         curve: list[dict[str, Any]] = []
-        for k, (words, score) in zip(ks, progress.track(fits, "choosing K", len(ks), "values of K")):
+        for k, words, score in zip(ks, word_lists, scores):
             diversity = topic_diversity(words)
             curve.append(
                 {
@@ -1038,7 +1059,7 @@ class _QuickFits:
     start: Any
     passes: int
     chunksize: int
-    measure: str
+    measure: str | None  # the coherence each task scores, or None: scored by the caller
 
     def __sizeof__(self) -> int:
         # Roughly its pickled size: joblib's dask backend scatters an argument dask's sizeof puts above 1 kB.
@@ -1046,13 +1067,15 @@ class _QuickFits:
 
 
 def _quick_fit(search: _QuickFits, k: int) -> tuple[list[list[str]], dict[str, float]]:
-    """One K of ``num_topics="auto"``: its quick fit, its topics' top words and their coherence (one task)."""
+    """One K of ``num_topics="auto"``: its quick fit's top words and, if asked, their coherence (one task)."""
     model = search.model
     lda = model._fit_lda(
         search.corpus, k, search.seed_tokens, search.start, passes=search.passes, chunksize=search.chunksize
     )
     words = _gensim.top_word_lists(lda, model.dictionary_, max(model.topn, DIVERSITY_TOPN))
-    # Each K scored alone gives the scores of all K scored together: gensim counts every window of
-    # the reference, whatever the words looked for (checked on 20 Newsgroups, and by the tests).
+    if search.measure is None:
+        return words, {}
+    # Scored alone, a K gets the scores it gets among all K: gensim counts every window of the
+    # reference, whatever the words looked for (checked on 20 Newsgroups, and by the tests).
     score = coherence_scores([words], search.texts, model.dictionary_, measures=[search.measure], topn=model.topn)
     return words, score[0]
