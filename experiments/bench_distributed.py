@@ -70,18 +70,25 @@ def textkit(*args: str) -> list[str]:
 
 
 def model_dir() -> Path:
-    """A theme model trained on Reuters (train split), saved once."""
+    """A theme model trained on Reuters (train split), saved once (again when the store's format has changed)."""
     from _datasets import load
+
+    from textkit.store.manifest import FORMAT_VERSION
 
     WORK.mkdir(exist_ok=True)
     models = WORK / "models"
-    if not (models / "reuters" / "manifest.json").exists():
+    manifest = models / "reuters" / "manifest.json"
+    if not manifest.exists() or json.loads(manifest.read_text())["format"] != FORMAT_VERSION:
         texts, labels = load("reuters", "train")
         data = WORK / "reuters-train.jsonl"
         with open(data, "w", encoding="utf-8") as handle:
             for i, (text, label) in enumerate(zip(texts, labels)):
                 handle.write(json.dumps({"id": f"r{i}", "text": text, "labels": label}) + "\n")
-        subprocess.run(textkit("train", str(data), "--name", "reuters", "--models-dir", str(models)), check=True)
+        subprocess.run(
+            textkit("train", str(data), "--name", "reuters", "--models-dir", str(models), "--force"),
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=True,
+        )
     return models
 
 
