@@ -211,37 +211,110 @@ def test_hashing_trained_on_the_cluster_is_the_model_fitted_on_the_same_parts(cl
     np.testing.assert_array_equal(load_classifier("hashed", tmp_path).predict_proba(texts), local.predict_proba(texts))
 
 
+AUTO_K = {"k_min": 2, "k_max": 4, "k_step": 1, "workers": 1, "passes": 1, "measures": ("c_v",)}
+
+
 @pytest.mark.slow  # three LDA fits twice: ~30 s on a loaded machine
-def test_auto_k_one_task_per_k_gives_the_sequential_curve(cluster):
+def test_auto_k_one_task_per_k_scores_coherence_in_the_task(cluster, monkeypatch):
+    """Each K's fit and its c_v in one task: the client scores only the final model, and the curve is the same."""
     from textkit.distributed.run import parallel
     from textkit.reading.articles import read_articles
+    from textkit.topics import _gensim
     from textkit.topics.model import TopicModel
 
+    scored_here = []
+    real = _gensim.coherence_per_topic
+    monkeypatch.setattr(
+        _gensim, "coherence_per_topic", lambda sets, *a, **k: scored_here.append(len(sets)) or real(sets, *a, **k)
+    )
     texts = [a.full_text for a in read_articles(SAMPLE)]
-    params = {
-        "k_min": 2,
-        "k_max": 4,
-        "k_step": 1,
-        "workers": 1,
-        "passes": 1,
-        "measures": ("u_mass",),
-        "select_by": "u_mass",
-    }
-    sequential = TopicModel("auto", **params).fit(texts)
-    with parallel(cluster):
-        distributed_fit = TopicModel("auto", **params).fit(texts)
+    sequential = TopicModel("auto", **AUTO_K).fit(texts)
+    assert scored_here == [3, 1]  # in one process, the 3 K in one pass over the reference; then the final model
+    scored_here.clear()
+    with parallel(cluster) as client, distributed.get_task_stream(client) as tasks:
+        distributed_fit = TopicModel("auto", **AUTO_K).fit(texts)
+    assert scored_here == [1]  # the final model only
+    assert sum("_quick_fit" in task["key"] for task in tasks.data) == 3
     assert [row["k"] for row in distributed_fit.k_scores_] == [2, 3, 4]
     assert distributed_fit.k_scores_ == sequential.k_scores_
     assert distributed_fit.num_topics_ == sequential.num_topics_
 
 
+@pytest.mark.slow  # a cluster of its own and three LDA fits twice
+def test_auto_k_on_workers_that_cannot_read_the_clients_files(tmp_path, monkeypatch, capsys):
+    """A remote cluster: the workers have their own folders and may not open the client's temporary corpus."""
+    import tempfile
+
+    client_tmp = tmp_path / "client-tmp"
+    client_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(client_tmp))  # where TopicModel.fit writes its bags of words
+
+    def forbid(folder, cwd):
+        import builtins
+
+        real_open = builtins.open
+
+        def guarded(file, *args, **kwargs):
+            if str(file).startswith(folder):
+                raise PermissionError(f"a worker opened the client's file {file}")
+            return real_open(file, *args, **kwargs)
+
+        builtins.open = guarded
+        os.makedirs(cwd, exist_ok=True)
+        os.chdir(cwd)
+
+    args = ["topics", "fit", SAMPLE, "-k", "auto", "--min", "2", "--max", "4", "--step", "1", "--passes", "1"]
+    assert main([*args, "--workers", "1", "--models-dir", str(tmp_path / "one")]) == 0
+    one = capsys.readouterr().out
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=50,
+        local_directory=str(tmp_path / "workers"),
+    ) as remote:
+        with distributed.Client(remote.scheduler_address) as client:
+            client.run(forbid, str(client_tmp), str(tmp_path / "workers-cwd"))
+            with pytest.raises(PermissionError):  # the guard works
+                client.submit(lambda path: open(path).close(), str(client_tmp / "x")).result()
+        assert main([*args, "--models-dir", str(tmp_path / "many"), "--cluster", remote.scheduler_address]) == 0
+    many = capsys.readouterr().out
+    assert "chosen: K =" in one
+    assert many.split("saved topic model")[0] == one.split("saved topic model")[0]  # the K table and the topics
+
+
+def test_threshold_folds_run_one_per_task_and_give_the_sequential_model(cluster):
+    """The internal cross-validation behind the per-label thresholds: each fold one task, the same model."""
+    from textkit.distributed.run import parallel
+    from textkit.reading.articles import read_articles
+    from textkit.themes.classify import ThemeClassifier
+
+    articles = list(read_articles(SAMPLE))
+    texts, labels = [a.full_text for a in articles], [a.labels for a in articles]
+    sequential = ThemeClassifier(cv=3).fit(texts, labels)
+    with parallel(cluster) as client, distributed.get_task_stream(client) as tasks:
+        on_cluster = ThemeClassifier(cv=3).fit(texts, labels)
+    assert sum("_fold_scores" in task["key"] for task in tasks.data) == 3
+    assert sequential.multilabel_ and len(set(sequential.thresholds_.tolist())) > 3  # tuned, not defaults
+    np.testing.assert_array_equal(on_cluster.thresholds_, sequential.thresholds_)
+    np.testing.assert_array_equal(on_cluster.calibration_, sequential.calibration_)
+    np.testing.assert_array_equal(on_cluster.coef_, sequential.coef_)
+    assert on_cluster.predict_labels(texts[:60]) == sequential.predict_labels(texts[:60])
+
+
 @pytest.mark.slow  # two trainings with 3-fold cross-validation
 def test_train_cv_folds_on_the_cluster_give_the_same_report(cluster, tmp_path, capsys):
-    args = ["train", SAMPLE, "--cv", "3", "--no-tune-thresholds"]
+    """--cv folds one per task, and inside each the threshold folds (joblib nests them as tasks of tasks)."""
+    from textkit.workflows.themes import load_classifier
+
+    args = ["train", SAMPLE, "--cv", "3"]
     assert main([*args, "--models-dir", str(tmp_path / "a")]) == 0
     one = capsys.readouterr().out.split("saved model")[0]
     assert main([*args, "--models-dir", str(tmp_path / "b"), "--cluster", cluster]) == 0
     assert capsys.readouterr().out.split("saved model")[0] == one
+    saved = [load_classifier("themes", tmp_path / folder) for folder in ("a", "b")]
+    np.testing.assert_array_equal(saved[1].thresholds_, saved[0].thresholds_)
 
 
 def test_parts_cover_the_file_on_line_breaks_without_a_blank_tail(tmp_path):

@@ -128,6 +128,26 @@ def test_bag_of_words_view_subsets_and_renumbers_the_bags(tmp_path):
     assert list(subset) == [[(0, 7)], [(1, 2), (0, 1)], [(1, 1), (0, 3)]]
 
 
+def test_a_pickled_view_carries_its_bags_not_the_files_path(tmp_path):
+    """What a Dask worker on another machine receives: the same articles in the same order, in memory."""
+    import pickle
+    import sys
+
+    from textkit.topics.corpus import _BowArrays, _BowFile
+
+    bags = [[(0, 1), (2, 3)], [], [(1, 5)], [(0, 2), (1, 1), (2, 1)], [(2, 7)]]
+    path = tmp_path / "bows.bin"
+    view = _BowFile.write(str(path), bags).view(np.array([1, -1, 0]), order=np.array([4, 1, 3, 0]))
+    assert sys.getsizeof(view) >= 8 * 6  # the pairs it would send, not its few offsets
+    data = pickle.dumps(view)
+    assert str(path).encode() not in data
+    path.unlink()
+    received = pickle.loads(data)
+    assert isinstance(received, _BowArrays)
+    assert len(received) == 4
+    assert list(received) == list(received) == [[(0, 7)], [], [(1, 2), (0, 1)], [(1, 1), (0, 3)]]
+
+
 def test_coherence_runs_in_one_process_without_nan():
     model = fitted()
     scores = coherence_scores([model.top_word_lists(10)], TokenStream(TWO, model.tokenizer_), model.dictionary_)

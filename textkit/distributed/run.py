@@ -332,10 +332,13 @@ def train_hashing(
 def parallel(cluster: str) -> Iterator[Any]:
     """Run joblib's parallel loops (auto-K fits, cross-validation folds) as tasks on the cluster.
 
-    Inside it, ``TopicModel(num_topics="auto", workers=1).fit(X)`` fits each K as one
-    task (``workers=1``: a Dask worker process cannot start gensim's worker processes;
-    the bags of words are a temporary file, so the workers must share this machine's
-    /tmp: ``local:N``) and :func:`textkit.themes.evaluate.cross_validate` one fold per task.
+    Inside it, ``TopicModel(num_topics="auto", workers=1).fit(X)`` fits and scores each
+    K as one task (``workers=1``: a Dask worker process cannot start gensim's worker
+    processes); the sample of bags of words the K are fitted on is sent to the workers
+    once, so they need not see this machine's files. :meth:`ThemeClassifier.fit
+    <textkit.themes.classify.ThemeClassifier.fit>` fits each fold behind its thresholds as
+    one task, and :func:`textkit.themes.evaluate.cross_validate` each fold (whose own
+    threshold folds become tasks of that task).
     """
     from joblib import parallel_config
 

@@ -132,7 +132,9 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
         blend and probability calibration (2 keeps training within 3x the time of a
         plain TF-IDF + LinearSVC fit; 3 is a little better and a third slower).
         ``None`` skips it: default thresholds and uncalibrated (plain sigmoid)
-        scores, fastest.
+        scores, fastest. The folds are fitted in turn, or in parallel inside
+        ``joblib.parallel_config`` (one task per fold: ``textkit train --cluster``
+        runs them on Dask), with the same result.
     random_state : int
         Seed of the folds and of the solvers.
 
@@ -353,17 +355,21 @@ class ThemeClassifier(ClassifierMixin, BaseEstimator):
 
             folds = StratifiedKFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
             target = Y.argmax(axis=1)
-        scores = [np.zeros(Y.shape, dtype=np.float64) for _ in estimators]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The least populated class")
-            splits = folds.split(np.zeros(len(target)), target)
-            for train, test in progress.track(splits, "cross-validating thresholds", self.cv, "folds"):
-                held_out = features[test].astype(np.float32)
-                fold_weights = None if weights is None else weights[train]
-                for estimator, fold_scores in zip(estimators, scores):
-                    fitted = _fit_clone(estimator, features[train], target[train], fold_weights)
-                    coef, intercept = _linear_parts(fitted, multilabel, features.shape[1], Y.shape[1])
-                    fold_scores[test] = held_out @ coef.T + intercept
+            splits = list(folds.split(np.zeros(len(target)), target))
+        from joblib import Parallel, delayed
+
+        # One fold per task: in turn here, or inside joblib's parallel_config (textkit train
+        # --cluster runs it with the dask backend, which sends ``features`` to the workers once).
+        fits = Parallel(return_as="generator")(
+            delayed(_fold_scores)(estimators, features, target, train, test, weights, multilabel, Y.shape[1])
+            for train, test in splits
+        )
+        scores = [np.zeros(Y.shape, dtype=np.float64) for _ in estimators]
+        for (_, test), fold in zip(splits, progress.track(fits, "cross-validating thresholds", self.cv, "folds")):
+            for estimator_scores, fold_scores in zip(scores, fold):
+                estimator_scores[test] = fold_scores
         return scores
 
     # -- prediction --------------------------------------------------------------------
@@ -527,6 +533,31 @@ def _fit_clone(estimator: Any, features: Any, target: np.ndarray, weights: np.nd
         if isinstance(fitted, OneVsRestClassifier):
             fitted.estimator.set_fit_request(sample_weight=True)
         return fitted.fit(features, target, sample_weight=weights)
+
+
+def _fold_scores(
+    estimators: list[Any],
+    features: Any,
+    target: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    weights: np.ndarray | None,
+    multilabel: bool,
+    n_classes: int,
+) -> list[np.ndarray]:
+    """Scores of the ``test`` rows by each estimator fitted on the ``train`` rows: one cross-validation fold."""
+    held_out = features[test].astype(np.float32)
+    fold_weights = None if weights is None else weights[train]
+    scores = []
+    with warnings.catch_warnings():
+        # Here, not around the loop: a fold may run in another process (a Dask worker).
+        # A label absent from a fold is scored as a constant by one-vs-rest: expected.
+        warnings.filterwarnings("ignore", message="Label .* is present in all training examples")
+        for estimator in estimators:
+            fitted = _fit_clone(estimator, features[train], target[train], fold_weights)
+            coef, intercept = _linear_parts(fitted, multilabel, features.shape[1], n_classes)
+            scores.append(held_out @ coef.T + intercept)
+    return scores
 
 
 def _vectorize(vectorizer: Any, texts: list[str], min_df: float, max_df: float) -> Any:

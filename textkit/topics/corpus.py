@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -97,6 +98,12 @@ class _BowFile:
 
 
 class _BowView:
+    """Articles of a :class:`_BowFile`, renumbered, in some order (a gensim corpus: re-iterable, with ``len``).
+
+    Pickled (sent to another process: a Dask worker, perhaps on a machine that cannot
+    open the file), a view becomes its articles in memory, a :class:`_BowArrays`.
+    """
+
     def __init__(self, bows: _BowFile, renumber: np.ndarray, order: np.ndarray | None) -> None:
         self.bows, self.renumber, self.order = bows, renumber, order
 
@@ -112,7 +119,8 @@ class _BowView:
         """The same articles read in the file's order (sequential reads)."""
         return _BowView(self.bows, self.renumber, np.sort(self.order) if self.order is not None else None)
 
-    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+    def _articles(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(word ids, counts)`` of each article, the words the renumbering drops left out."""
         offsets = self.bows.offsets
         with open(self.bows.path, "rb", buffering=0) as file:
             for i in self.order if self.order is not None else range(len(self)):
@@ -120,7 +128,54 @@ class _BowView:
                 doc = np.frombuffer(file.read(8 * int(offsets[i + 1] - offsets[i])), dtype=np.int32).reshape(-1, 2)
                 ids = self.renumber[doc[:, 0]]
                 kept = ids >= 0
-                yield list(zip(ids[kept].tolist(), doc[kept, 1].tolist()))
+                yield ids[kept], doc[kept, 1]
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        for ids, counts in self._articles():
+            yield list(zip(ids.tolist(), counts.tolist()))
+
+    def _pairs(self) -> int:
+        """Word entries of this view's articles in the file (before the renumbering drops any)."""
+        starts = self.bows.offsets[:-1] if self.order is None else self.bows.offsets[self.order]
+        ends = self.bows.offsets[1:] if self.order is None else self.bows.offsets[self.order + 1]
+        return int((ends - starts).sum())
+
+    def __sizeof__(self) -> int:
+        # What it weighs pickled, not the file offsets it holds: joblib's dask backend sends an
+        # argument that dask's sizeof puts above 1 kB to the workers once, not with every task.
+        return 8 * self._pairs()
+
+    def __reduce__(self) -> tuple[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        ids = np.empty(self._pairs(), dtype=np.int32)
+        counts = np.empty_like(ids)
+        offsets = np.zeros(len(self) + 1, dtype=np.int64)
+        end = 0
+        for n, (doc_ids, doc_counts) in enumerate(self._articles(), 1):
+            ids[end : end + len(doc_ids)], counts[end : end + len(doc_ids)] = doc_ids, doc_counts
+            end += len(doc_ids)
+            offsets[n] = end
+        return _BowArrays, (ids[:end], counts[:end], offsets)
+
+
+class _BowArrays:
+    """Bags of words in memory: word ids and counts one article after the other, and where each article starts.
+
+    What a pickled :class:`_BowView` becomes: the same articles, in the same order.
+    """
+
+    def __init__(self, ids: np.ndarray, counts: np.ndarray, offsets: np.ndarray) -> None:
+        self.ids, self.counts, self.offsets = ids, counts, offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        ends = self.offsets.tolist()
+        for start, end in pairwise(ends):
+            yield list(zip(self.ids[start:end].tolist(), self.counts[start:end].tolist()))
+
+    def __sizeof__(self) -> int:
+        return int(self.ids.nbytes + self.counts.nbytes + self.offsets.nbytes)
 
 
 class Reservoir:

@@ -31,10 +31,12 @@ from __future__ import annotations
 import copy
 import math
 import os
+import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -784,8 +786,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
         random order) in :data:`AUTO_K_UPDATES` online updates, the sample (or, on a small
         corpus, the passes) sized so that all the K together read :data:`AUTO_K_SHARE` of
         the articles the final fit reads (at least :data:`AUTO_K_MIN_SAMPLE` each); the
-        candidates' topics are scored together on the coherence sample, by the measure K is
-        chosen by (``select_by``; ``c_v`` for ``"quality"``), and diversity. The chosen K is
+        candidates' topics are scored on the coherence sample (together in one process, each
+        in its fit's task when the K run in parallel), by the measure K is chosen by
+        (``select_by``; ``c_v`` for ``"quality"``), and diversity. The chosen K is
         then fitted as ``num_topics=K`` would be. A note says what the search read.
         """
         # Articles each quick fit may read; at least AUTO_K_MIN_SAMPLE, which on a small corpus
@@ -796,25 +799,35 @@ class TopicModel(TransformerMixin, BaseEstimator):
         corpus = shuffled.subset(size)
         start = self._start_counts(corpus.in_file_order()) if self.init == "nmf" else None
         chunksize = max(1, math.ceil(size * passes / AUTO_K_UPDATES))
-        from joblib import Parallel, delayed
-
-        # One fit per K: in turn here, or one task per K inside joblib's parallel_config
-        # (textkit --cluster runs it with the dask backend). Each quick fit is one process
-        # (LdaModel): LdaMulticore merges the chunks of all its workers into one update, so on
-        # a machine with more cores it would make fewer than AUTO_K_UPDATES updates, and on
-        # chunks this small its worker processes cost more CPU time than they save.
-        fits = Parallel(return_as="generator")(
-            delayed(self._fit_lda)(corpus, k, seed_tokens, start, passes=passes, chunksize=chunksize, workers=1)
-            for k in ks
-        )
-        topn = max(self.topn, DIVERSITY_TOPN)
-        word_lists = [
-            _gensim.top_word_lists(model, self.dictionary_, topn)
-            for model in progress.track(fits, "choosing K", len(ks), "values of K")
-        ]
         # Only the measure K is chosen by: each other one would be a further pass over the sample.
-        measures = ["c_v" if self.select_by == "quality" else self.select_by]
-        scores = coherence_scores(word_lists, texts, self.dictionary_, measures=measures, topn=self.topn)
+        measure = "c_v" if self.select_by == "quality" else self.select_by
+        from joblib import Parallel, delayed, effective_n_jobs
+
+        # Coherence costs a pass over the reference whatever the words looked for: in one
+        # process, every K is scored in one pass here (as fast as scoring one); when the K run
+        # in parallel, each is scored in its own task. The scores are the same either way.
+        in_tasks = effective_n_jobs(None) > 1
+        search = _QuickFits(
+            self,
+            corpus,
+            texts if in_tasks else [],
+            seed_tokens,
+            start,
+            passes,
+            chunksize,
+            measure if in_tasks else None,
+        )
+        # One task per K: in turn here, or in parallel inside joblib's parallel_config (textkit
+        # --cluster runs it with the dask backend, which sends `search` to the workers once:
+        # the sample's bags of words go with it, see _BowView).
+        fits = Parallel(return_as="generator")(delayed(_quick_fit)(search, k) for k in ks)
+        done = list(progress.track(fits, "choosing K", len(ks), "values of K"))
+        word_lists = [words for words, _ in done]
+        scores = (
+            [score for _, score in done]
+            if in_tasks
+            else coherence_scores(word_lists, texts, self.dictionary_, measures=[measure], topn=self.topn)
+        )
         curve: list[dict[str, Any]] = []
         for k, words, score in zip(ks, word_lists, scores):
             diversity = topic_diversity(words)
@@ -1051,3 +1064,45 @@ class TopicModel(TransformerMixin, BaseEstimator):
         # Several worker processes take the chunks in whatever order they finish.
         tags.non_deterministic = self.workers != 1
         return tags
+
+
+@dataclass
+class _QuickFits:
+    """What every quick fit of ``num_topics="auto"`` shares (one object: a cluster receives it once, not per K)."""
+
+    model: TopicModel
+    corpus: Any  # the sample: a _BowView here, its articles in memory once pickled to a worker
+    texts: list[list[str]]  # the coherence reference
+    seed_tokens: dict[str, list[str]]
+    start: Any
+    passes: int
+    chunksize: int
+    measure: str | None  # the coherence each task scores, or None: scored by the caller
+
+    def __sizeof__(self) -> int:
+        # Roughly its pickled size: joblib's dask backend scatters an argument dask's sizeof puts above 1 kB.
+        return sys.getsizeof(self.corpus) + 8 * sum(map(len, self.texts))
+
+
+def _quick_fit(search: _QuickFits, k: int) -> tuple[list[list[str]], dict[str, float]]:
+    """One K of ``num_topics="auto"``: its quick fit's top words and, if asked, their coherence (one task)."""
+    model = search.model
+    # One process (LdaModel): LdaMulticore merges the chunks of all its workers into one update,
+    # so on a machine with more cores it would make fewer than AUTO_K_UPDATES updates, and on
+    # chunks this small its worker processes cost more CPU time than they save.
+    lda = model._fit_lda(
+        search.corpus,
+        k,
+        search.seed_tokens,
+        search.start,
+        passes=search.passes,
+        chunksize=search.chunksize,
+        workers=1,
+    )
+    words = _gensim.top_word_lists(lda, model.dictionary_, max(model.topn, DIVERSITY_TOPN))
+    if search.measure is None:
+        return words, {}
+    # Scored alone, a K gets the scores it gets among all K: gensim counts every window of the
+    # reference, whatever the words looked for (checked on 20 Newsgroups, and by the tests).
+    score = coherence_scores([words], search.texts, model.dictionary_, measures=[search.measure], topn=model.topn)
+    return words, score[0]
