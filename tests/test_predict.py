@@ -232,6 +232,10 @@ def test_tag_scores_texts_or_a_file_and_counts_what_it_read(tmp_path):
     assert [(r["id"], len(r["labels"])) for r in records] == [("a", 1), ("a", 1)]
     assert job.stats is not None and (job.stats.articles, job.stats.duplicate_ids) == (2, 1)
     assert sum(job.stats.skipped.values()) == 1
+    with tag(str(path), model="m", models_dir=tmp_path, read={"on_error": "skip"}) as job:
+        next(job.records)
+        job.records.close()  # a reader that stops early (a closed pipe) still gets this pass's counts
+    assert job.stats is not None and job.stats.articles >= 1
 
 
 def test_tag_on_a_cluster_needs_a_file_and_says_so_before_connecting(tmp_path):

@@ -32,11 +32,11 @@ def scored(
     job = Job(iter(()), classes)
 
     def records() -> Iterator[Any]:
-        # Each pass over the stream starts new counts: follow them as the records are made.
-        for record in score(stream):
+        # Each pass over the stream starts new counts: take this pass's, also when the reader stops early.
+        try:
+            yield from score(stream)
+        finally:
             job.stats = stream.stats
-            yield record
-        job.stats = stream.stats
 
     job.records = records()
     return job
