@@ -3,7 +3,8 @@
 Usage: python experiments/bench_topics_levers.py [--seeds 0,1] [--variants default,eta0.01,...] [--limit N]
 
 Only textkit rows, to explore settings without refitting every baseline of
-``bench_topics.py`` (tomotopy's Gibbs LDA gave c_v 0.781 on this scorer in 106 s there).
+``bench_topics.py``. The ``nmf`` rows are the online fit from the NMF start (the default
+before the Gibbs start), the ``gibbs`` rows the Gibbs start's prior and sweeps.
 Each variant is ``TopicModel(20, measures=(), random_state=seed, **settings)`` fitted in
 this process (raw texts to topics; ``measures=()``: the coherence scoring of a default fit
 is left out of every row alike, so the times compare the training only), then scored
@@ -25,17 +26,26 @@ from _datasets import load
 from bench_topics import score
 
 RESULTS = Path(__file__).resolve().parent / "results"
+_NMF_VARIANTS: dict[str, dict] = {
+    "": {},  # the default before the Gibbs start
+    "-eta0.01": {"eta": 0.01},  # tomotopy's default topic-word prior (gensim's default: 1/K = 0.05)
+    "-alpha0.1": {"alpha": 0.1},  # tomotopy's default document-topic prior (gensim's: 1/K)
+    "-alpha0.1-eta0.01": {"alpha": 0.1, "eta": 0.01},
+    "-alpha-auto": {"alpha": "auto", "workers": 1},
+    "-passes5": {"passes": 5},
+    "-chunk1000": {"chunksize": 1000},
+    "-no_above0.3": {"no_above": 0.3},
+    "-no_above0.15": {"no_above": 0.15},
+    "-keep5000": {"keep_n": 5000},
+}
 VARIANTS: dict[str, dict] = {
-    "default": {},
-    "eta0.01": {"eta": 0.01},  # tomotopy's default topic-word prior (gensim's default: 1/K = 0.05)
-    "alpha0.1": {"alpha": 0.1},  # tomotopy's default document-topic prior (gensim's: 1/K)
-    "alpha0.1-eta0.01": {"alpha": 0.1, "eta": 0.01},
-    "alpha-auto": {"alpha": "auto", "workers": 1},
-    "passes5": {"passes": 5},
-    "chunk1000": {"chunksize": 1000},
-    "no_above0.3": {"no_above": 0.3},
-    "no_above0.15": {"no_above": 0.15},
-    "keep5000": {"keep_n": 5000},
+    "default": {},  # the Gibbs start, its eta 0.1, 500 sweeps
+    "gibbs-eta0.01": {"eta": 0.01},  # tomotopy's default topic-word prior
+    "gibbs-eta0.05": {"eta": 0.05},  # gensim's default for K = 20 (1/K)
+    "gibbs-eta0.2": {"eta": 0.2},
+    "gibbs-sweeps300": {"sweeps": 300},
+    "gibbs-sweeps1000": {"sweeps": 1000},
+    **{f"nmf{name}": {"init": "nmf", **settings} for name, settings in _NMF_VARIANTS.items()},
 }
 
 

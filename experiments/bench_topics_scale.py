@@ -111,8 +111,9 @@ def main() -> None:
         "",
         f"Command: `{command}`; {os.cpu_count()} cores (shared). The texts of all shared datasets "
         f"({len(texts)} documents) repeated to each size; the fit reads and tokenizes the file once, "
-        "then trains from a shuffled bag-of-words file on disk (int32 pairs, one read per article). Topics start from "
-        "an NMF of at most 20,000 articles. Vocabulary capped by keep_n "
+        "then trains from a shuffled bag-of-words file on disk (int32 pairs, one read per article). Topics are "
+        "sampled by Gibbs sampling (500 sweeps) on a random sample of at most 20,000 articles, then refined by "
+        "one online pass over all of them when there are more. Vocabulary capped by keep_n "
         "(default 10,000), so the model's matrices stop growing. `TopicModel(K)` with every other default: "
         "coherence scoring (on a sample) included, as `textkit topics fit --num-topics K` runs it.",
         "",

@@ -51,7 +51,8 @@ def test_two_vocabularies_give_two_topics():
 def test_single_worker_fit_is_reproducible_and_random_state_matters():
     first, second = fitted(random_state=7), fitted(random_state=7)
     np.testing.assert_array_equal(first.lda_.get_topics(), second.lda_.get_topics())
-    other = fitted(random_state=8)
+    # Two vocabularies in two topics are sampled alike from any seed: three topics of them are not.
+    first, other = fitted(3, random_state=7), fitted(3, random_state=8)
     assert not np.array_equal(first.lda_.get_topics(), other.lda_.get_topics())
 
 
@@ -65,10 +66,11 @@ def test_transform_is_deterministic_and_rows_sum_to_one():
     np.testing.assert_allclose(a.sum(axis=1), 1.0)
 
 
+@pytest.mark.parametrize("init", ["gibbs", "nmf"])
 @pytest.mark.parametrize("random_state", [0, 1, 2])
-def test_seeded_topics_put_their_seed_words_first(random_state):
+def test_seeded_topics_put_their_seed_words_first(random_state, init):
     seeds = {"voting": ["poll"], "war": ["navy"]}
-    model = fitted(3, THREE, seeds=seeds, random_state=random_state)
+    model = fitted(3, THREE, seeds=seeds, random_state=random_state, init=init)
     assert model.labels_[:2] == ["voting", "war"]
     assert model.top_word_lists(1)[:2] == [["poll"], ["navy"]]
     assert set(model.top_word_lists(10)[0]) == set(VOTE)
@@ -93,8 +95,8 @@ def test_auto_k_breaks_near_ties_towards_fewer_topics():
     assert all(row["c_v"] >= top - 0.01 for row in model.k_scores_)  # a tie everywhere: the rule decided
 
 
-@pytest.mark.parametrize("init", ["nmf", "random"])
-def test_both_starts_separate_two_vocabularies(init):
+@pytest.mark.parametrize("init", ["gibbs", "nmf", "random"])
+def test_every_start_separates_two_vocabularies(init):
     model = fitted(init=init)
     assert sorted(map(set, model.top_word_lists(10)), key=sorted) == sorted([set(FARM), set(WAR)], key=sorted)
 
@@ -104,7 +106,7 @@ def test_nmf_start_gives_each_topic_one_vocabulary_before_training(monkeypatch):
     from gensim.models import LdaModel
 
     monkeypatch.setattr(LdaModel, "update", lambda self, corpus, **kw: None)
-    topics = [set(words) for words in fitted().top_word_lists(10)]
+    topics = [set(words) for words in fitted(init="nmf").top_word_lists(10)]
     assert sorted(topics, key=sorted) == sorted([set(FARM), set(WAR)], key=sorted)
 
 

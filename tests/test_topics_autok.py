@@ -105,17 +105,21 @@ def test_the_search_reads_a_fixed_share_of_one_fit_and_finds_the_known_k(monkeyp
             "auto", k_min=2, k_max=7, k_step=1, chunksize=100, workers=2, measures=("c_v",), random_state=random_state
         ).fit(FOUR)
     fits = [t[1] for t in recorder.tasks if t[0].startswith("fitting K=")]
-    # 1,600 articles in chunks of 100: 16 updates a pass, so 3 passes (4,800 articles read) for the final fit
-    assert fits[-1] == 4800 and model.passes_ == 3
-    assert fits[:-1] == [320] * 6  # 0.4 x 4,800 / 6 values of K: a sample of 320 articles each, read once
-    assert sum(fits[:-1]) <= topic_model.AUTO_K_SHARE * fits[-1]
+    # 1,600 articles in chunks of 100: 16 updates a pass, so an online fit makes 3 passes (4,800 articles
+    # read); 0.4 x 4,800 / 6 values of K: a sample of 320 articles each, read once
+    assert fits == [320] * 6
+    # the final fit: the Gibbs sampler on all 1,600 articles (fewer than its sample), no online pass
+    assert [t for t in recorder.tasks if t[0].startswith("sampling")] == [
+        (f"sampling K={model.num_topics_}", 500, "sweeps", 500)
+    ]
+    assert model.passes_ == 0 and model.lda_.num_updates == 1600
     # each quick fit: one process, 10 online updates; the final fit: the model's workers and chunks
     assert [(k["workers"], k["chunksize"]) for k in made] == [(1, 32)] * 6 + [(2, 100)]
-    message = "K chosen from quick fits on 320 of the 1600 articles: the 6 quick fits together read 0.40 times the "
-    assert (
-        message + "articles of one fit" in [str(n.message) for n in notes]
-        and message + "articles of one fit" in model.notes_
+    message = (
+        "K chosen from quick fits on 320 of the 1600 articles: the 6 quick fits together read 0.40 times the "
+        "articles of one online fit (3 passes)"
     )
+    assert message in [str(n.message) for n in notes] and message in model.notes_
     # four vocabularies: four topics, one per vocabulary
     assert model.num_topics_ == 4
     owners = [next(n for n, v in enumerate(VOCABULARIES) if set(w) <= set(v)) for w in model.top_word_lists(8)]

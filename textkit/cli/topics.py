@@ -37,10 +37,16 @@ def fit(
         None, "--phrases/--no-phrases", help="Learn collocations (foreign_minister) first [default: no-phrases]."
     ),
     passes: Optional[int] = typer.Option(
-        None, "--passes", help="Passes over the corpus [default: 3, more on small corpora]."
+        None,
+        "--passes",
+        help="Online passes over the corpus [default: gibbs: 1 beyond 20,000 articles, else 0; nmf, random: 3, "
+        "more on small corpora].",
     ),
     init: Optional[str] = typer.Option(
-        None, "--init", help="How topics start: nmf (from an NMF of the tf-idf) or random (gensim's) [default: nmf]."
+        None,
+        "--init",
+        help="How topics are found: gibbs (Gibbs sampling, then online LDA), nmf (online LDA from an NMF of the "
+        "tf-idf) or random (online LDA from gensim's random start) [default: gibbs].",
     ),
     workers: Optional[int] = typer.Option(None, "--workers", help="Processes (1: reproducible) [default: all cores]."),
     random_state: Optional[int] = typer.Option(None, "--random-state", help="Seed of the fit [default: 0]."),
@@ -254,7 +260,9 @@ def update(
     new_topics: int = typer.Option(
         0, "--new-topics", help="Topics to add for subjects the model explains poorly [default: 0]."
     ),
-    passes: Optional[int] = typer.Option(None, "--passes", help="Passes over the new data [default: the fit's]."),
+    passes: Optional[int] = typer.Option(
+        None, "--passes", help="Passes over the new data [default: the fit's online passes, at least 1]."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the update report as JSON."),
     models_dir: Optional[str] = opt.MODELS_DIR,
     *,

@@ -4,8 +4,8 @@ textkit uses gensim's public API elsewhere (``Dictionary``, ``corpus2csc``,
 ``LdaModel.update``/``get_topics``); what it needs beyond that lives here, so an upgrade
 of gensim is checked in one module:
 
-- the starting topic-word counts (``state.sstats`` + ``sync_state``), to start LDA from NMF
-  and from seed words, and to continue training with more topics or words
+- the starting topic-word counts (``state.sstats`` + ``sync_state``), to start LDA from
+  Gibbs sampling, NMF and seed words, and to continue training with more topics or words
   (``num_updates``, ``state.numdocs``);
 - the per-chunk "N/M documents converged" debug message of ``gensim.models.ldamodel``,
   counted to report how many articles converged;
@@ -67,6 +67,17 @@ def set_topic_word_counts(lda: Any, counts: np.ndarray) -> None:
     """Start training from ``counts`` (K × words) instead of gensim's random start."""
     lda.state.sstats = counts.astype(lda.dtype)
     lda.sync_state()
+
+
+def set_clock(lda: Any, documents: int) -> None:
+    """Set the online-learning clock as if ``documents`` articles had been read once.
+
+    gensim's learning rate is ``(1 + updates)^-0.5`` with ``updates`` counted in chunks:
+    from a fresh clock the first chunk would overwrite topics fitted elsewhere (the Gibbs
+    sampler's); from this one it weighs as the next chunk after those articles.
+    """
+    lda.num_updates = documents
+    lda.state.numdocs = documents
 
 
 def continued(lda: Any, dictionary: Any, counts: np.ndarray, *, workers: int, alpha: Any, eta: Any) -> Any:

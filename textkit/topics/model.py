@@ -6,9 +6,10 @@ bag-of-words corpus (:mod:`textkit.topics.corpus`, tokenized once, kept on disk 
 temporary folder under ``$TMPDIR`` removed after the fit), and
 :class:`~gensim.models.LdaModel` / :class:`~gensim.models.LdaMulticore`, reached through
 :mod:`textkit.topics._gensim` wherever gensim's internals are involved.
-The topics start from scikit-learn's NMF of the tf-idf of (a sample of) that corpus
-rather than gensim's random start: online LDA then refines distinct word groups instead
-of settling wherever its first chunks lead (see ``TopicModel(init=...)``).
+The topics are sampled by tomotopy's collapsed Gibbs sampler on (a random sample of) that
+corpus, whose topic-word counts become the gensim model's; online LDA brings in the
+articles beyond the sample. (``init="nmf"`` starts online LDA from scikit-learn's NMF of
+the tf-idf instead: faster, less coherent; see ``TopicModel(init=...)``.)
 Topics are scored with coherence (``c_v``, ``c_npmi``, ``u_mass``, on a sample of the
 articles) and topic diversity (:mod:`textkit.topics.quality`); ``num_topics="auto"``
 tries a range of K with quick fits on a sample and fits the best in full, with the whole
@@ -17,11 +18,11 @@ first, :mod:`textkit.topics.ranking`) and its most representative articles are k
 (:meth:`TopicModel.representative_docs`). :meth:`TopicModel.update` goes on training on
 new articles with the topic ids kept.
 
-Reproducibility: with ``workers=1`` the model is fitted by one process
-(``LdaModel``) and ``random_state`` makes two fits identical. With more workers
-(``LdaMulticore``) chunks of documents go to whichever worker process is free, so the
-order of the updates, and with it the topics, changes slightly from run to run even
-with the same ``random_state``.
+Reproducibility: with ``workers=1`` the model is fitted by one process (one sampler
+thread, ``LdaModel``) and ``random_state`` makes two fits identical. With more workers
+the sampler's threads share the words out, and ``LdaMulticore``'s chunks go to whichever
+worker process is free, so the topics can change slightly from run to run even with the
+same ``random_state``.
 
 :mod:`textkit.workflows.topics` fits and saves, loads, relabels and updates saved models.
 """
@@ -69,12 +70,17 @@ from textkit.topics.ranking import RANKINGS, top_word_ids, word_scores
 from textkit.topics.summary import TopicSummary, UpdateReport, headline, merge_summaries, summarize_chunks
 
 TOPICS_KIND = "topics"
-INITS = ("nmf", "random")
+INITS = ("gibbs", "nmf", "random")
 DEFAULT_NO_BELOW = 5
 DEFAULT_PASSES = 3
 MIN_UPDATES = 15  # online LDA needs a dozen or more updates to settle; passes are raised to reach them
-NMF_SAMPLE = 20_000  # articles the NMF start is fitted on: its memory stays bounded on any corpus
+START_SAMPLE = 20_000  # articles the Gibbs or NMF start is fitted on: its memory stays bounded on any corpus
 NMF_ITERATIONS = 50
+GIBBS_PROGRESS_EVERY = 10  # Gibbs sweeps between two progress reports
+# The Gibbs sampler's topic-word prior unless eta is a number: Griffiths & Steyvers' 0.1. On 20
+# Newsgroups (K = 20, 500 sweeps, three seeds; experiments/bench_topics_levers.py) c_v rose from
+# tomotopy's 0.01 to 0.1, and no further at 0.2.
+GIBBS_ETA = 0.1
 COHERENCE_SAMPLE = 3000  # articles whose tokens are kept from the one tokenizing pass to score coherence on
 AUTO_K_UPDATES = 10  # online updates of each quick fit of num_topics="auto" (gensim warns below 10)
 # The quick fits of num_topics="auto" together read this share of the articles one fit reads
@@ -148,29 +154,41 @@ class TopicModel(TransformerMixin, BaseEstimator):
     alpha : "symmetric", "asymmetric", "auto", float or array
         Document-topic prior (gensim). ``"auto"`` learns it, which only the
         single-process ``LdaModel`` can: it needs ``workers=1`` (or the default).
+        The Gibbs sampler takes a float as its fixed prior; otherwise it starts from
+        0.1 and learns an asymmetric prior as it samples (tomotopy's default).
     eta : None, "symmetric", "auto", float or array
-        Topic-word prior (gensim). With ``seeds``, a float or None only.
-    init : {"nmf", "random"}
-        How the topics start. ``"nmf"``: from scikit-learn's NMF of the articles'
-        tf-idf (50 iterations on at most 20,000 articles, about a second), so online
-        LDA refines distinct word groups instead of settling wherever its first chunks
-        lead. ``"random"``: gensim's own near-uniform random start. On 20 Newsgroups
-        (K = 20, three seeds) the NMF start with 3 passes gave NPMI 0.11–0.12 where
-        the random start with 5 gave 0.06–0.09, in about 40% less time
-        (``experiments/bench_topics.py``).
+        Topic-word prior (gensim). With ``seeds``, a float or None only. The Gibbs
+        sampler takes a float as given, 0.1 otherwise (Griffiths & Steyvers' value;
+        tomotopy's 0.01 gave less coherent topics on 20 Newsgroups).
+    init : {"gibbs", "nmf", "random"}
+        How the topics are found. ``"gibbs"``: tomotopy's collapsed Gibbs sampler
+        (``sweeps`` sweeps) on the articles, or a random sample of 20,000 of them on a
+        larger corpus, then online LDA over all of them from its topics
+        (``passes``). ``"nmf"``: online LDA from scikit-learn's NMF of the tf-idf (50
+        iterations on at most 20,000 articles, about a second). ``"random"``: online LDA
+        from gensim's own near-uniform random start. On 20 Newsgroups (K = 20, three
+        seeds, ``experiments/bench_topics.py``) Gibbs sampling gave c_v 0.744–0.752
+        where the NMF start gave 0.694–0.726 and the random start 0.648–0.684, with the
+        fewest generic topics, in about the time of the NMF start's three passes.
     passes : int or None
-        Passes over the corpus. ``None``: 3, or more on a small corpus so that
-        training makes at least 15 online updates (one per ``chunksize`` articles).
-        From the NMF start, 2, 3 and 5 passes gave the same coherence on 20 Newsgroups
-        (11k posts, 6 updates a pass); ``summary_.converged`` shows how many articles
-        converged.
+        Online passes over the whole corpus. ``None``: from the Gibbs start, one pass
+        when the corpus is larger than the sampler's sample and none otherwise (from
+        its topics more passes changed nothing on 20 Newsgroups); from the NMF or
+        random start, 3, or more on a small corpus so that training makes at least 15
+        online updates (one per ``chunksize`` articles). From the NMF start, 2, 3 and
+        5 passes gave the same coherence on 20 Newsgroups (11k posts, 6 updates a
+        pass); ``summary_.converged`` shows how many articles converged.
+    sweeps : int
+        Gibbs sampling sweeps over the sample (``init="gibbs"``). On 20 Newsgroups,
+        300, 500 and 1,000 sweeps gave c_v 0.73, 0.74 and 0.75 in 7, 12 and 24
+        seconds (2 cores).
     iterations : int
         Inference iterations per document and update; ``summary_.converged`` shows
         whether they were enough.
     chunksize : int
         Articles per online update (and per chunk in memory).
     workers : int or None
-        Processes: 1 fits with ``LdaModel`` (reproducible); more use
+        Sampler threads (``init="gibbs"``) and processes: 1 fits with ``LdaModel`` (reproducible); more use
         ``LdaMulticore`` with ``workers - 1`` worker processes beside the one
         reading the corpus (not reproducible, see the module notes). ``None``: as
         many as the machine has cores (gensim's advice: ``cores - 1`` workers),
@@ -229,6 +247,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         "eta": [StrOptions({"symmetric", "auto"}), Interval(Real, 0, None, closed="neither"), "array-like", None],
         "init": [StrOptions(set(INITS))],
         "passes": [Interval(Integral, 1, None, closed="left"), None],
+        "sweeps": [Interval(Integral, 1, None, closed="left")],
         "iterations": [Interval(Integral, 1, None, closed="left")],
         "chunksize": [Interval(Integral, 1, None, closed="left")],
         "workers": [Interval(Integral, 1, None, closed="left"), None],
@@ -254,8 +273,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
         keep_n: int = 10_000,
         alpha: Any = "symmetric",
         eta: Any = None,
-        init: str = "nmf",
+        init: str = "gibbs",
         passes: int | None = None,
+        sweeps: int = 500,
         iterations: int = 100,
         chunksize: int = 2000,
         workers: int | None = None,
@@ -279,6 +299,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.eta = eta
         self.init = init
         self.passes = passes
+        self.sweeps = sweeps
         self.iterations = iterations
         self.chunksize = chunksize
         self.workers = workers
@@ -404,13 +425,17 @@ class TopicModel(TransformerMixin, BaseEstimator):
             del dictionary, unfiltered_ids
             order = np.random.RandomState(self.random_state).permutation(n_docs)
             corpus = bows.view(renumber, order)
-            start = self._start_counts(corpus.subset(NMF_SAMPLE).in_file_order()) if self.init == "nmf" else None
-            self.passes_ = self.passes or max(
+            start = self._start_counts(corpus.subset(START_SAMPLE).in_file_order()) if self.init != "random" else None
+            # The passes of an online fit from the NMF (or random) start; automatic K's budget is counted in them.
+            online_passes = self.passes or max(
                 DEFAULT_PASSES, math.ceil(MIN_UPDATES / math.ceil(n_docs / self.chunksize))
             )
+            # From the Gibbs start, online passes only bring in the articles beyond its sample: one
+            # by default (from a good start, more passes changed nothing on 20 Newsgroups).
+            self.passes_ = online_passes if self.init != "gibbs" else self.passes or (1 if n_docs > START_SAMPLE else 0)
             texts = sample.items
             if len(ks) > 1:
-                k, self.k_scores_ = self._choose_k(ks, bows.view(renumber, order), texts, seed_tokens)
+                k, self.k_scores_ = self._choose_k(ks, bows.view(renumber, order), texts, seed_tokens, online_passes)
             else:
                 k, self.k_scores_ = ks[0], []
             self.lda_ = self._fit_lda(corpus, k, seed_tokens, start)
@@ -467,7 +492,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             worst (see :class:`~textkit.topics.summary.UpdateReport`), for a subject the
             old topics do not cover; their ids follow the old ones.
         passes : int, optional
-            Passes over the new articles (default: the fit's).
+            Passes over the new articles (default: the fit's online passes, at least one).
 
         Returns
         -------
@@ -520,7 +545,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             counts = np.pad(counts, ((0, 0), (0, len(grown) - old_size)))
             if new_topics:
                 picked = np.array(flagged) if len(flagged) >= new_topics else np.arange(n_docs)
-                start = self._initial_topics(self._start_counts_of(in_order, picked, len(grown)), new_topics, {})
+                start = self._nmf_topics(self._start_counts_of(in_order, picked, len(grown)), new_topics, {})
                 counts = np.vstack([counts, start / start.sum(axis=1, keepdims=True) * counts.sum(axis=1).mean()])
             k_old, k_new = self.num_topics_, counts.shape[0]
             prevalence_before = list(self.summary_.prevalence) + [0.0] * new_topics
@@ -537,7 +562,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             )
             order = np.random.RandomState(self.random_state).permutation(n_docs)
             corpus = bows.view(renumber, order)
-            for _ in range(passes or self.passes_):
+            for _ in range(passes or self.passes_ or 1):
                 with progress.task(f"updating K={k_new}", len(corpus), "articles") as step:
                     self.lda_.update(_Counting(corpus, step), passes=1)
             self.num_topics_ = k_new
@@ -699,13 +724,19 @@ class TopicModel(TransformerMixin, BaseEstimator):
         seed_tokens: dict[str, list[str]],
         start: Any,
         *,
+        init: str | None = None,
         passes: int | None = None,
         chunksize: int | None = None,
         workers: int | None = None,
     ) -> Any:
-        """LDA with ``num_topics`` topics trained on ``corpus`` (``passes``, ``chunksize``, ``workers``: the model's
-        unless given)."""
-        passes = passes or self.passes_
+        """LDA with ``num_topics`` topics trained on ``corpus`` from ``start`` (the start sample's counts).
+
+        ``init``, ``passes``, ``chunksize``, ``workers``: the model's unless given. From the
+        Gibbs start, the online passes (if any) continue from the sampler's topics as if its
+        sample had been read once, so the first chunk refines the topics instead of replacing them.
+        """
+        init = init or self.init
+        passes = self.passes_ if passes is None else passes
         chunksize = chunksize or self.chunksize
         workers = workers or self.workers
         if workers is None:
@@ -716,24 +747,28 @@ class TopicModel(TransformerMixin, BaseEstimator):
             num_topics,
             workers=workers,
             chunksize=chunksize,
-            passes=passes,
+            passes=max(passes, 1),
             iterations=self.iterations,
             alpha=self.alpha,
             eta=eta,
             random_state=self.random_state,
         )
-        if self.init == "nmf":
-            topics = self._initial_topics(start, num_topics, seed_tokens)
+        if init == "gibbs":
+            topics = self._gibbs_topics(start, num_topics, seed_tokens)
+            _gensim.set_clock(lda, start.shape[0])
         else:
-            topics = _gensim.topic_word_counts(lda)
-        if seed_tokens:
-            # The prior alone cannot move a topic that its start put elsewhere: the seeded
-            # topics also start from their seed words' prior weight.
-            seeded = len(seed_tokens)
-            topics[:seeded] += eta[:seeded] - eta[:seeded].min(axis=1, keepdims=True)
+            topics = (
+                self._nmf_topics(start, num_topics, seed_tokens) if init == "nmf" else _gensim.topic_word_counts(lda)
+            )
+            if seed_tokens:
+                # The prior alone cannot move a topic that its start put elsewhere: the seeded
+                # topics also start from their seed words' prior weight.
+                seeded = len(seed_tokens)
+                topics[:seeded] += eta[:seeded] - eta[:seeded].min(axis=1, keepdims=True)
         _gensim.set_topic_word_counts(lda, topics)
-        with progress.task(f"fitting K={num_topics}", passes * len(corpus), "articles") as step:
-            lda.update(_Counting(corpus, step))
+        if passes:
+            with progress.task(f"fitting K={num_topics}", passes * len(corpus), "articles") as step:
+                lda.update(_Counting(corpus, step))
         return lda
 
     def _start_counts(self, sample: Any) -> Any:
@@ -742,7 +777,59 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
         return corpus2csc(sample, num_terms=len(self.dictionary_), num_docs=len(sample), dtype=np.float64).T.tocsr()
 
-    def _initial_topics(self, counts: Any, num_topics: int, seed_tokens: dict[str, list[str]]) -> np.ndarray:
+    def _gibbs_topics(self, counts: Any, num_topics: int, seed_tokens: dict[str, list[str]]) -> np.ndarray:
+        """Topic-word counts (K × words) from tomotopy's collapsed Gibbs sampler on ``counts`` (articles × words).
+
+        The sampler keeps every word of its sample in memory (the sample is bounded by
+        :data:`START_SAMPLE`) and makes ``sweeps`` passes; its counts become the gensim
+        model's, which infers, updates and is saved as any other. Priors: ``alpha`` 0.1,
+        learned as it samples (tomotopy's default), unless ``alpha`` is a number;
+        ``eta`` :data:`GIBBS_ETA` unless a number. A seed word's prior in its topic is
+        the one :meth:`_eta` gives online LDA.
+        """
+        import tomotopy
+
+        alpha = float(self.alpha) if isinstance(self.alpha, Real) else 0.1
+        base = float(self.eta) if isinstance(self.eta, Real) else GIBBS_ETA
+        sampler = tomotopy.LDAModel(
+            k=num_topics,
+            alpha=alpha,
+            eta=base,
+            seed=self.random_state if self.random_state is not None else np.random.randint(2**31),
+        )
+        if isinstance(self.alpha, Real):
+            sampler.optim_interval = 0  # a given alpha stays as given
+        # Words go in by their ids: no string lookups, and no two words can collide.
+        indptr, indices, data = counts.indptr, counts.indices, counts.data.astype(np.int64)
+        for row in range(counts.shape[0]):
+            span = slice(indptr[row], indptr[row + 1])
+            if span.start < span.stop:
+                sampler.add_doc(np.repeat(indices[span], data[span]).astype(str).tolist())
+        if seed_tokens:
+            eta = self._eta(num_topics, seed_tokens)
+            seeded = {self.dictionary_.token2id[t] for tokens in seed_tokens.values() for t in tokens}
+            for word in sorted(seeded):
+                prior = eta[:, word].copy()
+                prior[prior == prior.min()] = base  # the topics it does not seed keep the sampler's prior
+                sampler.set_word_prior(str(word), prior.tolist())
+        workers = self.workers or os.cpu_count() or 1
+        with progress.task(f"sampling K={num_topics}", self.sweeps, "sweeps") as step, warnings.catch_warnings():
+            # "The training result may differ even with fixed seed if workers != 1": as with
+            # LdaMulticore, and said in the module notes.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sampler.train(
+                self.sweeps,
+                workers=workers,
+                callback_interval=GIBBS_PROGRESS_EVERY,
+                callback=lambda _model, done, _total: step.update(done),
+            )
+        topics = np.zeros((num_topics, len(self.dictionary_)))
+        ids = np.array([int(w) for w in sampler.used_vocabs], dtype=np.int64)
+        for topic in range(num_topics):
+            topics[topic, ids] = sampler.get_topic_word_dist(topic, normalize=False)
+        return topics
+
+    def _nmf_topics(self, counts: Any, num_topics: int, seed_tokens: dict[str, list[str]]) -> np.ndarray:
         """Starting topic-word counts from scikit-learn's NMF of the tf-idf of ``counts`` (articles × words).
 
         Online LDA from gensim's near-uniform random start settles in whichever local
@@ -777,15 +864,21 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return topics / max(topics.sum(), np.finfo(float).tiny) * counts.sum()
 
     def _choose_k(
-        self, ks: list[int], shuffled: Any, texts: list[list[str]], seed_tokens: dict[str, list[str]]
+        self,
+        ks: list[int],
+        shuffled: Any,
+        texts: list[list[str]],
+        seed_tokens: dict[str, list[str]],
+        online_passes: int,
     ) -> tuple[int, list[dict[str, Any]]]:
         """The K of :func:`~textkit.topics.quality.k_rule` and the curve, from quick fits on a sample.
 
-        The search has a fixed budget: each K is fitted once, from its NMF start, by one
-        process, over the same random sample of the articles (``shuffled``: all of them in a
-        random order) in :data:`AUTO_K_UPDATES` online updates, the sample (or, on a small
+        The search has a fixed budget: each K is fitted once, from its NMF start (whatever
+        ``init``: the NMF start with a few online updates is the cheapest fit that ranks the K),
+        by one process, over the same random sample of the articles (``shuffled``: all of them
+        in a random order) in :data:`AUTO_K_UPDATES` online updates, the sample (or, on a small
         corpus, the passes) sized so that all the K together read :data:`AUTO_K_SHARE` of
-        the articles the final fit reads (at least :data:`AUTO_K_MIN_SAMPLE` each); the
+        the articles an online fit of ``online_passes`` reads (at least :data:`AUTO_K_MIN_SAMPLE` each); the
         candidates' topics are scored on the coherence sample (together in one process, each
         in its fit's task when the K run in parallel), by the measure K is chosen by
         (``select_by``; ``c_v`` for ``"quality"``), and diversity. The chosen K is
@@ -793,11 +886,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
         """
         # Articles each quick fit may read; at least AUTO_K_MIN_SAMPLE, which on a small corpus
         # means several passes (cheap there, and steadier than a few updates of a few articles).
-        budget = max(AUTO_K_MIN_SAMPLE, math.floor(AUTO_K_SHARE * len(shuffled) * self.passes_ / len(ks)))
+        budget = max(AUTO_K_MIN_SAMPLE, math.floor(AUTO_K_SHARE * len(shuffled) * online_passes / len(ks)))
         size = min(len(shuffled), budget)
         passes = max(1, budget // size)  # a small corpus is read more than once
         corpus = shuffled.subset(size)
-        start = self._start_counts(corpus.in_file_order()) if self.init == "nmf" else None
+        start = self._start_counts(corpus.in_file_order()) if self.init != "random" else None
         chunksize = max(1, math.ceil(size * passes / AUTO_K_UPDATES))
         # Only the measure K is chosen by: each other one would be a further pass over the sample.
         measure = "c_v" if self.select_by == "quality" else self.select_by
@@ -840,11 +933,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 }
             )
         best = ks[choose_k(curve, self.select_by)]
-        read, full = size * passes * len(ks), len(shuffled) * self.passes_
+        read, full = size * passes * len(ks), len(shuffled) * online_passes
         self._note(
             f"K chosen from quick fits on {size} of the {len(shuffled)} articles"
             + (f" ({passes} passes)" if passes > 1 else "")
-            + f": the {len(ks)} quick fits together read {read / full:.2f} times the articles of one fit"
+            + f": the {len(ks)} quick fits together read {read / full:.2f} times the articles of one online fit "
+            f"({online_passes} passes)"
         )
         message = edge_warning(ks, [row[self.select_by] for row in curve], self.select_by)
         if message:
@@ -1095,6 +1189,7 @@ def _quick_fit(search: _QuickFits, k: int) -> tuple[list[list[str]], dict[str, f
         k,
         search.seed_tokens,
         search.start,
+        init="nmf" if model.init == "gibbs" else None,
         passes=search.passes,
         chunksize=search.chunksize,
         workers=1,
