@@ -2,7 +2,8 @@
 
 Usage: python experiments/topics_per_topic.py [--methods textkit,tomotopy]
 
-Rescores each method's saved top-10 word lists one topic at a time (gensim ``c_v``, the plain
+Rescores each method's saved top-10 word lists (for textkit also the relevance-ranked words it
+shows) one topic at a time (gensim ``c_v``, the plain
 ``Tokenizer()`` reference of bench_topics.py) and reports each method's mean with and without
 its encoded-junk topics: a topic whose words are mostly letter-digit codes (``ax max g9v b8f``,
 uuencoded or base64 text). Such words co-occur only with each other, so those topics score a
@@ -35,16 +36,25 @@ def main() -> None:
     from textkit.text.tokenize import Tokenizer
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--methods", default="textkit,textkit-seed1,textkit-seed2,tomotopy")
+    parser.add_argument(
+        "--methods",
+        default="textkit,textkit-seed1,textkit-seed2,textkit-nmf,textkit-nmf-seed1,textkit-nmf-seed2,tomotopy",
+    )
     args = parser.parse_args()
     saved = json.loads((RESULTS / "topics.json").read_text(encoding="utf-8"))
     reference = [Tokenizer().tokenize(t) for t in load("20ng-stripped", "train")[0]]
     dictionary = Dictionary(reference)
     rows = []
-    for result in saved["results"]:
-        if result["method"] not in args.methods.split(","):
-            continue
-        topics = [words[:10] for words in result["topics"]]
+    # Each method's most probable words; for textkit also the relevance-ranked words it shows.
+    lists = [
+        (f"{result['method']}{label}", result[key])
+        for result in saved["results"]
+        if result["method"] in args.methods.split(",")
+        for key, label in (("topics", ""), ("relevance_topics", ", relevance-ranked words as shown"))
+        if key in result
+    ]
+    for method, words_lists in lists:
+        topics = [words[:10] for words in words_lists]
         model = CoherenceModel(
             topics=topics, texts=reference, dictionary=dictionary, coherence="c_v", topn=10, processes=1
         )
@@ -52,7 +62,7 @@ def main() -> None:
         kept = [s for s, words in zip(scores, topics) if not junk(words)]
         rows.append(
             {
-                "method": result["method"],
+                "method": method,
                 "c_v": sum(scores) / len(scores),
                 "junk_topics": [[" ".join(w[:4]), s] for s, w in zip(scores, topics) if junk(w)],
                 "c_v_without_junk": sum(kept) / len(kept),
