@@ -94,11 +94,10 @@ LOGLIK_MARGIN = 0.1
 REPORTED = 10  # words and articles listed in an update report
 # How topics' words are ordered for display and automatic labels (see textkit.topics.ranking).
 # Relevance, measured against probability and FREX (experiments/bench_topic_words.py, 3 seeds,
-# coherence on scikit-learn's CountVectorizer tokens): c_v 0.678 vs 0.599 (BBC, K=5) and 0.690 vs
-# 0.673 (20 Newsgroups, K=20), NPMI 0.068 vs 0.054 and 0.083 vs 0.092, and a third to a half fewer
-# of the corpus's 100 most frequent words among the top 10 (0.53 vs 0.86, 0.28 vs 0.44). FREX
-# removes the most common words (0.21, 0.10) but halves NPMI (0.032, 0.027): its exclusive words
-# are often rare ones.
+# coherence on scikit-learn's CountVectorizer tokens): c_v 0.693 vs 0.617 (BBC, K=5) and 0.771 vs
+# 0.717 (20 Newsgroups, K=20), NPMI 0.081 vs 0.057 and 0.113 vs 0.097, and fewer of the corpus's
+# 100 most frequent words among the top 10 (0.71 vs 0.91, 0.19 vs 0.40). FREX removes the most
+# common words (0.20, 0.04) but lowers NPMI (0.031, 0.040): its exclusive words are often rare ones.
 DEFAULT_RANK = "relevance"
 
 
