@@ -194,13 +194,14 @@ def run_one(method: str, k: int, limit: int | None) -> dict:
     return {"method": method, "seconds": seconds, "peak_mb": peak_kb / 1024, **extra}
 
 
-def score(results: list[dict], limit: int | None) -> None:
+def score(results: list[dict], texts: list[str]) -> None:
+    """c_v and c_npmi of each result's top 10 words over the plain tokenization of ``texts``, and diversity."""
     from gensim.corpora import Dictionary
 
     from textkit.text.tokenize import Tokenizer
     from textkit.topics.quality import coherence_scores, topic_diversity
 
-    reference = [Tokenizer().tokenize(t) for t in load("20ng-stripped", "train")[0][:limit]]
+    reference = [Tokenizer().tokenize(t) for t in texts]
     dictionary = Dictionary(reference)
     scores = coherence_scores(
         [r["topics"] for r in results], reference, dictionary, measures=("c_v", "c_npmi"), topn=10
@@ -237,7 +238,7 @@ def main() -> None:
         results.append(result)
         if method == "textkit":  # the words textkit shows, from the same fit
             results.append({**result, "method": "textkit-relevance", "topics": result["relevance_topics"]})
-    score(results, args.limit)
+    score(results, load("20ng-stripped", "train")[0][: args.limit])
 
     header = "| method | K | fit time (s) | peak memory (MB) | c_v | c_npmi | diversity |\n|---|---:|---:|---:|---:|---:|---:|"
     rows = [

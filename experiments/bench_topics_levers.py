@@ -1,6 +1,7 @@
-"""Cheap levers on textkit's topic quality, on 20 Newsgroups (K = 20), scored like bench_topics.py.
+"""Cheap levers on textkit's topic quality, on 20 Newsgroups (K = 20) or BBC News, scored like bench_topics.py.
 
-Usage: python experiments/bench_topics_levers.py [--seeds 0,1] [--variants default,eta0.01,...] [--limit N]
+Usage: python experiments/bench_topics_levers.py [--seeds 0,1] [--variants default,nmf,...] [--limit N]
+       python experiments/bench_topics_levers.py --corpus bbc --topics 10 --variants default,nmf --seeds 0,1,2
 
 Only textkit rows, to explore settings without refitting every baseline of
 ``bench_topics.py``. The ``nmf`` rows are the online fit from the NMF start (the default
@@ -8,10 +9,11 @@ before the Gibbs start), the ``gibbs`` rows the Gibbs start's prior and sweeps.
 Each variant is ``TopicModel(20, measures=(), random_state=seed, **settings)`` fitted in
 this process (raw texts to topics; ``measures=()``: the coherence scoring of a default fit
 is left out of every row alike, so the times compare the training only), then scored
-by ``bench_topics.score``: gensim ``c_v`` and ``c_npmi`` of the 10 most probable words
+by ``bench_topics.score`` over its texts: gensim ``c_v`` and ``c_npmi`` of the 10 most probable words
 of each topic over the plain tokenization of the whole corpus, and diversity.
-Adds its rows to experiments/results/topics_levers.json (a row per variant and seed, the
-latest kept) and rewrites topics_levers.md from it.
+Adds its rows to experiments/results/topics_levers.json (``topics_levers_bbc_k10.json`` for
+``--corpus bbc --topics 10``; a row per variant and seed, the latest kept) and rewrites the
+.md from it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 
 from _datasets import load
 from bench_topics import score
+
+CORPORA = {"20ng": ("20ng-stripped", "train", "20 Newsgroups (train"), "bbc": ("bbc", "all", "BBC News (all")}
 
 RESULTS = Path(__file__).resolve().parent / "results"
 _NMF_VARIANTS: dict[str, dict] = {
@@ -62,8 +66,10 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--topics", type=int, default=20)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="20ng")
     args = parser.parse_args()
-    texts = load("20ng-stripped", "train")[0][: args.limit]
+    name, split, title = CORPORA[args.corpus]
+    texts = load(name, split)[0][: args.limit]
     results = []
     for variant in args.variants.split(","):
         for seed in map(int, args.seeds.split(",")):
@@ -80,17 +86,19 @@ def main() -> None:
                 }
             )
             print(variant, seed, f"{results[-1]['seconds']:.0f} s", flush=True)
-    score(results, args.limit)
-    file = RESULTS / "topics_levers.json"
+    score(results, texts)
+    stem = "topics_levers" if args.corpus == "20ng" else f"topics_levers_{args.corpus}_k{args.topics}"
+    extra = "" if args.corpus == "20ng" else f" --corpus {args.corpus} --topics {args.topics}"
+    file = RESULTS / f"{stem}.json"
     done = {(r["variant"], r["seed"]) for r in results}
     earlier = (
         [r for r in json.loads(file.read_text()) if (r["variant"], r["seed"]) not in done] if file.exists() else []
     )
     results = sorted(earlier + results, key=lambda r: (list(VARIANTS).index(r["variant"]), r["seed"]))
     lines = [
-        f"# textkit topic settings on 20 Newsgroups (train, K = {args.topics}), scored like bench_topics.py",
+        f"# textkit topic settings on {title}, K = {args.topics}), scored like bench_topics.py",
         "",
-        "Command: `python experiments/bench_topics_levers.py --seeds S --variants V` (rows of several runs). Fit without coherence scoring (`measures=()`) in every row; c_v and c_npmi of the 10 most probable "
+        f"Command: `python experiments/bench_topics_levers.py{extra} --seeds S --variants V` (rows of several runs). Fit without coherence scoring (`measures=()`) in every row; c_v and c_npmi of the 10 most probable "
         "words over the plain tokenization of the whole corpus (the scorer of `topics.md`).",
         "",
         "| variant | settings | seed | fit (s) | fit CPU (s) | c_v | c_npmi | diversity |",
@@ -104,7 +112,7 @@ def main() -> None:
     ]
     print("\n".join(lines))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "topics_levers.md").write_text("\n".join(lines), encoding="utf-8")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines), encoding="utf-8")
     file.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
 
