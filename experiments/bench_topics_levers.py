@@ -43,12 +43,19 @@ _NMF_VARIANTS: dict[str, dict] = {
     "-keep5000": {"keep_n": 5000},
 }
 VARIANTS: dict[str, dict] = {
-    "default": {},  # the Gibbs start, its eta 0.1, 500 sweeps
-    "gibbs-eta0.01": {"eta": 0.01},  # tomotopy's default topic-word prior
-    "gibbs-eta0.05": {"eta": 0.05},  # gensim's default for K = 20 (1/K)
-    "gibbs-eta0.2": {"eta": 0.2},
+    "default": {},  # the Gibbs start: IDF term weights, eta 0.1, 500 sweeps
+    "gibbs-pmi": {"term_weight": "pmi"},
+    "gibbs-pmi-eta0.05": {"term_weight": "pmi", "eta": 0.05},
+    "gibbs-one": {"term_weight": "one"},  # plain counts
+    "gibbs-one-eta0.01": {"term_weight": "one", "eta": 0.01},  # tomotopy's default topic-word prior
+    "gibbs-one-eta0.05": {"term_weight": "one", "eta": 0.05},  # gensim's default for K = 20 (1/K)
+    "gibbs-one-eta0.2": {"term_weight": "one", "eta": 0.2},
+    "gibbs-one-alpha0.1": {"term_weight": "one", "alpha": 0.1},  # a fixed symmetric prior: not learned
+    "gibbs-one-alpha0.5": {"term_weight": "one", "alpha": 0.5},
+    "gibbs-one-sweeps300": {"term_weight": "one", "sweeps": 300},
+    "gibbs-one-sweeps1000": {"term_weight": "one", "sweeps": 1000},
+    "gibbs-eta0.05": {"eta": 0.05},
     "gibbs-sweeps300": {"sweeps": 300},
-    "gibbs-sweeps1000": {"sweeps": 1000},
     **{f"nmf{name}": {"init": "nmf", **settings} for name, settings in _NMF_VARIANTS.items()},
 }
 
@@ -71,7 +78,7 @@ def main() -> None:
     name, split, title = CORPORA[args.corpus]
     texts = load(name, split)[0][: args.limit]
     results = []
-    for variant in args.variants.split(","):
+    for variant in filter(None, args.variants.split(",")):  # --variants "": rewrite the tables only
         for seed in map(int, args.seeds.split(",")):
             started, cpu = time.perf_counter(), cpu_seconds()
             model = TopicModel(args.topics, measures=(), random_state=seed, **VARIANTS[variant]).fit(texts)
@@ -86,7 +93,8 @@ def main() -> None:
                 }
             )
             print(variant, seed, f"{results[-1]['seconds']:.0f} s", flush=True)
-    score(results, texts)
+    if results:
+        score(results, texts)
     stem = "topics_levers" if args.corpus == "20ng" else f"topics_levers_{args.corpus}_k{args.topics}"
     extra = "" if args.corpus == "20ng" else f" --corpus {args.corpus} --topics {args.topics}"
     file = RESULTS / f"{stem}.json"
@@ -107,6 +115,18 @@ def main() -> None:
             f"| {r['variant']} | `{json.dumps(r['settings'])}` | {r['seed']} | {r['seconds']:.0f} | {r['cpu']:.0f} "
             f"| {r['c_v']:.3f} | {r['c_npmi']:.3f} | {r['diversity']:.3f} |"
             for r in results
+        ],
+        "",
+        "Mean of each variant's runs:",
+        "",
+        "| variant | settings | runs | c_v | c_npmi | diversity |",
+        "|---|---|---:|---:|---:|---:|",
+        *[
+            f"| {variant} | `{json.dumps(VARIANTS[variant])}` | {len(rows)} | "
+            + " | ".join(f"{sum(r[key] for r in rows) / len(rows):.3f}" for key in ("c_v", "c_npmi", "diversity"))
+            + " |"
+            for variant in VARIANTS
+            if (rows := [r for r in results if r["variant"] == variant])
         ],
         "",
     ]

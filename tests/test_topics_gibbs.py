@@ -23,7 +23,7 @@ def test_gibbs_is_the_default_and_a_corpus_within_its_sample_needs_no_online_pas
     recorder = _Recorder()
     with progress.reporting(recorder):
         model = fitted(3, THREE)
-    assert model.init == "gibbs" and model.sweeps == 500
+    assert model.init == "gibbs" and model.sweeps == 500 and model.term_weight == "idf"
     assert sorted(owners(model)) == [0, 1, 2]
     # the sampler's sweeps are the progress; no online pass over the 90 articles
     assert [t[:3] for t in recorder.tasks] == [("sampling K=3", 500, "sweeps")]
@@ -69,6 +69,27 @@ def test_sweeps_are_checked_and_change_the_sampling():
         TopicModel(2, sweeps=0).check_params()
     short, long = fitted(3, TWO, sweeps=1), fitted(3, TWO, sweeps=50)
     assert not np.array_equal(short.lda_.get_topics(), long.lda_.get_topics())
+
+
+def test_term_weights_are_checked_and_passed_to_the_sampler(monkeypatch):
+    import tomotopy
+
+    from textkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="The 'term_weight' parameter of TopicModel must be a str among"):
+        TopicModel(2, term_weight="bm25").check_params()
+    seen: list[object] = []
+    real = tomotopy.LDAModel.train
+
+    def train(self, *args, **kwargs):
+        seen.append(self.tw)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(tomotopy.LDAModel, "train", train)
+    for weight in ("idf", "pmi", "one"):
+        model = fitted(3, THREE, term_weight=weight)
+        assert sorted(owners(model)) == [0, 1, 2], weight
+    assert seen == [tomotopy.TermWeight.IDF, tomotopy.TermWeight.PMI, tomotopy.TermWeight.ONE]
 
 
 def test_a_gibbs_model_round_trips_through_the_store_and_infers_alike(tmp_path):

@@ -31,7 +31,8 @@ def _generic_corpus() -> list[str]:
 
 @pytest.fixture(scope="module")
 def generic_model() -> TopicModel:
-    return TopicModel(3, workers=1, no_above=1.0, measures=()).fit(_generic_corpus())
+    # Plain counts in the sampler: with its default PMI weights "people" would not top probability either.
+    return TopicModel(3, workers=1, no_above=1.0, measures=(), term_weight="one").fit(_generic_corpus())
 
 
 def test_a_generic_word_tops_probability_but_never_relevance_or_frex(generic_model):
@@ -44,6 +45,32 @@ def test_a_generic_word_tops_probability_but_never_relevance_or_frex(generic_mod
     for topic in range(3):
         words = [w for w, _ in generic_model.top_words(topic, 10)]
         assert set(words) - {GENERIC} in ({*FARM}, {*WAR}, {*VOTE})
+
+
+@pytest.mark.parametrize("term_weight", [None, "pmi"])
+def test_the_samplers_word_weights_keep_a_generic_word_off_the_top_of_every_topic(term_weight):
+    params = {"term_weight": term_weight} if term_weight else {}  # None: the default, IDF
+    model = TopicModel(3, workers=1, no_above=1.0, measures=(), **params).fit(_generic_corpus())
+    assert model.term_weight == (term_weight or "idf")
+    for rank in ("probability", "relevance", "frex"):
+        first = [words[0] for words in model.top_word_lists(5, rank=rank)]
+        assert GENERIC not in first, rank
+
+
+def test_the_default_ranking_is_probability_for_weighted_topics_and_relevance_otherwise():
+    docs = _generic_corpus()
+    weighted = TopicModel(3, workers=1, measures=()).fit(docs)
+    assert weighted.default_rank == "probability"
+    assert weighted.top_word_lists() == weighted.top_word_lists(rank="probability")
+    assert weighted.labels_ == [" / ".join(w) for w in weighted.top_word_lists(3, rank="probability")]
+    for params in ({"init": "nmf"}, {"term_weight": "one"}):
+        plain = TopicModel(3, workers=1, measures=(), **params)
+        assert plain.default_rank == "relevance"
+        plain.fit(docs)
+        assert plain.top_word_lists() == plain.top_word_lists(rank="relevance")
+        assert [t["words"] for t in plain.topics(5)] == [
+            [[w, round(p, 5)] for w, p in plain.top_words(k, 5, rank="relevance")] for k in range(3)
+        ]
 
 
 def test_top_words_keep_probabilities_as_weights(generic_model):

@@ -139,7 +139,8 @@ def show(
     rank: Optional[str] = typer.Option(
         None,
         "--rank",
-        help="Order of the words: relevance (distinctive first), frex or probability [default: relevance].",
+        help="Order of the words: relevance (distinctive first), frex or probability [default: probability for "
+        "a fit with the default Gibbs start, whose word weights put distinctive words first; relevance otherwise].",
     ),
     docs: int = typer.Option(0, "--docs", help="Also list each topic's N most representative articles."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON: topics, scores and summary."),

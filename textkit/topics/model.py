@@ -71,6 +71,7 @@ from textkit.topics.summary import TopicSummary, UpdateReport, headline, merge_s
 
 TOPICS_KIND = "topics"
 INITS = ("gibbs", "nmf", "random")
+TERM_WEIGHTS = ("one", "idf", "pmi")  # tomotopy's TermWeight: how much each word occurrence counts in the sampler
 DEFAULT_NO_BELOW = 5
 DEFAULT_PASSES = 3
 MIN_UPDATES = 15  # online LDA needs a dozen or more updates to settle; passes are raised to reach them
@@ -78,8 +79,8 @@ START_SAMPLE = 20_000  # articles the Gibbs or NMF start is fitted on: its memor
 NMF_ITERATIONS = 50
 GIBBS_PROGRESS_EVERY = 10  # Gibbs sweeps between two progress reports
 # The Gibbs sampler's topic-word prior unless eta is a number: Griffiths & Steyvers' 0.1. On 20
-# Newsgroups (K = 20, 500 sweeps, mean of three seeds; experiments/bench_topics_levers.py) c_v was
-# 0.747 with tomotopy's 0.01, 0.758 with 0.05, 0.763 with 0.1 and 0.745 with 0.2 (one seed at 0.697).
+# Newsgroups (K = 20, 500 sweeps, plain counts, mean of three seeds; experiments/bench_topics_levers.py)
+# c_v was 0.747 with tomotopy's 0.01, 0.758 with 0.05, 0.763 with 0.1 and 0.745 with 0.2.
 GIBBS_ETA = 0.1
 COHERENCE_SAMPLE = 3000  # articles whose tokens are kept from the one tokenizing pass to score coherence on
 AUTO_K_UPDATES = 10  # online updates of each quick fit of num_topics="auto" (gensim warns below 10)
@@ -92,13 +93,19 @@ POORLY_EXPLAINED_PERCENTILE = 5  # a new article explained worse than this share
 # new ones of the same subjects score slightly lower (0.01-0.02 nats on a constructed corpus).
 LOGLIK_MARGIN = 0.1
 REPORTED = 10  # words and articles listed in an update report
-# How topics' words are ordered for display and automatic labels (see textkit.topics.ranking).
-# Relevance, measured against probability and FREX (experiments/bench_topic_words.py, 3 seeds,
-# coherence on scikit-learn's CountVectorizer tokens): c_v 0.693 vs 0.617 (BBC, K=5) and 0.771 vs
-# 0.717 (20 Newsgroups, K=20), NPMI 0.081 vs 0.057 and 0.113 vs 0.097, and fewer of the corpus's
-# 100 most frequent words among the top 10 (0.71 vs 0.91, 0.19 vs 0.40). FREX removes the most
-# common words (0.20, 0.04) but lowers NPMI (0.031, 0.040): its exclusive words are often rare ones.
-DEFAULT_RANK = "relevance"
+# How topics' words are ordered for display and automatic labels when no ranking is asked for
+# (TopicModel.default_rank; see textkit.topics.ranking): relevance for topics of plain counts,
+# probability for topics sampled from weighted words, whose weights already put the distinctive
+# words first. Measured with coherence on scikit-learn's CountVectorizer tokens and the share of
+# the corpus's 100 most frequent words among the top 10 (experiments/bench_topic_words.py, 3 seeds):
+# - online LDA from the NMF start: relevance gave c_v 0.678 vs 0.599 (BBC, K=5) and 0.690 vs 0.673
+#   (20 Newsgroups, K=20), NPMI 0.068 vs 0.054 and 0.083 vs 0.092, common words 0.53 vs 0.86 and
+#   0.28 vs 0.44;
+# - the Gibbs start with IDF weights: probability gave c_v 0.664 vs 0.622 and 0.766 vs 0.748, NPMI
+#   0.049 vs -0.012 and 0.119 vs 0.094 (common words 0.63 and 0.24, relevance 0.40 and 0.11).
+# FREX removes the most common words but lowers NPMI: its exclusive words are often rare ones.
+PLAIN_RANK = "relevance"
+WEIGHTED_RANK = "probability"
 
 
 class TopicModel(TransformerMixin, BaseEstimator):
@@ -166,9 +173,14 @@ class TopicModel(TransformerMixin, BaseEstimator):
         (``passes``). ``"nmf"``: online LDA from scikit-learn's NMF of the tf-idf (50
         iterations on at most 20,000 articles, about a second). ``"random"``: online LDA
         from gensim's own near-uniform random start. On 20 Newsgroups (K = 20, three
-        seeds, ``experiments/bench_topics.py``) Gibbs sampling gave c_v 0.744–0.752
-        where the NMF start gave 0.694–0.726 and the random start 0.648–0.684, with the
-        fewest generic topics, in about the time of the NMF start's three passes.
+        seeds, ``experiments/bench_topics.py``) Gibbs sampling gave c_v 0.784–0.820
+        where the NMF start gave 0.696–0.720 and the random start 0.708 (one seed), with
+        the fewest generic topics, in 25–28 s against 22 s for the NMF start's three
+        passes. On BBC News (three seeds, ``experiments/bench_topics_levers.py``) it
+        gave c_v 0.695 against 0.664 at K = 10 and 0.696 against 0.709 at K = 20. A
+        sampler can stay in a poor arrangement: on constructed corpora of perfectly
+        separate vocabularies it merged two of four for one seed in six, which the
+        deterministic NMF start does not.
     passes : int or None
         Online passes over the whole corpus. ``None``: from the Gibbs start, one pass
         when the corpus is larger than the sampler's sample and none otherwise (from
@@ -177,11 +189,20 @@ class TopicModel(TransformerMixin, BaseEstimator):
         online updates (one per ``chunksize`` articles). From the NMF start, 2, 3 and
         5 passes gave the same coherence on 20 Newsgroups (11k posts, 6 updates a
         pass); ``summary_.converged`` shows how many articles converged.
+    term_weight : {"idf", "pmi", "one"}
+        How much each occurrence of a word counts in the Gibbs sampler (tomotopy's
+        ``TermWeight``): ``"idf"`` by the word's inverse document frequency, so words
+        common everywhere weigh little in the topics; ``"pmi"`` by how much more
+        frequent the word is in its article than in the corpus; ``"one"``: plain counts.
+        Mean c_v of three seeds (``experiments/bench_topics_levers.py``) on 20 Newsgroups
+        (K = 20), BBC News (K = 10) and BBC News (K = 20): ``"idf"`` 0.804, 0.695, 0.696;
+        ``"pmi"`` 0.741, 0.722, 0.661; ``"one"`` 0.763, 0.632, 0.671; the NMF start 0.713,
+        0.664, 0.709.
     sweeps : int
         Gibbs sampling sweeps over the sample (``init="gibbs"``). On 20 Newsgroups
-        (K = 20, mean of three seeds, ``experiments/bench_topics_levers.py``), 300, 500
-        and 1,000 sweeps gave c_v 0.759, 0.763 and 0.766 in 16, 21 and 32 seconds,
-        tokenizing included (2 cores).
+        (K = 20, plain counts, mean of three seeds, ``experiments/bench_topics_levers.py``),
+        300, 500 and 1,000 sweeps gave c_v 0.759, 0.763 and 0.766 in 16, 21 and 32
+        seconds, tokenizing included (2 cores).
     iterations : int
         Inference iterations per document and update; ``summary_.converged`` shows
         whether they were enough.
@@ -248,6 +269,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         "init": [StrOptions(set(INITS))],
         "passes": [Interval(Integral, 1, None, closed="left"), None],
         "sweeps": [Interval(Integral, 1, None, closed="left")],
+        "term_weight": [StrOptions(set(TERM_WEIGHTS))],
         "iterations": [Interval(Integral, 1, None, closed="left")],
         "chunksize": [Interval(Integral, 1, None, closed="left")],
         "workers": [Interval(Integral, 1, None, closed="left"), None],
@@ -276,6 +298,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         init: str = "gibbs",
         passes: int | None = None,
         sweeps: int = 500,
+        term_weight: str = "idf",
         iterations: int = 100,
         chunksize: int = 2000,
         workers: int | None = None,
@@ -300,6 +323,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.init = init
         self.passes = passes
         self.sweeps = sweeps
+        self.term_weight = term_weight
         self.iterations = iterations
         self.chunksize = chunksize
         self.workers = workers
@@ -792,6 +816,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         alpha = float(self.alpha) if isinstance(self.alpha, Real) else 0.1
         base = float(self.eta) if isinstance(self.eta, Real) else GIBBS_ETA
         sampler = tomotopy.LDAModel(
+            tw=getattr(tomotopy.TermWeight, self.term_weight.upper()),
             k=num_topics,
             alpha=alpha,
             eta=base,
@@ -827,7 +852,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
         ids = np.array([int(w) for w in sampler.used_vocabs], dtype=np.int64)
         for topic in range(num_topics):
             topics[topic, ids] = sampler.get_topic_word_dist(topic, normalize=False)
-        return topics
+        # The priors make each seeded topic form around its words, but not always at its own index
+        # (term weights rescale the counts the priors compete with): it is put there.
+        topics = self._seeded_first(topics, seed_tokens)
+        # Weighted counts (term_weight) scaled back to the sample's words, the weight online LDA gives them.
+        return topics / max(topics.sum(), np.finfo(float).tiny) * counts.sum()
 
     def _nmf_topics(self, counts: Any, num_topics: int, seed_tokens: dict[str, list[str]]) -> np.ndarray:
         """Starting topic-word counts from scikit-learn's NMF of the tf-idf of ``counts`` (articles × words).
@@ -854,14 +883,18 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 .fit(tfidf)
                 .components_
             )
+        topics = self._seeded_first(components, seed_tokens)
+        return topics / max(topics.sum(), np.finfo(float).tiny) * counts.sum()
+
+    def _seeded_first(self, topics: np.ndarray, seed_tokens: dict[str, list[str]]) -> np.ndarray:
+        """``topics`` (K × words) reordered so that seeded topic ``i`` is the one that weighs its seed words most."""
         order: list[int] = []
         for tokens in seed_tokens.values():
             ids = [self.dictionary_.token2id[t] for t in tokens]
-            free = [c for c in range(num_topics) if c not in order]
-            order.append(max(free, key=lambda c: components[c, ids].sum()))
-        order += [c for c in range(num_topics) if c not in order]
-        topics = components[order]
-        return topics / max(topics.sum(), np.finfo(float).tiny) * counts.sum()
+            free = [c for c in range(len(topics)) if c not in order]
+            order.append(max(free, key=lambda c: topics[c, ids].sum()))
+        order += [c for c in range(len(topics)) if c not in order]
+        return topics[order]
 
     def _choose_k(
         self,
@@ -969,31 +1002,39 @@ class TopicModel(TransformerMixin, BaseEstimator):
         if not self.__sklearn_is_fitted__():
             raise NotFittedError("this TopicModel is not fitted yet", hint="call fit() or load a saved model")
 
-    def word_scores(self, rank: str = DEFAULT_RANK) -> np.ndarray:
+    @property
+    def default_rank(self) -> str:
+        """The word ranking used when none is asked for: ``"probability"`` for topics sampled from weighted
+        words (``init="gibbs"`` with a ``term_weight``), ``"relevance"`` otherwise (see :data:`PLAIN_RANK`)."""
+        return WEIGHTED_RANK if self.init == "gibbs" and self.term_weight != "one" else PLAIN_RANK
+
+    def word_scores(self, rank: str | None = None) -> np.ndarray:
         """Scores (topics × vocabulary, higher first) that order each topic's words under ``rank``.
 
         ``rank``: ``"relevance"`` (Sievert & Shirley's lambda = 0.6), ``"frex"`` (stm's
         FREX, weight 0.5) or ``"probability"`` (``p(word | topic)``); see
-        :mod:`textkit.topics.ranking`. Word ``i`` is ``dictionary_[i]``.
+        :mod:`textkit.topics.ranking`; ``None``: :attr:`default_rank`. Word ``i`` is ``dictionary_[i]``.
         """
         self._check_fitted()
+        rank = rank or self.default_rank
         if rank not in RANKINGS:
             raise ConfigError(f"unknown word ranking {rank!r}", hint=f"use {', '.join(RANKINGS)}", param="rank")
         cfs = self.dictionary_.cfs
         counts = np.array([cfs.get(i, 0) for i in range(len(self.dictionary_))], dtype=float)
         return word_scores(self.lda_.get_topics(), counts, rank)
 
-    def top_word_lists(self, topn: int | None = None, rank: str = DEFAULT_RANK) -> list[list[str]]:
+    def top_word_lists(self, topn: int | None = None, rank: str | None = None) -> list[list[str]]:
         """The top words of every topic, best first under ``rank`` (see :meth:`word_scores`)."""
         ids = top_word_ids(self.word_scores(rank), topn or self.topn)
         return [[self.dictionary_[int(i)] for i in row] for row in ids]
 
-    def top_words(self, topic: int, topn: int | None = None, rank: str = DEFAULT_RANK) -> list[tuple[str, float]]:
+    def top_words(self, topic: int, topn: int | None = None, rank: str | None = None) -> list[tuple[str, float]]:
         """``(word, P(word | topic))`` pairs of one topic, best first under ``rank``.
 
         The weights are always probabilities; ``rank`` only orders the words: by default
-        relevance, which puts the words distinctive of the topic before the words common
-        to every topic (see :data:`DEFAULT_RANK` and :meth:`word_scores`).
+        (:attr:`default_rank`) probability for the Gibbs start's weighted topics, relevance
+        otherwise, which puts the words distinctive of the topic before the words common
+        to every topic (see :meth:`word_scores`).
         """
         self._check_topic(topic)
         phi = self.lda_.get_topics()[topic]
@@ -1118,7 +1159,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         scores = coherence_scores([words], texts, self.dictionary_, measures=measures, topn=self.topn)[0]
         return {**scores, "diversity": topic_diversity(words)}
 
-    def topics(self, topn: int | None = None, rank: str = DEFAULT_RANK) -> list[dict[str, Any]]:
+    def topics(self, topn: int | None = None, rank: str | None = None) -> list[dict[str, Any]]:
         """Every topic: ``{"id", "label", "words": [[word, P(word | topic)], ...], "prevalence"}`` (words under ``rank``)."""
         self._check_fitted()
         prevalence = self.summary_.prevalence

@@ -180,7 +180,8 @@ def render_report(model: TopicModel, manifest: dict[str, Any]) -> str:
     parts.append(
         "<h2>Topics</h2><p>Top words ranked three ways: <b>relevance</b> (Sievert &amp; Shirley, lambda 0.6: "
         "words distinctive of the topic first), <b>FREX</b> (stm: frequent and exclusive) and plain "
-        "<b>probability</b> (which favours words common to every topic).</p>"
+        "<b>probability</b> (in topics of plain word counts it favours words common to every topic; the "
+        "default Gibbs start weighs those down already).</p>"
         "<table><tr><th>topic</th><th>label</th><th>share</th><th>articles (dominant)</th>"
         + "".join(f"<th>{rank}</th>" for rank in RANKINGS)
         + "</tr>"
