@@ -114,3 +114,12 @@ def test_a_numeric_alpha_is_kept_fixed_by_the_sampler(monkeypatch):
     fitted(2, TWO)
     assert seen[0] == (pytest.approx(0.3), 0)
     assert seen[1] == (pytest.approx(0.1), 10)  # tomotopy's default: learned as it samples
+
+
+@pytest.mark.parametrize("term_weight", ["idf", "pmi", "one"])
+def test_seeded_topics_are_put_at_their_index_whatever_the_weights(term_weight):
+    # With PMI weights and this seed the sampler formed the war topic at index 2, not 1 (before the reordering).
+    model = fitted(3, THREE, seeds={"voting": ["poll"], "war": ["navy"]}, random_state=1, term_weight=term_weight)
+    assert model.labels_[:2] == ["voting", "war"]
+    assert set(model.top_word_lists(10, rank="probability")[0]) == set(VOTE)
+    assert set(model.top_word_lists(10, rank="probability")[1]) == set(WAR)
